@@ -1,0 +1,1 @@
+"""Project commands: ``crawl`` is Scrapy's own with an exit code that tells whether it worked."""

@@ -1,0 +1,40 @@
+"""``scrapy crawl``, exiting non-zero when a crawl failed or ended incomplete.
+
+Scrapy's own ``crawl`` exits 0 whenever the spider started, so cron jobs and schedulers could
+not tell a blocked or partial crawl from a good one. This command keeps every option of the
+original and only sets the exit code from the crawl's outcome.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scrapy.commands.crawl import Command as ScrapyCrawlCommand
+from scrapy.exceptions import UsageError
+
+if TYPE_CHECKING:
+    import argparse
+
+    from scrapy.crawler import Crawler
+
+
+def crawl_failed(crawler: Crawler) -> bool:
+    """Whether a finished crawl failed: closed for another reason than ``finished``, or incomplete."""
+    stats = crawler.stats
+    if stats is None:
+        return True
+    return stats.get_value("finish_reason") != "finished" or bool(
+        stats.get_value("wordpress/incomplete")
+    )
+
+
+class Command(ScrapyCrawlCommand):
+    def run(self, args: list[str], opts: argparse.Namespace) -> None:
+        if len(args) != 1:
+            raise UsageError("give exactly one spider name, e.g. scrapy crawl wordpress")
+        assert self.crawler_process
+        crawler = self._create_crawler(args[0])
+        self.crawler_process.crawl(crawler, **opts.spargs)
+        self.crawler_process.start()
+        if self.crawler_process.bootstrap_failed or crawl_failed(crawler):
+            self.exitcode = 1

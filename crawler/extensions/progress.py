@@ -1,0 +1,107 @@
+"""Progress and summary in the log: records so far against ``X-WP-Total``, rate and ETA.
+
+The spider keeps two stats per feed, ``wordpress/<feed>/collected`` and ``wordpress/<feed>/total``
+(the site's own count); this extension only reads them, on a timer and once at the end.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from scrapy import signals
+from twisted.internet import task
+
+from crawler.feeds import host_slug
+from crawler.items import RECORD_CLASSES
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+
+def progress_line(feed: str, collected: int, total: int | None, elapsed: float) -> str:
+    """One progress line for a feed.
+
+    >>> progress_line("posts", 250, 1000, 10.0)
+    'posts: 250/1000 (25%), 25.0 records/s, about 30 s left'
+    >>> progress_line("posts", 40, None, 4.0)
+    'posts: 40 so far, 10.0 records/s'
+    """
+    rate = collected / elapsed if elapsed > 0 else 0.0
+    if not total:
+        return f"{feed}: {collected} so far, {rate:.1f} records/s"
+    left = f", about {(total - collected) / rate:.0f} s left" if rate and total > collected else ""
+    return f"{feed}: {collected}/{total} ({100 * collected // total}%), {rate:.1f} records/s{left}"
+
+
+class CrawlProgress:
+    """Log progress every ``WORDPRESS_PROGRESS_INTERVAL`` seconds and a summary at the end."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.interval = crawler.settings.getfloat("WORDPRESS_PROGRESS_INTERVAL", 15.0)
+        self.started = time.monotonic()
+        self.loop: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CrawlProgress:
+        extension = cls(crawler)
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
+        return extension
+
+    @property
+    def stats(self) -> StatsCollector:
+        assert self.crawler.stats is not None
+        return self.crawler.stats
+
+    def spider_opened(self, spider: Spider) -> None:
+        self.started = time.monotonic()
+        if self.interval > 0:
+            self.loop = task.LoopingCall(self.log_progress)
+            self.loop.start(self.interval, now=False)
+
+    def log_progress(self) -> None:
+        elapsed = time.monotonic() - self.started
+        for feed in RECORD_CLASSES:
+            collected = self.stats.get_value(f"wordpress/{feed}/collected", 0)
+            total = self.stats.get_value(f"wordpress/{feed}/total")
+            if collected or total:
+                logger.info("Progress %s", progress_line(feed, collected, total, elapsed))
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        if self.loop is not None and self.loop.running:
+            self.loop.stop()
+        elapsed = time.monotonic() - self.started
+        counts = []
+        for feed in RECORD_CLASSES:
+            collected = self.stats.get_value(f"wordpress/{feed}/collected", 0)
+            total = self.stats.get_value(f"wordpress/{feed}/total")
+            counts.append(f"{feed} {collected}" + (f" of {total}" if total is not None else ""))
+        outcome = "incomplete" if self.stats.get_value("wordpress/incomplete") else reason
+        logger.info(
+            "Summary (%s): %s; %d requests, %d errors, %.1f s; feeds: %s",
+            outcome,
+            ", ".join(counts),
+            self.stats.get_value("downloader/request_count", 0),
+            self.stats.get_value("log_count/ERROR", 0),
+            elapsed,
+            ", ".join(feed_paths(self.crawler.settings.getdict("FEEDS"), spider)) or "none",
+        )
+
+
+def feed_paths(feeds: dict[str, Any], spider: Spider) -> list[str]:
+    """The feed URIs of this crawl with the ``%(host)s``/``%(name)s`` parameters filled in."""
+    params = {"host": host_slug(getattr(spider, "url", "") or ""), "name": spider.name}
+    paths = []
+    for uri in feeds:
+        try:
+            paths.append(str(uri) % params)
+        except (KeyError, ValueError, TypeError):
+            paths.append(str(uri))
+    return paths

@@ -1,0 +1,56 @@
+"""Scrapy settings of the WordPress crawler.
+
+Defaults are polite and safe for sites we do not control: an honest User-Agent, robots.txt
+obeyed, AutoThrottle on, modest concurrency, retries on 429/5xx, capped downloads. Override any
+of them per run with ``-s NAME=VALUE``.
+"""
+
+from crawler import __version__
+
+BOT_NAME = "wordpress-crawler"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+COMMANDS_MODULE = "crawler.commands"
+
+# Identify honestly; add a contact address for the sites you crawl: -s USER_AGENT="... (you@x)"
+USER_AGENT = f"wordpress-crawler/{__version__} (+Scrapy; archives public WordPress content)"
+
+# Politeness. robots.txt is obeyed; to ignore it (only with the site owner's consent), run with
+# -s ROBOTSTXT_OBEY=False.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 16
+CONCURRENT_REQUESTS_PER_DOMAIN = 4
+DOWNLOAD_DELAY = 0
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 0.5
+AUTOTHROTTLE_MAX_DELAY = 30.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+
+# Slow shared hosting: allow long answers, retry transient failures (429 and 5xx included).
+DOWNLOAD_TIMEOUT = 60
+RETRY_ENABLED = True
+RETRY_TIMES = 2
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+
+# Safety: a REST page of 100 posts is under 2 MB; nothing legitimate comes near these caps.
+DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
+
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.middlewares.SiteScopeMiddleware": 50,
+}
+EXTENSIONS = {
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "crawler.extensions.progress.CrawlProgress": 500,
+}
+
+# Feeds: one JSONL file per record type under WORDPRESS_OUTPUT_DIR/<host>/ (see crawler.feeds).
+# Scrapy's own -o/-O or a FEEDS setting replace them.
+WORDPRESS_OUTPUT_DIR = "output"
+FEED_URI_PARAMS = "crawler.feeds.uri_params"
+FEED_EXPORT_ENCODING = "utf-8"
+
+# How often the log reports progress against X-WP-Total, in seconds.
+WORDPRESS_PROGRESS_INTERVAL = 15.0
+
+LOG_LEVEL = "INFO"

@@ -1,0 +1,175 @@
+"""Find a site's REST API root from any URL on the site.
+
+WordPress advertises its root on every front-end page, in a ``Link`` header and in a ``<link>``
+tag, both with ``rel="https://api.w.org/"``. The root can be on another path or host than the
+page (subdirectory installs, headless setups), so the advertised URL is used exactly as given.
+When neither is there (a cache stripped the header, a theme has no ``wp_head()``), the crawler
+probes the three places WordPress serves the API from, in the order real sites answer them.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from html import unescape
+from html.parser import HTMLParser
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+API_REL = "https://api.w.org/"
+
+# One link-value of an RFC 8288 Link header: <uri> followed by ;-separated parameters.
+_LINK_VALUE = re.compile(r"<([^>]*)>((?:\s*;\s*[^;,<]+(?:=\s*(?:\"[^\"]*\"|[^;,]*))?)*)")
+_REL_PARAM = re.compile(r"""rel\s*=\s*(?:"([^"]*)"|([^\s;,]+))""", re.IGNORECASE)
+
+
+def link_header_targets(values: list[str], rel: str) -> list[str]:
+    """The URIs with relation ``rel`` in one or more ``Link`` header values.
+
+    >>> link_header_targets(['<https://e.com/wp-json/>; rel="https://api.w.org/"'], API_REL)
+    ['https://e.com/wp-json/']
+    >>> link_header_targets(['<https://e.com/?p=1>; rel=shortlink, <https://e.com/wp-json/wp/v2/posts/1>; '
+    ...                      'rel="alternate"; type="application/json"'], "alternate")
+    ['https://e.com/wp-json/wp/v2/posts/1']
+    """
+    targets = []
+    for value in values:
+        for match in _LINK_VALUE.finditer(value):
+            for rel_match in _REL_PARAM.finditer(match.group(2)):
+                rels = (rel_match.group(1) or rel_match.group(2) or "").split()
+                if rel in rels:
+                    targets.append(match.group(1).strip())
+    return targets
+
+
+class _LinkTagParser(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+        self.done = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "body":
+            self.done = True
+        if tag != "link" or self.done:
+            return
+        values = {name: value or "" for name, value in attrs}
+        if API_REL in values.get("rel", "").split() and values.get("href"):
+            self.hrefs.append(values["href"].strip())
+
+
+def api_root_from_html(text: str, page_url: str) -> str | None:
+    """The root advertised by ``<link rel="https://api.w.org/" href=...>`` in a page's head.
+
+    >>> api_root_from_html('<head><link rel="https://api.w.org/" href="/blog/wp-json/" /></head>',
+    ...                    "https://e.com/blog/")
+    'https://e.com/blog/wp-json/'
+    >>> api_root_from_html("<p>no link</p>", "https://e.com/") is None
+    True
+    """
+    parser = _LinkTagParser()
+    # The tag is in <head>; reading the first 256 KiB is enough even for bloated heads.
+    parser.feed(text[:262_144])
+    return urljoin(page_url, parser.hrefs[0]) if parser.hrefs else None
+
+
+def api_root_from_headers(link_values: list[str], page_url: str) -> str | None:
+    """The root advertised by a ``Link: <...>; rel="https://api.w.org/"`` response header."""
+    targets = link_header_targets(link_values, API_REL)
+    return urljoin(page_url, targets[0]) if targets else None
+
+
+def probe_candidates(url: str) -> list[str]:
+    """Where to look for the API when the site does not advertise it, in order.
+
+    The directory of the given URL comes first (subdirectory installs), then the host root.
+
+    >>> probe_candidates("https://e.com/blog/")  # doctest: +NORMALIZE_WHITESPACE
+    ['https://e.com/blog/wp-json/', 'https://e.com/blog/index.php/wp-json/',
+     'https://e.com/blog/?rest_route=/',
+     'https://e.com/wp-json/', 'https://e.com/index.php/wp-json/', 'https://e.com/?rest_route=/']
+    >>> probe_candidates("http://127.0.0.1:8080")
+    ['http://127.0.0.1:8080/wp-json/', 'http://127.0.0.1:8080/index.php/wp-json/', 'http://127.0.0.1:8080/?rest_route=/']
+    """
+    parts = urlsplit(url)
+    directory = parts.path.rsplit("/", 1)[0] + "/" if parts.path else "/"
+    bases = [directory] if directory == "/" else [directory, "/"]
+    candidates: list[str] = []
+    for base in bases:
+        for suffix, query in (("wp-json/", ""), ("index.php/wp-json/", ""), ("", "rest_route=/")):
+            candidate = urlunsplit((parts.scheme, parts.netloc, base + suffix, query, ""))
+            if candidate not in candidates:
+                candidates.append(candidate)
+    return candidates
+
+
+def is_rest_index(data: Any) -> bool:
+    """Whether a parsed body is a WordPress REST index (what the root answers).
+
+    >>> is_rest_index({"name": "x", "namespaces": ["wp/v2"], "routes": {}})
+    True
+    >>> is_rest_index([{"id": 1}])
+    False
+    """
+    return isinstance(data, dict) and isinstance(data.get("namespaces"), list) and "routes" in data
+
+
+@dataclass(frozen=True)
+class SiteInfo:
+    """What the REST index tells about a site, kept small: the index itself can be megabytes."""
+
+    name: str
+    home: str
+    namespaces: tuple[str, ...]
+    gmt_offset: float = 0.0
+    timezone: str = ""
+    route_args: dict[str, frozenset[str]] = field(default_factory=dict)
+    """The query arguments each ``wp/v2`` GET route accepts, for feature detection."""
+
+    def supports(self, route: str, arg: str) -> bool:
+        """Whether ``route`` (e.g. ``wp/v2/posts``) accepts ``arg`` (e.g. ``modified_after``).
+
+        WordPress silently ignores unknown arguments, so this is the only safe way to know.
+        """
+        return arg in self.route_args.get(route.strip("/"), frozenset())
+
+    @property
+    def has_wp_v2(self) -> bool:
+        """Whether the core content routes exist (WordPress 4.7+, not removed by a plugin)."""
+        return "wp/v2" in self.namespaces
+
+
+def site_info(index: dict[str, Any], fallback_home: str) -> SiteInfo:
+    """Extract a :class:`SiteInfo` from a REST index body.
+
+    >>> info = site_info({"name": "News &amp; Views", "home": "https://e.com", "namespaces": ["wp/v2"],
+    ...     "routes": {"/wp/v2/posts": {"endpoints": [{"methods": ["GET"], "args": {"page": {}}}]}}},
+    ...     "https://e.com/")
+    >>> info.name, info.supports("wp/v2/posts", "page"), info.supports("wp/v2/posts", "modified_after")
+    ('News & Views', True, False)
+    """
+    route_args: dict[str, frozenset[str]] = {}
+    routes = index.get("routes")
+    if isinstance(routes, dict):
+        for route, spec in routes.items():
+            if not route.startswith("/wp/v2/") or "(?P<" in route or not isinstance(spec, dict):
+                continue
+            args: set[str] = set()
+            for endpoint in spec.get("endpoints") or []:
+                if isinstance(endpoint, dict) and "GET" in (endpoint.get("methods") or []):
+                    args.update((endpoint.get("args") or {}).keys())
+            route_args[route.strip("/")] = frozenset(args)
+    namespaces = tuple(ns for ns in index.get("namespaces") or [] if isinstance(ns, str))
+    try:
+        gmt_offset = float(index.get("gmt_offset") or 0)
+    except (TypeError, ValueError):
+        gmt_offset = 0.0
+    home = index.get("home") if isinstance(index.get("home"), str) else None
+    return SiteInfo(
+        name=unescape(str(index.get("name") or "")),
+        home=(home or fallback_home).rstrip("/") + "/",
+        namespaces=namespaces,
+        gmt_offset=gmt_offset,
+        timezone=str(index.get("timezone_string") or ""),
+        route_args=route_args,
+    )

@@ -1,0 +1,95 @@
+"""Tolerant JSON parsing for REST bodies that real WordPress sites corrupt.
+
+Sites print BOMs (several, from several included files), whitespace, PHP notices and stray
+output before the JSON, and caches append HTML comments after it. ``json.loads`` fails on all
+of these; a crawler that gives up loses data it could have read. HTML pages served where JSON
+belongs (security plugins, caches, challenge pages) are not salvageable and get an error that
+says what was served instead.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from typing import Any
+
+_BOM = "\ufeff"
+_DECODER = json.JSONDecoder()
+_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+_HTML_START = re.compile(r"\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)
+# A JSON document starts at a line start or right after markup/noise, with { or [ followed by
+# something JSON-like; this avoids treating "[Warning]" in a PHP notice as the payload.
+_JSON_START = re.compile(r'[\[{](?=\s*(?:["{\[\]}]|-?\d|true|false|null))')
+
+
+class NotJsonError(ValueError):
+    """The body holds no JSON document; ``kind`` says what it held instead (``html``, ``empty``...)."""
+
+    def __init__(self, message: str, *, kind: str) -> None:
+        super().__init__(message)
+        self.kind = kind
+
+
+def decode_body(body: bytes) -> str:
+    """Decode a REST body as UTF-8 (WordPress's charset), replacing what is not.
+
+    >>> decode_body(b'\\xef\\xbb\\xbf{}')
+    '\\ufeff{}'
+    """
+    return body.decode("utf-8", errors="replace")
+
+
+def parse_json(body: bytes | str) -> Any:
+    """Parse the JSON document in ``body``, skipping the noise real sites put around it.
+
+    >>> parse_json(b'\\xef\\xbb\\xbf\\xef\\xbb\\xbf\\n[1, 2]')
+    [1, 2]
+    >>> parse_json('<br />\\n<b>Warning</b>:  Undefined index in <b>x.php</b> on line <b>3</b><br />\\n{"a": 1}')
+    {'a': 1}
+    >>> parse_json('{"a": [1]}<!-- Cached by WP Rocket -->')
+    {'a': [1]}
+    >>> parse_json('<!DOCTYPE html><html><head><title>Just a moment...</title></head></html>')
+    Traceback (most recent call last):
+    ...
+    crawler.wordpress.jsonbody.NotJsonError: an HTML page ("Just a moment...") instead of JSON
+    """
+    text = decode_body(body) if isinstance(body, bytes) else body
+    text = text.lstrip().lstrip(_BOM).lstrip()
+    while text.startswith(_BOM):
+        text = text.lstrip(_BOM).lstrip()
+    if not text:
+        raise NotJsonError("an empty body instead of JSON", kind="empty")
+    try:
+        return _DECODER.raw_decode(text)[0]
+    except json.JSONDecodeError:
+        pass
+    if _HTML_START.match(text):
+        raise NotJsonError(f"an HTML page{_describe_title(text)} instead of JSON", kind="html")
+    for match in _JSON_START.finditer(text):
+        try:
+            return _DECODER.raw_decode(text, match.start())[0]
+        except json.JSONDecodeError:
+            continue
+    if "<" in text[:200]:
+        raise NotJsonError(f"an HTML page{_describe_title(text)} instead of JSON", kind="html")
+    snippet = " ".join(text[:60].split())
+    raise NotJsonError(f"a body that is not JSON ({snippet!r}...)", kind="text")
+
+
+def html_title(text: str) -> str | None:
+    """The ``<title>`` of an HTML page, tags stripped and whitespace collapsed.
+
+    >>> html_title("<html><title> Site &amp; \\n blog </title>")
+    'Site & blog'
+    """
+    match = _TITLE.search(text)
+    if not match:
+        return None
+    return " ".join(html.unescape(_TAG.sub(" ", match.group(1))).split()) or None
+
+
+def _describe_title(text: str) -> str:
+    title = html_title(text)
+    return f' ("{title[:80]}")' if title else ""

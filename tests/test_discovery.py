@@ -1,0 +1,153 @@
+"""Finding the REST root: Link headers, <link> tags, probes, the index."""
+
+import pytest
+
+from crawler.wordpress.discovery import (
+    API_REL,
+    api_root_from_headers,
+    api_root_from_html,
+    is_rest_index,
+    link_header_targets,
+    probe_candidates,
+    site_info,
+)
+
+
+@pytest.mark.parametrize(
+    ("values", "page", "expected"),
+    [
+        (
+            ['<https://e.com/wp-json/>; rel="https://api.w.org/"'],
+            "https://e.com/",
+            "https://e.com/wp-json/",
+        ),
+        # Several Link headers, and several values in one header.
+        (
+            [
+                "<https://e.com/?p=5>; rel=shortlink",
+                '<https://e.com/index.php/wp-json/>; rel="https://api.w.org/"',
+            ],
+            "https://e.com/",
+            "https://e.com/index.php/wp-json/",
+        ),
+        (
+            [
+                '<https://e.com/wp-json/wp/v2/posts/5>; rel="alternate"; type="application/json", '
+                '<https://e.com/index.php?rest_route=/>; rel="https://api.w.org/"'
+            ],
+            "https://e.com/",
+            "https://e.com/index.php?rest_route=/",
+        ),
+        # Relative target, resolved against the page.
+        (
+            ['</blog/wp-json/>; rel="https://api.w.org/"'],
+            "https://e.com/blog/post/",
+            "https://e.com/blog/wp-json/",
+        ),
+        # The root on another host is taken exactly as advertised.
+        (
+            ['<https://api.e.com/wp-json/>; rel="https://api.w.org/"'],
+            "https://e.com/",
+            "https://api.e.com/wp-json/",
+        ),
+        (['<https://e.com/feed/>; rel="alternate"'], "https://e.com/", None),
+        ([], "https://e.com/", None),
+    ],
+)
+def test_root_from_link_headers(values, page, expected):
+    assert api_root_from_headers(values, page) == expected
+
+
+def test_pagination_links_are_not_the_api():
+    values = ['<https://e.com/wp-json/wp/v2/posts?page=2>; rel="next"']
+    assert link_header_targets(values, API_REL) == []
+    assert link_header_targets(values, "next") == ["https://e.com/wp-json/wp/v2/posts?page=2"]
+
+
+@pytest.mark.parametrize(
+    ("html", "expected"),
+    [
+        (
+            '<html><head><link rel="https://api.w.org/" href="https://e.com/wp-json/" /></head></html>',
+            "https://e.com/wp-json/",
+        ),
+        (
+            "<html><head><link rel='https://api.w.org/' href='/index.php?rest_route=/'></head>",
+            "https://e.com/index.php?rest_route=/",
+        ),
+        (
+            '<html><head><LINK REL="https://api.w.org/" HREF="/wp-json/"></head>',
+            "https://e.com/wp-json/",
+        ),
+        # A link in the body (a post quoting markup) is not the site's own.
+        (
+            '<html><head></head><body><link rel="https://api.w.org/" href="https://x.com/wp-json/"></body>',
+            None,
+        ),
+        ("<html><head><title>Not WordPress</title></head></html>", None),
+        ("", None),
+    ],
+)
+def test_root_from_html(html, expected):
+    assert api_root_from_html(html, "https://e.com/") == expected
+
+
+def test_probe_order_subdirectory_with_port():
+    assert probe_candidates("http://127.0.0.1:8080/blog/2024/05/hello/") == [
+        "http://127.0.0.1:8080/blog/2024/05/hello/wp-json/",
+        "http://127.0.0.1:8080/blog/2024/05/hello/index.php/wp-json/",
+        "http://127.0.0.1:8080/blog/2024/05/hello/?rest_route=/",
+        "http://127.0.0.1:8080/wp-json/",
+        "http://127.0.0.1:8080/index.php/wp-json/",
+        "http://127.0.0.1:8080/?rest_route=/",
+    ]
+
+
+def test_probe_order_for_a_file_url_uses_its_directory():
+    assert probe_candidates("https://e.com/index.php")[0] == "https://e.com/wp-json/"
+
+
+def test_rest_index_recognised():
+    assert is_rest_index({"name": "S", "namespaces": ["oembed/1.0", "wp/v2"], "routes": {}})
+    assert not is_rest_index({"code": "rest_no_route", "message": "x"})
+    assert not is_rest_index([])
+
+
+def test_site_info_feature_detection():
+    index = {
+        "name": "Caf&eacute; &amp; Co",
+        "home": "https://e.com/blog",
+        "gmt_offset": "2",
+        "timezone_string": "Europe/Paris",
+        "namespaces": ["oembed/1.0", "wp/v2"],
+        "routes": {
+            "/wp/v2/posts": {
+                "endpoints": [
+                    {
+                        "methods": ["GET"],
+                        "args": {"page": {}, "per_page": {}, "modified_after": {}},
+                    },
+                    {"methods": ["POST"], "args": {"title": {}}},
+                ]
+            },
+            "/wp/v2/posts/(?P<id>[\\d]+)": {
+                "endpoints": [{"methods": ["GET"], "args": {"id": {}}}]
+            },
+            "/oembed/1.0/embed": {"endpoints": [{"methods": ["GET"], "args": {"url": {}}}]},
+        },
+    }
+    info = site_info(index, "https://fallback/")
+    assert info.name == "Café & Co"
+    assert info.home == "https://e.com/blog/"
+    assert info.gmt_offset == 2.0
+    assert info.has_wp_v2
+    assert info.supports("wp/v2/posts", "modified_after")
+    assert not info.supports("wp/v2/posts", "title")  # POST-only argument
+    assert set(info.route_args) == {"wp/v2/posts"}
+
+
+def test_site_info_of_old_wordpress():
+    info = site_info({"namespaces": ["oembed/1.0"], "routes": {}}, "https://e.com")
+    assert not info.has_wp_v2
+    assert info.home == "https://e.com/"
+    assert not info.supports("wp/v2/posts", "page")

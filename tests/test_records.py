@@ -1,0 +1,97 @@
+"""JSON to record: decoding, dates, protected content, malformed input."""
+
+import pytest
+
+from crawler.items import PostItem
+from crawler.wordpress.records import MalformedRecordError, post_record
+
+SITE = "https://e.com/"
+
+WP_POST = {
+    "id": 594,
+    "date": "2021-03-19T09:48:43",
+    "date_gmt": "2021-03-19T08:48:43",
+    "guid": {"rendered": "https://e.com/?p=594"},
+    "modified": "2021-03-20T09:00:00",
+    "modified_gmt": "2021-03-20T08:00:00",
+    "slug": "rock-roll",
+    "status": "publish",
+    "type": "post",
+    "link": "https://e.com/2021/03/rock-roll/",
+    "title": {"rendered": "Rock &#038; Roll&#8217;s &#8220;best&#8221; &#8212; 2024&#8230;"},
+    "content": {"rendered": '<p class="x">Body</p>\n', "protected": False},
+    "excerpt": {"rendered": "<p>Body [&hellip;]</p>\n", "protected": False},
+    "author": 5,
+    "featured_media": 593,
+    "comment_status": "open",
+    "ping_status": "open",
+    "sticky": False,
+    "template": "",
+    "format": "standard",
+    "meta": [],
+    "categories": [17],
+    "tags": [26, 44],
+    "_links": {"self": [{"href": "https://e.com/wp-json/wp/v2/posts/594"}]},
+}
+
+
+def test_post_record_maps_every_field():
+    record = post_record(WP_POST, site=SITE)
+    assert record == {
+        "type": "post",
+        "site": SITE,
+        "id": 594,
+        "link": "https://e.com/2021/03/rock-roll/",
+        "slug": "rock-roll",
+        "status": "publish",
+        "date_gmt": "2021-03-19T08:48:43Z",
+        "modified_gmt": "2021-03-20T08:00:00Z",
+        "title": "Rock & Roll’s “best” — 2024…",
+        "content_html": '<p class="x">Body</p>\n',
+        "excerpt": "<p>Body [&hellip;]</p>\n",
+        "protected": False,
+        "author": 5,
+        "categories": [17],
+        "tags": [26, 44],
+        "featured_media": 593,
+        "sticky": False,
+        "format": "standard",
+        "comment_status": "open",
+    }
+    PostItem(**record)  # every key is a field of the item
+
+
+def test_protected_post_exports_no_content():
+    data = {
+        **WP_POST,
+        "content": {"rendered": "<p>secret</p>", "protected": True},
+        "excerpt": {"rendered": "<p>secret</p>", "protected": True},
+    }
+    record = post_record(data, site=SITE)
+    assert record["protected"] is True
+    assert record["content_html"] == "" and record["excerpt"] == ""
+
+
+def test_missing_and_odd_values_are_tolerated():
+    record = post_record(
+        {
+            "id": 3,
+            "featured_media": 0,
+            "author": None,
+            "title": "plain",
+            "date_gmt": None,
+            "categories": None,
+        },
+        site=SITE,
+    )
+    assert record["featured_media"] is None
+    assert record["author"] is None
+    assert record["title"] == "plain"
+    assert record["date_gmt"] is None
+    assert record["categories"] == []
+
+
+@pytest.mark.parametrize("data", [{"title": "no id"}, {"id": "5"}, {"id": True}, ["id", 5], None])
+def test_malformed_records_raise(data):
+    with pytest.raises(MalformedRecordError):
+        post_record(data, site=SITE)
