@@ -1,5 +1,7 @@
 """Pagination decisions: headers present, missing and wrong; the end; page-size step-down."""
 
+import itertools
+
 from crawler.wordpress.pagination import CollectionState, PageRef, header_int, smaller_pages
 
 
@@ -45,14 +47,16 @@ def test_exactly_full_last_page_is_checked_once_more():
     state = CollectionState("wp/v2/posts")
     requested = drive(state, [100, 100])
     assert [r.page for r in requested] == [1, 2, 3]  # page 3 answers WordPress's 400
-    assert len(state.seen) == 200 and state.done
+    assert len(state.seen) == 200
+    assert state.done
 
 
 def test_without_headers_pages_follow_one_by_one_until_the_end():
     state = CollectionState("wp/v2/posts")
     requested = drive(state, [100, 100, 30], headers=False)
     assert [r.page for r in requested] == [1, 2, 3, 4]
-    assert len(state.seen) == 230 and state.done
+    assert len(state.seen) == 230
+    assert state.done
 
 
 def test_short_page_without_headers_is_not_the_end():
@@ -87,7 +91,7 @@ def test_step_down_covers_the_same_records():
         smaller = smaller_pages(ref)
         assert smaller[0].start == ref.start
         assert smaller[-1].end == ref.end
-        assert all(b.start == a.end for a, b in zip(smaller, smaller[1:], strict=False))
+        assert all(b.start == a.end for a, b in itertools.pairwise(smaller))
 
 
 def test_site_refusing_large_pages_is_crawled_completely_at_a_smaller_size():
@@ -113,9 +117,11 @@ def test_duplicates_are_refused_and_shortfall_is_measured():
     state = CollectionState("wp/v2/posts")
     state.note_total(3)
     state.note_total(99)  # later totals do not replace the first
-    assert state.accept(1) and state.accept(2)
+    assert state.accept(1)
+    assert state.accept(2)
     assert not state.accept(1)
-    assert state.total == 3 and state.shortfall == 1
+    assert state.total == 3
+    assert state.shortfall == 1
 
 
 def test_header_int():

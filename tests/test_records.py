@@ -69,7 +69,8 @@ def test_protected_post_exports_no_content():
     }
     record = post_record(data, site=SITE)
     assert record["protected"] is True
-    assert record["content_html"] == "" and record["excerpt"] == ""
+    assert record["content_html"] == ""
+    assert record["excerpt"] == ""
 
 
 def test_missing_and_odd_values_are_tolerated():
