@@ -1,0 +1,54 @@
+"""Helpers for tests of spider callbacks on built responses (no network)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from scrapy import Request
+from scrapy.http import HtmlResponse, TextResponse
+from scrapy.utils.test import get_crawler
+
+from crawler.spiders.wordpress import WordPressSpider
+
+
+def make_spider(url: str = "https://e.com/", **settings: Any) -> WordPressSpider:
+    """A spider bound to a crawler with the project's defaults and open stats."""
+    crawler = get_crawler(WordPressSpider, settings)
+    spider = WordPressSpider.from_crawler(crawler, url=url)
+    crawler.spider = spider
+    return spider
+
+
+def response_for(
+    request: Request | str,
+    body: Any = b"",
+    *,
+    status: int = 200,
+    headers: dict[str, Any] | None = None,
+    html: bool = False,
+) -> TextResponse:
+    """A response to ``request`` (or to a GET of a URL); dicts and lists are sent as JSON."""
+    if isinstance(request, str):
+        request = Request(request)
+    if not isinstance(body, bytes | str):
+        body = json.dumps(body)
+    if isinstance(body, str):
+        body = body.encode()
+    content_type = "text/html; charset=UTF-8" if html else "application/json; charset=UTF-8"
+    all_headers = {"Content-Type": content_type, **(headers or {})}
+    cls = HtmlResponse if html else TextResponse
+    return cls(url=request.url, status=status, headers=all_headers, body=body, request=request)
+
+
+def split(results: Any) -> tuple[list[Any], list[Request]]:
+    """Items and requests out of a callback's output."""
+    items, requests = [], []
+    for result in results or ():
+        (requests if isinstance(result, Request) else items).append(result)
+    return items, requests
+
+
+def call(request: Request, response: TextResponse) -> tuple[list[Any], list[Request]]:
+    """Run ``request``'s callback on ``response`` the way Scrapy does."""
+    return split(request.callback(response, **request.cb_kwargs))
