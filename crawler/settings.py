@@ -31,6 +31,8 @@ DOWNLOAD_TIMEOUT = 60
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# The spider reports a lost page or an unreachable site itself, as one ERROR line.
+RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 
 # Safety: a REST page of 100 posts is under 2 MB; nothing legitimate comes near these caps.
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
@@ -45,16 +47,25 @@ DOWNLOADER_MIDDLEWARES = {
 WORDPRESS_RETRY_AFTER_MAX = 120.0
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,
     "crawler.extensions.progress.CrawlProgress": 500,
+    "crawler.extensions.quietlog.QuietExpectedErrors": 0,
 }
 
 # Feeds: one JSONL file per record type under WORDPRESS_OUTPUT_DIR/<host>/ (see crawler.feeds).
 # Scrapy's own -o/-O or a FEEDS setting replace them.
 WORDPRESS_OUTPUT_DIR = "output"
 FEED_URI_PARAMS = "crawler.feeds.uri_params"
+# Overwritten local feeds replace the previous file only when the new one is complete.
+FEED_STORAGES = {
+    "": "crawler.feeds.AtomicFileFeedStorage",
+    "file": "crawler.feeds.AtomicFileFeedStorage",
+}
 FEED_EXPORT_ENCODING = "utf-8"
 
-# How often the log reports progress against X-WP-Total, in seconds.
+# How often the log reports progress against X-WP-Total, in seconds (0: never).
 WORDPRESS_PROGRESS_INTERVAL = 15.0
+# Where to write the final stats as JSON (empty: nowhere).
+WORDPRESS_STATS_FILE = ""
 
 LOG_LEVEL = "INFO"

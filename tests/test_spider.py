@@ -6,7 +6,6 @@ import asyncio
 import json
 
 import pytest
-from scrapy.exceptions import CloseSpider
 
 from crawler.items import PostItem
 from tests.utils import call, make_spider, response_for
@@ -63,9 +62,9 @@ def first_page_request(spider, root="https://e.com/wp-json/"):
 
 def test_bad_url_stops_before_any_request(caplog):
     spider = make_spider(url="not a url")
-    with pytest.raises(CloseSpider) as info:
+    with pytest.raises(StopAsyncIteration):
         start_request(spider)
-    assert info.value.reason == "bad_argument"
+    assert spider.stop_reason == "bad_argument"
     assert "is not an http(s) URL" in caplog.text
 
 
@@ -113,14 +112,13 @@ def test_probes_in_order_then_a_clear_error(caplog):
             not_found = response_for(requests[0], "<h1>Not Found</h1>", status=404, html=True)
             _, requests = call(requests[0], not_found)
 
-    with pytest.raises(CloseSpider) as info:
-        answer_not_found()
+    answer_not_found()
     assert tried == [
         "https://e.com/wp-json/",
         "https://e.com/index.php/wp-json/",
         "https://e.com/?rest_route=/",
     ]
-    assert info.value.reason == "api_not_found"
+    assert spider.stop_reason == "api_not_found"
     message = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"][-1]
     assert "no WordPress REST API found for https://e.com/" in message
     assert all(url in message for url in tried)
@@ -146,9 +144,8 @@ def test_blocked_api_stops_with_the_plugin_named(caplog):
         "message": "DRA: Only authenticated users can access the REST API.",
         "data": {"status": 401},
     }
-    with pytest.raises(CloseSpider) as info:
-        call(request, response_for(request, body, status=401))
-    assert info.value.reason == "api_blocked"
+    assert call(request, response_for(request, body, status=401)) == ([], [])
+    assert spider.stop_reason == "api_blocked"
     assert "Disable REST API" in caplog.text
 
 
@@ -162,18 +159,19 @@ def test_cloudflare_challenge_on_the_entry_page_stops(caplog):
         html=True,
         headers={"cf-mitigated": "challenge"},
     )
-    with pytest.raises(CloseSpider) as info:
-        call(entry, response)
-    assert info.value.reason == "api_challenge"
+    assert call(entry, response) == ([], [])
+    assert spider.stop_reason == "api_challenge"
     assert "Cloudflare" in caplog.text
 
 
 def test_old_wordpress_without_wp_v2_is_explained(caplog):
     spider = make_spider()
     request = index_request(spider)
-    with pytest.raises(CloseSpider) as info:
-        call(request, response_for(request, {"namespaces": ["oembed/1.0"], "routes": {}}))
-    assert info.value.reason == "api_without_content"
+    assert call(request, response_for(request, {"namespaces": ["oembed/1.0"], "routes": {}})) == (
+        [],
+        [],
+    )
+    assert spider.stop_reason == "api_without_content"
     assert "older than 4.7" in caplog.text
 
 

@@ -1,13 +1,17 @@
-"""Progress and summary in the log: records so far against ``X-WP-Total``, rate and ETA.
+"""Progress and summary: records so far against ``X-WP-Total``, rate and ETA, and the outcome.
 
 The spider keeps two stats per feed, ``wordpress/<feed>/collected`` and ``wordpress/<feed>/total``
-(the site's own count); this extension only reads them, on a timer and once at the end.
+(the site's own count); this extension only reads them, on a timer and once at the end. With
+``WORDPRESS_STATS_FILE`` set, the final stats are also written there as JSON, for schedulers and
+monitoring that should not parse logs.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
@@ -93,6 +97,15 @@ class CrawlProgress:
             elapsed,
             ", ".join(feed_paths(self.crawler.settings.getdict("FEEDS"), spider)) or "none",
         )
+        stats_file = self.crawler.settings.get("WORDPRESS_STATS_FILE")
+        if stats_file:
+            self.write_stats(Path(stats_file), reason)
+
+    def write_stats(self, path: Path, reason: str) -> None:
+        """Write the final stats as JSON (datetimes as ISO 8601 strings)."""
+        stats = {**self.stats.get_stats(), "finish_reason": reason}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(stats, default=str, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def feed_paths(feeds: dict[str, Any], spider: Spider) -> list[str]:

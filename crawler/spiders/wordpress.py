@@ -14,14 +14,12 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import CloseSpider
-from twisted.internet.error import (
-    ConnectError,
-    ConnectionRefusedError,
-    DNSLookupError,
-    TCPTimedOutError,
-    TimeoutError,
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
 )
+from scrapy.utils.defer import deferred_from_coro
 
 from crawler.feeds import default_feeds
 from crawler.items import PostItem
@@ -85,7 +83,7 @@ class WordPressSpider(Spider):
         self.root: ApiRoot | None = None
         self.site: SiteInfo | None = None
         self.collections: dict[str, CollectionState] = {}
-        self.problems: list[Problem] = []
+        self.stop_reason: str | None = None
 
     @classmethod
     def update_settings(cls, settings: BaseSettings) -> None:
@@ -104,6 +102,7 @@ class WordPressSpider(Spider):
     async def start(self) -> AsyncIterator[Request]:
         if self.params is None:
             self.fail("bad_argument", str(self.argument_error))
+            return
         self.logger.info("Looking for the WordPress REST API of %s", self.url)
         yield Request(
             self.url,
@@ -121,7 +120,8 @@ class WordPressSpider(Spider):
         if is_rest_index(index):
             yield from self.on_index(response, index)
             return
-        self._stop_if_blocked(response)
+        if self._stop_if_blocked(response):
+            return
         link_values = [v.decode("latin-1") for v in response.headers.getlist("Link")]
         root = api_root_from_headers(link_values, response.url)
         if root is None and _is_html(response):
@@ -145,13 +145,15 @@ class WordPressSpider(Spider):
         problem = diagnose(response.status, _lower_headers(response), response.body, response.url)
         if problem.blocks_crawl:
             self.fail(f"api_{problem.kind}", problem.message)
+            return
         yield from self._probe(tried=tried, candidates=fallbacks, last_problem=problem)
 
     def on_index_error(self, failure: Failure) -> Iterator[Request]:
         """A candidate root could not be fetched at all: try the next one."""
         request = failure.request  # type: ignore[attr-defined]
-        if failure.check(DNSLookupError, ConnectionRefusedError, ConnectError):
+        if failure.check(CannotResolveHostError, DownloadConnectionRefusedError):
             self.on_entry_error(failure)
+            return
         yield from self._probe(
             tried=[*request.cb_kwargs["tried"], request.url],
             candidates=request.cb_kwargs["fallbacks"],
@@ -161,11 +163,11 @@ class WordPressSpider(Spider):
         """The site did not answer at all: nothing to crawl."""
         url = failure.request.url  # type: ignore[attr-defined]
         host = urlsplit(url).netloc
-        if failure.check(DNSLookupError):
+        if failure.check(CannotResolveHostError):
             why = f"the host name {host} does not resolve; check the URL for typos"
-        elif failure.check(ConnectionRefusedError, ConnectError):
+        elif failure.check(DownloadConnectionRefusedError):
             why = f"{host} refused the connection; check the URL, the port and that the site is up"
-        elif failure.check(TimeoutError, TCPTimedOutError):
+        elif failure.check(DownloadTimeoutError):
             why = f"{host} did not answer in time; the site may be down or very slow (raise -s DOWNLOAD_TIMEOUT)"
         else:
             why = f"{failure.getErrorMessage()}"
@@ -182,6 +184,7 @@ class WordPressSpider(Spider):
                 f"no WordPress REST API found for {self.url}; tried {', '.join(tried)}{detail}. "
                 "Is it a WordPress site? If its API lives elsewhere, pass the API root as -a url=",
             )
+            return
         yield self._index_request(remaining[0], tried=tried, fallbacks=remaining[1:])
 
     def _index_request(self, url: str, *, tried: list[str], fallbacks: list[str]) -> Request:
@@ -214,6 +217,7 @@ class WordPressSpider(Spider):
                 f"the REST API at {self.root.url} has no wp/v2 routes (WordPress older than 4.7, "
                 "or a plugin removed them); there is no content to crawl through it",
             )
+            return
         for feed, (route, _item_class) in COLLECTIONS.items():
             state = self.collections.setdefault(feed, CollectionState(route))
             yield self._page_request(feed, state.first_page())
@@ -327,6 +331,7 @@ class WordPressSpider(Spider):
         stats.set_value("wordpress/incomplete", True)
         if problem.blocks_crawl:
             self.fail(f"api_{problem.kind}", problem.message)
+            return
         self.logger.error(
             "Lost page %d of %s (%d records a page): %s",
             ref.page,
@@ -338,10 +343,18 @@ class WordPressSpider(Spider):
     # Outcome -----------------------------------------------------------------------------
 
     def fail(self, reason: str, message: str) -> None:
-        """Stop the crawl with one readable line; what was already exported stays in the feeds."""
+        """Stop the crawl with one readable line; what was already exported stays in the feeds.
+
+        The engine is asked to close rather than ``CloseSpider`` raised, because an exception
+        raised in an errback makes Scrapy log the download error again with a traceback.
+        """
+        if self.stop_reason:
+            return  # already stopping; the first reason is the one that matters
+        self.stop_reason = reason
         self.logger.error("Crawl stopped: %s", message)
         self.crawler.stats.set_value("wordpress/failure", message)
-        raise CloseSpider(reason)
+        if self.crawler.crawling:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=reason))
 
     def on_closed(self, spider: Spider, reason: str) -> None:
         """Compare what was collected with what the site said it has.
@@ -376,10 +389,11 @@ class WordPressSpider(Spider):
         except NotJsonError:
             return None
 
-    def _stop_if_blocked(self, response: Response) -> None:
+    def _stop_if_blocked(self, response: Response) -> bool:
         problem = diagnose(response.status, _lower_headers(response), response.body, response.url)
         if problem.blocks_crawl:
             self.fail(f"api_{problem.kind}", problem.message)
+        return problem.blocks_crawl
 
 
 def _lower_headers(response: Response) -> dict[str, str]:
