@@ -1,0 +1,155 @@
+"""The clean node tree and its HTML serializer, which enforces the allow-list.
+
+The sanitizer builds :class:`Node` objects, never lxml elements, and only this module turns
+them into markup. The serializer refuses anything outside :data:`ALLOWED_ATTRIBUTES` and
+re-checks every URL scheme, so the output is safe by construction even if a walker rule
+has a bug: an element that is not allowed is unwrapped, an attribute that is not allowed is
+dropped, and all text and attribute values are escaped.
+"""
+
+from __future__ import annotations
+
+from .urls import LINK_SCHEMES, MEDIA_SCHEMES, has_safe_scheme, url_scheme
+
+__all__ = ["ALLOWED_ATTRIBUTES", "BR", "Item", "Node", "serialize"]
+
+
+class Node:
+    """One element of the clean tree: a tag, its kept attributes and its children."""
+
+    __slots__ = ("attrs", "children", "tag")
+
+    def __init__(
+        self, tag: str, attrs: dict[str, str] | None = None, children: list[Item] | None = None
+    ) -> None:
+        self.tag = tag
+        self.attrs = attrs
+        self.children: list[Item] = children if children is not None else []
+
+    def __repr__(self) -> str:
+        return f"Node({self.tag!r}, {self.attrs!r}, {self.children!r})"
+
+
+Item = Node | str
+
+#: The shared ``<br>``; compared by identity, never mutated.
+BR = Node("br")
+
+#: Every element the cleaned HTML may contain, with the attributes it may keep.
+ALLOWED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(
+        (
+            "p h1 h2 h3 h4 h5 h6 ul li dl dt dd blockquote pre hr br table caption thead tbody"
+            " tfoot tr figure figcaption em strong b i u s del ins sub sup code kbd samp var"
+            " mark small cite q dfn"
+        ).split(),
+        (),
+    ),
+    "a": ("href", "title"),
+    "img": ("src", "alt", "title"),
+    "abbr": ("title",),
+    "ol": ("start",),
+    "td": ("colspan", "rowspan"),
+    "th": ("colspan", "rowspan"),
+}
+_URL_SCHEMES = {"href": LINK_SCHEMES, "src": MEDIA_SCHEMES}
+_VOID = frozenset({"br", "hr", "img"})
+# Block elements start on their own line and end with a newline; containers also break
+# after their opening tag. Whitespace between blocks is insignificant, so this only makes
+# the output readable and diff-friendly.
+_BLOCK = frozenset(
+    "p h1 h2 h3 h4 h5 h6 ul ol li dl dt dd blockquote pre hr table caption thead tbody tfoot"
+    " tr td th figure figcaption".split()
+)
+_CONTAINER = frozenset("ul ol dl blockquote table thead tbody tfoot tr figure".split())
+
+
+def _escape_text(s: str) -> str:
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def _escape_attr(s: str) -> str:
+    return (
+        s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    )
+
+
+def serialize(
+    items: list[Item],
+    links: list[str] | None = None,
+    images: list[dict[str, str]] | None = None,
+) -> str:
+    """Serialize clean *items* to HTML; optionally collect link hrefs and images on the way.
+
+    Collecting here means ``links``/``images`` describe exactly what the HTML contains.
+
+    >>> serialize([Node("p", None, ["a < b & ", Node("a", {"href": "https://x.org/"}, ["x"])])])
+    '<p>a &lt; b &amp; <a href="https://x.org/">x</a></p>'
+    >>> serialize([Node("script", None, ["alert(1)"]), Node("a", {"href": "javascript:x"}, ["y"])])
+    'alert(1)<a>y</a>'
+    """
+    out: list[str] = []
+    seen_links: set[str] = set()
+    seen_images: set[str] = set()
+    at_line_start = True
+
+    def emit(nodes: list[Item]) -> None:
+        nonlocal at_line_start
+        for node in nodes:
+            if type(node) is str:
+                out.append(_escape_text(node))
+                at_line_start = False
+                continue
+            tag = node.tag
+            allowed = ALLOWED_ATTRIBUTES.get(tag)
+            if allowed is None:  # never produced by the sanitizer; unwrap defensively
+                emit(node.children)
+                continue
+            block = tag in _BLOCK
+            if block and not at_line_start:
+                out.append("\n")
+            if node.attrs:
+                parts = [tag]
+                for name in allowed:
+                    value = node.attrs.get(name)
+                    if value is None:
+                        continue
+                    schemes = _URL_SCHEMES.get(name)
+                    if schemes is not None and not has_safe_scheme(value, schemes):
+                        continue
+                    parts.append(f'{name}="{_escape_attr(value)}"')
+                out.append(f"<{' '.join(parts)}>")
+                if links is not None and tag == "a":
+                    href = node.attrs.get("href")
+                    if href and href not in seen_links and _is_web_link(href):
+                        seen_links.add(href)
+                        links.append(href)
+                elif images is not None and tag == "img":
+                    src = node.attrs.get("src")
+                    if src and src not in seen_images:
+                        seen_images.add(src)
+                        images.append({"src": src, "alt": node.attrs.get("alt", "")})
+            else:
+                out.append(f"<{tag}>")
+            at_line_start = False
+            if tag not in _VOID:
+                if tag in _CONTAINER:
+                    out.append("\n")
+                    at_line_start = True
+                emit(node.children)
+                if tag in _CONTAINER and not at_line_start:
+                    out.append("\n")
+                out.append(f"</{tag}>")
+            if block:
+                out.append("\n")
+                at_line_start = True
+            else:
+                at_line_start = False
+
+    emit(items)
+    return "".join(out).strip("\n")
+
+
+def _is_web_link(href: str) -> bool:
+    """Only http(s) and relative links are "links"; mailto/tel stay in the HTML only."""
+    return url_scheme(href) in ("http", "https", "")

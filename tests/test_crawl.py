@@ -1,0 +1,206 @@
+"""End to end: ``scrapy crawl wordpress`` against the demo server, as a user runs it.
+
+The demo server serves a site recorded from a real WordPress (``demo/site``) and can break in
+the ways real sites break. The expected records come from the site's own data, not from the
+crawler's code.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import socket
+import threading
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import jsonschema
+import pytest
+
+from crawler.schema import SCHEMA_DIR
+from demo.faults import Faults
+from demo.server import FakeWordPress
+from tests.crawl import run_crawl
+
+SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
+SITE_POSTS = json.loads((SITE_DIR / "posts.json").read_text(encoding="utf-8"))
+TAG = re.compile(r"<[^>]+>")
+
+
+def expected_titles() -> dict[int, str]:
+    """The published posts' titles as a reader sees them: tags stripped, entities decoded."""
+    return {
+        post["id"]: " ".join(html.unescape(TAG.sub("", post["title"]["rendered"])).split())
+        for post in SITE_POSTS
+    }
+
+
+def assert_complete(result, wp=None):
+    """The feed holds every published post once, with the site's titles and dates."""
+    records = result.feed("posts")
+    ids = [record["id"] for record in records]
+    assert len(ids) == len(set(ids)), "duplicate records"
+    assert set(ids) == {post["id"] for post in SITE_POSTS}
+    titles = expected_titles()
+    by_id = {post["id"]: post for post in SITE_POSTS}
+    for record in records:
+        assert record["title"] == titles[record["id"]]
+        assert record["date_gmt"] == by_id[record["id"]]["date_gmt"] + "Z"
+        assert record["modified_gmt"] == by_id[record["id"]]["modified_gmt"] + "Z"
+        assert record["link"] == by_id[record["id"]]["link"].replace("http://recorded.invalid", wp.origin)
+    assert result.returncode == 0, result.log[-3000:]
+    assert not result.errors, result.errors
+    assert "Traceback" not in result.log
+    assert result.stats["wordpress/posts/collected"] == len(SITE_POSTS)
+
+
+@pytest.fixture
+def site():
+    with FakeWordPress(SITE_DIR, spelling="pathinfo") as wp:
+        yield wp
+
+
+@pytest.mark.parametrize("spelling", ["pathinfo", "plain", "pretty"])
+def test_every_permalink_spelling_is_crawled_completely(spelling, tmp_path):
+    with FakeWordPress(SITE_DIR, spelling=spelling) as wp:
+        result = run_crawl(wp.home_url, tmp_path)
+        assert_complete(result, wp)
+        api_requests = [r for r in wp.requests if "wp/v2/posts" in r]
+    # One request a page of 100; a full last page is followed by one check for more.
+    pages = len(SITE_POSTS) // 100 + 1
+    assert len(api_requests) == pages
+    if spelling == "plain":
+        assert all("rest_route=" in r for r in api_requests)
+
+
+def test_feeds_validate_against_the_committed_schema(site, tmp_path):
+    result = run_crawl(site.home_url, tmp_path)
+    schema = json.loads((SCHEMA_DIR / "posts.schema.json").read_text(encoding="utf-8"))
+    for record in result.feed("posts"):
+        jsonschema.validate(record, schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_start_from_a_post_page_or_from_the_rest_root(site, tmp_path):
+    post_url = SITE_POSTS[0]["link"].replace("http://recorded.invalid", site.origin)
+    assert_complete(run_crawl(post_url, tmp_path / "a"), site)
+    assert_complete(run_crawl(site.api_root, tmp_path / "b"), site)
+
+
+@pytest.mark.parametrize(
+    "faults",
+    [
+        Faults(strip_total_headers=True),
+        Faults(wrong_total_pages=True),
+        Faults(php_notice_prefix=True, bom=3, trailing_html_comment=True),
+        Faults(no_link_discovery=True),
+        Faults(rate_limit_every=3),
+    ],
+    ids=["no-total-headers", "wrong-total-pages", "notice-bom-comment", "no-link-discovery", "rate-limited"],
+)
+def test_broken_sites_are_still_crawled_completely(faults, tmp_path):
+    with FakeWordPress(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
+        assert_complete(run_crawl(wp.home_url, tmp_path), wp)
+
+
+def test_a_site_that_cannot_serve_100_a_page_is_crawled_in_smaller_pages(tmp_path):
+    with FakeWordPress(SITE_DIR, faults=Faults(max_per_page=50)) as wp:
+        result = run_crawl(wp.home_url, tmp_path)
+        assert_complete(result, wp)
+    assert result.stats["wordpress/page_size_reduced"] >= 1
+    assert "retrying with 50 a page" in result.log
+
+
+def test_scrapy_output_options_still_work(site, tmp_path):
+    target = tmp_path / "all.jsonl"
+    result = run_crawl(site.home_url, tmp_path, "-O", str(target))
+    assert result.returncode == 0
+    records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
+    assert {r["id"] for r in records} == {p["id"] for p in SITE_POSTS}
+    assert not list((tmp_path / "output").glob("*/posts.jsonl"))  # -O replaces the default feeds
+
+
+def test_a_rerun_overwrites_and_a_failed_rerun_keeps_the_previous_feed(site, tmp_path):
+    assert_complete(run_crawl(site.home_url, tmp_path), site)
+    assert_complete(run_crawl(site.home_url, tmp_path), site)  # overwritten, not appended
+    site.set_faults(block_api=True)
+    failed = run_crawl(site.home_url, tmp_path)
+    assert failed.returncode == 1
+    assert len(failed.feed("posts")) == len(SITE_POSTS)
+
+
+def one_error_line(result, *fragments):
+    """The crawl failed with exit status 1 and exactly one ERROR line holding ``fragments``."""
+    assert result.returncode == 1, result.log[-3000:]
+    assert "Traceback" not in result.log
+    assert len(result.errors) == 1, result.errors
+    for fragment in fragments:
+        assert fragment in result.errors[0]
+    return result.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("faults", "fragments"),
+    [
+        (Faults(block_api=True), ["rest_cannot_access", "Disable REST API"]),
+        (Faults(cloudflare_challenge=True), ["Cloudflare challenge"]),
+    ],
+    ids=["disable-rest-api-plugin", "cloudflare"],
+)
+def test_blocked_apis_fail_with_one_clear_line(faults, fragments, tmp_path):
+    with FakeWordPress(SITE_DIR, faults=faults) as wp:
+        one_error_line(run_crawl(wp.home_url, tmp_path), *fragments)
+
+
+def test_html_instead_of_json_says_so(tmp_path):
+    with FakeWordPress(SITE_DIR, faults=Faults(html_instead_of_json=True)) as wp:
+        result = run_crawl(wp.home_url, tmp_path)
+    assert result.returncode == 1
+    assert "Traceback" not in result.log
+    assert any("HTML page" in line for line in result.errors)
+
+
+def test_a_page_lost_for_good_fails_the_crawl_and_keeps_the_rest(tmp_path):
+    # Page 2 fails at every size the crawler tries (100, then 50, then 10 a page).
+    lost = frozenset(("posts", page) for page in range(2, 21))
+    with FakeWordPress(SITE_DIR, faults=Faults(fail_pages=lost)) as wp:
+        result = run_crawl(wp.home_url, tmp_path, settings={"RETRY_TIMES": 0})
+    assert result.returncode == 1
+    assert "Traceback" not in result.log
+    assert any("Lost page" in line for line in result.errors)
+    assert result.stats["wordpress/incomplete"] is True
+    first_page = sorted(p["id"] for p in SITE_POSTS)[:100]
+    assert sorted(r["id"] for r in result.feed("posts")) == first_page
+
+
+def test_not_wordpress_lists_what_was_tried(tmp_path):
+    (tmp_path / "www").mkdir()
+    (tmp_path / "www" / "index.html").write_text("<html><head><title>Shop</title></head></html>")
+    handler = partial(SimpleHTTPRequestHandler, directory=str(tmp_path / "www"))
+    handler.log_message = lambda *args: None
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/"
+        line = one_error_line(run_crawl(url, tmp_path), "no WordPress REST API found")
+    finally:
+        server.shutdown()
+        server.server_close()
+    for probe in ("wp-json/", "index.php/wp-json/", "?rest_route=/"):
+        assert url + probe in line
+
+
+def test_a_dead_host_fails_with_one_clear_line(tmp_path):
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    one_error_line(run_crawl(f"http://127.0.0.1:{port}/", tmp_path, settings={"RETRY_TIMES": 0}),
+                   "refused the connection")
+
+
+@pytest.mark.parametrize("url", ["not a url", "ftp://example.com/", None])
+def test_bad_arguments_fail_before_any_request(url, tmp_path):
+    result = run_crawl(url, tmp_path)
+    one_error_line(result, "-a url=")
+    assert result.stats.get("downloader/request_count", 0) == 0
