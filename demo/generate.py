@@ -11,13 +11,13 @@ categories and pages, threaded comments, password-protected and sticky posts.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import html
 import random
 import time
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from demo.fake_schema import (
     CURIES,
@@ -89,14 +89,14 @@ PAGES = [
     ("Events calendar", None),
 ]
 VENUES = [
-    ("Harbour Hall", "Quay Street 1"),
-    ("The Old Library", "Market Square 4"),
-    ("Riverside Park Stage", "Park Lane"),
-    ("Café Zürich", "Bahnhofstraße 12"),
-    ("Jazzkeller", "Kellergasse 3"),
-    ("City Museum", "Museum Road 9"),
-    ("Tram Depot", "Depot Street 22"),
-    ("Kraków Club", "Ulica Długa 7"),
+    "Harbour Hall",
+    "The Old Library",
+    "Riverside Park Stage",
+    "Café Zürich",
+    "Jazzkeller",
+    "City Museum",
+    "Tram Depot",
+    "Kraków Club",
 ]
 GUESTS = ["A WordPress Commenter", "Jane", "Marco R.", "Ólafur", "anon", "Priya", "Tomás", "Kim & Lee", "Zoë", "reader1984"]  # fmt: skip
 TAG_WORDS = (
@@ -113,11 +113,19 @@ def generate_site(
     *,
     seed: int = 1,
     permalinks: str = "pathinfo",
-    gmt_offset: float = 1.0,
+    timezone_string: str = "Europe/Berlin",
 ) -> SiteData:
     """Build a site of ``posts`` posts (plus media, pages, terms, users, comments, events)."""
     with paused_gc():
-        return _Builder(posts, seed, check_spelling(permalinks), gmt_offset).build()
+        return _Builder(posts, seed, check_spelling(permalinks), timezone_string).build()
+
+
+def _zone(name: str) -> tuple[tzinfo, str]:
+    """The site's time zone, or a fixed UTC+1 (as WordPress's manual offsets) without tzdata."""
+    try:
+        return ZoneInfo(name), name
+    except (ZoneInfoNotFoundError, ValueError):
+        return timezone(timedelta(hours=1)), ""
 
 
 def _iso(moment: datetime) -> str:
@@ -153,8 +161,11 @@ class _Links:
     def category(self, term_id: int, path: str) -> str:
         return f"{self.origin}/?cat={term_id}" if self.plain else f"{self.prefix}/category/{path}/"
 
-    def tag(self, slug: str) -> str:
-        return f"{self.origin}/?tag={slug}" if self.plain else f"{self.prefix}/tag/{slug}/"
+    def term(self, query_var: str, slug: str) -> str:
+        """A tag-like term archive: ``/tag/<slug>/`` or ``/?tag=<slug>``."""
+        if self.plain:
+            return f"{self.origin}/?{query_var}={slug}"
+        return f"{self.prefix}/{query_var}/{slug}/"
 
     def author(self, user_id: int, slug: str) -> str:
         return f"{self.origin}/?author={user_id}" if self.plain else f"{self.prefix}/author/{slug}/"
@@ -163,13 +174,12 @@ class _Links:
 class _Builder:
     """Creates objects in the order WordPress would, so ids and dates interleave realistically."""
 
-    def __init__(self, posts: int, seed: int, spelling: Spelling, gmt_offset: float) -> None:
+    def __init__(self, posts: int, seed: int, spelling: Spelling, timezone_string: str) -> None:
         self.count = posts
         self.rng = random.Random(seed)
         self.seed = seed
         self.spelling = spelling
-        self.gmt = timedelta(hours=gmt_offset)
-        self.gmt_offset = gmt_offset
+        self.zone, self.timezone_string = _zone(timezone_string)
         self.origin = RECORDED_ORIGIN
         self.links = _Links(self.origin, spelling)
         self.text = TextFactory(self.rng, self.origin)
@@ -187,6 +197,10 @@ class _Builder:
 
     def url(self, route: str, args: Query | None = None) -> str:
         return rest_url(self.origin, self.spelling, route, args)
+
+    def gmt(self, local: datetime) -> str:
+        """``*_gmt`` for a site-local time (DST-aware, as WordPress stores it)."""
+        return _iso(local.replace(tzinfo=self.zone).astimezone(UTC).replace(tzinfo=None))
 
     def new_id(self, gap_chance: float = 0.03) -> int:
         """Next wp_posts id; sometimes skip one, as drafts, autosaves and trash leave gaps."""
@@ -209,7 +223,6 @@ class _Builder:
         self._users()
         self._terms()
         self._pages()
-        self._venues()
         span = (END - START) / max(1, self.count)
         previous = START
         for index in range(self.count):
@@ -386,10 +399,10 @@ class _Builder:
         item: Item = {
             "id": post_id,
             "date": _iso(date),
-            "date_gmt": _iso(date - self.gmt),
+            "date_gmt": self.gmt(date),
             "guid": {"rendered": f"{self.origin}/?p={post_id}"},
             "modified": _iso(modified),
-            "modified_gmt": _iso(modified - self.gmt),
+            "modified_gmt": self.gmt(modified),
             "slug": slug,
             "status": "publish",
             "type": "post",
@@ -518,10 +531,10 @@ class _Builder:
         item: Item = {
             "id": media_id,
             "date": _iso(date),
-            "date_gmt": _iso(date - self.gmt),
+            "date_gmt": self.gmt(date),
             "guid": {"rendered": source},
             "modified": _iso(date),
-            "modified_gmt": _iso(date - self.gmt),
+            "modified_gmt": self.gmt(date),
             "slug": media_slug,
             "status": "inherit",
             "type": "attachment",
@@ -598,10 +611,10 @@ class _Builder:
         item: Item = {
             "id": media_id,
             "date": _iso(date),
-            "date_gmt": _iso(date - self.gmt),
+            "date_gmt": self.gmt(date),
             "guid": {"rendered": source},
             "modified": _iso(date),
-            "modified_gmt": _iso(date - self.gmt),
+            "modified_gmt": self.gmt(date),
             "slug": self.unique_slug(slugify(title)),
             "status": "inherit",
             "type": "attachment",
@@ -642,10 +655,10 @@ class _Builder:
             item: Item = {
                 "id": page_id,
                 "date": _iso(date),
-                "date_gmt": _iso(date - self.gmt),
+                "date_gmt": self.gmt(date),
                 "guid": {"rendered": f"{self.origin}/?page_id={page_id}"},
                 "modified": _iso(modified),
-                "modified_gmt": _iso(modified - self.gmt),
+                "modified_gmt": self.gmt(modified),
                 "slug": slug,
                 "status": "publish",
                 "type": "page",
@@ -682,10 +695,10 @@ class _Builder:
                 {
                     "id": venue_id,
                     "date": _iso(date),
-                    "date_gmt": _iso(date - self.gmt),
+                    "date_gmt": self.gmt(date),
                     "guid": {"rendered": f"{self.origin}/?post_type=venue&#038;p={venue_id}"},
                     "modified": _iso(date),
-                    "modified_gmt": _iso(date - self.gmt),
+                    "modified_gmt": self.gmt(date),
                     "slug": slug,
                     "status": "publish",
                     "type": "venue",
@@ -719,10 +732,10 @@ class _Builder:
             {
                 "id": event_id,
                 "date": _iso(published),
-                "date_gmt": _iso(published - self.gmt),
+                "date_gmt": self.gmt(published),
                 "guid": {"rendered": f"{self.origin}/?post_type=event&#038;p={event_id}"},
                 "modified": _iso(published),
-                "modified_gmt": _iso(published - self.gmt),
+                "modified_gmt": self.gmt(published),
                 "slug": slug,
                 "status": "publish",
                 "type": "event",
@@ -795,7 +808,7 @@ class _Builder:
             "author_name": name,
             "author_url": user["url"] if user else "",
             "date": _iso(moment),
-            "date_gmt": _iso(moment - self.gmt),
+            "date_gmt": self.gmt(moment),
             "content": {"rendered": f"<p>{self.text.paragraph(rng.randint(1, 3))}</p>\n"},
             "link": f"{post['link']}#comment-{comment_id}",
             "status": "approved",

@@ -160,8 +160,8 @@ def run_query(collection: Collection, raw: Query, ctx: QueryContext) -> Listing:
     )
     orderby = params.enum("orderby", choices, default_orderby)
     order = params.enum("order", ["asc", "desc"], default_order)
-    include = params.id_list("include")
     filters = _Filters(collection, params, ctx)
+    include = filters.include
     if params.problems:
         raise invalid_params(params.problems)
     _check_orderby(kind, orderby, include, raw)
@@ -197,6 +197,7 @@ class _Filters:
         self.allowed: set[int] | None = None
         self.tests: list[Callable[[Item], bool]] = []
         self.slugs = params.text_list("slug") if collection.kind is not Kind.COMMENT else None
+        self.include: list[int] | None = None
         self._common(params)
         if collection.kind is Kind.POST:
             self._posts(params, ctx)
@@ -214,9 +215,9 @@ class _Filters:
         self._restrict(item["id"] for value in values for item in groups.get(value, []))
 
     def _common(self, params: _Params) -> None:
-        include = params.id_list("include")
-        if include is not None and include:
-            self._restrict(include)
+        self.include = params.id_list("include")
+        if self.include:
+            self._restrict(self.include)
         exclude = params.id_list("exclude")
         if exclude:
             excluded = set(exclude)
@@ -233,10 +234,10 @@ class _Filters:
         if author:
             self._restrict_group("author", author)
         parent = params.id_list("parent")
-        if parent is not None:
-            self._restrict_group(
-                "post" if self.collection.name == "attachment" else "parent", parent
-            )
+        if parent is not None and self.collection.name == "attachment":
+            self._restrict_group("post", [None if value == 0 else value for value in parent])
+        elif parent is not None:
+            self._restrict_group("parent", parent)
         for base in ctx.taxonomy_bases:
             term_ids = params.id_list(base) if base in params.raw else None
             if term_ids:
@@ -258,7 +259,10 @@ class _Filters:
             post = ctx.find_post(post_id)
             if post is None:
                 raise WPError(400, "rest_post_invalid_id", "Invalid post ID.")
-            self._restrict(post.get(self.collection.base) or [])
+            if self.collection.base not in post:  # the post type lacks this taxonomy
+                message = "Sorry, you are not allowed to view terms for this post."
+                raise WPError(401, "rest_forbidden_context", message)
+            self._restrict(post[self.collection.base])
 
     def _comments(self, params: _Params, ctx: QueryContext) -> None:
         for name in ("post", "parent"):
