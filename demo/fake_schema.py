@@ -400,7 +400,8 @@ def build_index(
     name: str,
     description: str,
     home: str,
-    gmt_offset: str,
+    gmt_offset: float,
+    timezone_string: str,
     collections: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
     """The ``GET /wp-json/`` body; ``collections`` maps REST base to its GET args."""
@@ -436,7 +437,7 @@ def build_index(
         "url": home,
         "home": home,
         "gmt_offset": gmt_offset,
-        "timezone_string": "",
+        "timezone_string": timezone_string,
         "namespaces": ["oembed/1.0", "wp/v2", "wp-site-health/v1", "wp-block-editor/v1"],
         "authentication": {
             "application-passwords": {
@@ -446,6 +447,7 @@ def build_index(
         "routes": routes,
         "site_logo": 0,
         "site_icon": 0,
+        "site_icon_url": "",
         "_links": {"help": [{"href": "https://developer.wordpress.org/rest-api/"}]},
     }
 
@@ -468,7 +470,7 @@ def _route(
 
 
 # Post types: name -> (label, rest_base, hierarchical, icon, taxonomies, has_archive)
-POST_TYPES: dict[str, tuple[str, str, bool, str, list[str], bool]] = {
+POST_TYPES: dict[str, tuple[str, str, bool, str | None, list[str], bool]] = {
     "post": ("Posts", "posts", False, "dashicons-admin-post", ["category", "post_tag"], False),
     "page": ("Pages", "pages", True, "dashicons-admin-page", [], False),
     "attachment": ("Media", "media", False, "dashicons-admin-media", [], False),
@@ -491,13 +493,14 @@ POST_TYPES: dict[str, tuple[str, str, bool, str, list[str], bool]] = {
         False,
     ),
     "wp_navigation": ("Navigation Menus", "navigation", False, "dashicons-admin-post", [], False),
-    "event": ("Events", "events", False, "dashicons-calendar-alt", [], True),
-    "venue": ("Venues", "venues", False, "dashicons-location", [], False),
+    "event": ("Events", "events", False, None, ["venue"], True),
 }
+# Taxonomies: name -> (label, rest_base, hierarchical, post types)
 TAXONOMIES: dict[str, tuple[str, str, bool, list[str]]] = {
     "category": ("Categories", "categories", True, ["post"]),
     "post_tag": ("Tags", "tags", False, ["post"]),
     "nav_menu": ("Navigation Menus", "menus", False, ["nav_menu_item"]),
+    "venue": ("Venues", "venues", False, ["event"]),
 }
 
 

@@ -109,6 +109,7 @@ class TextFactory:
         self.origin = origin
         self._plain = [self._sentence() for _ in range(600)]
         self._html = [self._markup(s) for s in self._plain]
+        self._topics = [texturize(topic) for topic in _TOPICS]
 
     def title(self, year: int) -> str:
         """A raw (un-texturized) title; run it through :func:`texturize` for ``rendered``."""
@@ -146,7 +147,9 @@ class TextFactory:
             size += len(block) + 2
         if rng.random() < 0.05:
             blocks.insert(len(blocks) // 2, "<p><!--nextpage--></p>")
-        return Body("\n\n".join(blocks) + "\n", excerpt)
+        if rng.random() < 0.8:  # block editor: do_blocks() leaves "\n" around each block
+            return Body("\n" + "\n\n\n\n".join(blocks) + "\n", excerpt)
+        return Body("\n\n".join(blocks) + "\n", excerpt)  # classic editor, through wpautop()
 
     # Building blocks ---------------------------------------------------------------------
 
@@ -197,7 +200,7 @@ class TextFactory:
         if roll < 0.42:
             return f"<p>{self.paragraph(rng.randint(3, 7))}</p>"
         if roll < 0.52:
-            title = texturize(rng.choice(_TOPICS)).capitalize()
+            title = rng.choice(self._topics).capitalize()
             return f'<h2 id="section-{section}">{title}</h2>'
         if roll < 0.62 and images:
             return self._figure(rng.choice(images))
@@ -289,7 +292,7 @@ class TextFactory:
         return (
             '<figure class="wp-block-embed is-type-video is-provider-youtube wp-block-embed-youtube '
             'wp-embed-aspect-16-9 wp-has-aspect-ratio"><div class="wp-block-embed__wrapper">\n'
-            f'<iframe loading="lazy" title="{texturize(self.rng.choice(_TOPICS))}" width="500" '
+            f'<iframe loading="lazy" title="{self.rng.choice(self._topics)}" width="500" '
             f'height="281" src="https://www.youtube.com/embed/{video}?feature=oembed" '
             'frameborder="0" allow="accelerometer; autoplay; clipboard-write; encrypted-media; '
             'gyroscope; picture-in-picture; web-share" allowfullscreen></iframe>\n</div></figure>'

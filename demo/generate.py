@@ -19,6 +19,24 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from demo.fake_data import (
+    AUTHORS,
+    CATEGORIES,
+    END,
+    FORMATS,
+    GUESTS,
+    LAST_EDIT,
+    PAGES,
+    SITE_DESCRIPTION,
+    SITE_NAME,
+    SPECIAL_TAGS,
+    START,
+    SUB_SIZES,
+    TAG_WORDS,
+    TAXONOMY_BASES,
+    USERS,
+    VENUES,
+)
 from demo.fake_schema import (
     CURIES,
     build_index,
@@ -35,77 +53,6 @@ from demo.site import RECORDED_ORIGIN, SiteData, paused_gc, write_site
 from demo.spelling import Spelling, check_spelling, rest_url
 
 Item = dict[str, Any]
-START = datetime(2021, 1, 4, 8, 0, 0)
-END = datetime(2024, 12, 20, 18, 0, 0)
-LAST_EDIT = datetime(2025, 3, 31, 12, 0, 0)
-SITE_NAME = "The Riverside Chronicle"
-SITE_DESCRIPTION = "News, culture &amp; science from the river city"
-
-# (slug, display name as stored, url, description)
-USERS = [
-    ("admin", "Site Admin", "", ""),
-    ("liwei", "Li Wei 李伟", "https://example.com/staff/liwei", "Li Wei 李伟 writes about housing reform and lives in İstanbul."),
-    ("amelie", "Amélie Dubois", "https://example.com/staff/amelie", "Culture editor. Café regular."),
-    ("jmoneil", "John O'Neil", "", "Covers the city council."),
-    ("fatima", "Fatima Al-Sayed", "https://example.org/~fatima", "Science &amp; health reporter."),
-    ("mkowalski", "Michał Kowalski", "", ""),
-    ("sofia", "Sofía Pérez", "https://example.com/staff/sofia", "Photographer."),
-    ("desk", "News &amp; Views Desk", "", "Shared account of the news desk."),
-]  # fmt: skip
-# (name as stored, parent name, description)
-CATEGORIES = [
-    ("Uncategorized", None, ""),
-    ("News &amp; Events", None, "What happens in the river city."),
-    ("Local", "News &amp; Events", ""),
-    ("World", "News &amp; Events", ""),
-    ("Science &amp; Health", None, "Research, medicine and the environment."),
-    ("Space", "Science &amp; Health", ""),
-    ("Medicine", "Science &amp; Health", ""),
-    ("Culture", None, ""),
-    ("Music", "Culture", "Concerts, albums &amp; festivals."),
-    ("Film", "Culture", ""),
-    ("Books", "Culture", ""),
-    ("Opinion", None, ""),
-    ("Technology", None, ""),
-    ("AI &amp; Data", "Technology", ""),
-]
-# (name as stored, slug) for tags whose slug is not slugify(name)
-SPECIAL_TAGS = [
-    ("élections", "elections"),
-    ("Rock &amp; Roll", "rock-roll"),
-    ("李伟", "%e6%9d%8e%e4%bc%9f"),
-    ("COVID-19", "covid-19"),
-    ("open data", "open-data"),
-]
-PAGES = [
-    ("Sample Page", None),
-    ("About us", None),
-    ("Our team", "About us"),
-    ("Jobs", "About us"),
-    ("Advertise with us", "About us"),
-    ("Contact", None),
-    ("Privacy Policy", None),
-    ("Newsletter", None),
-    ("Events calendar", None),
-]
-VENUES = [
-    "Harbour Hall",
-    "The Old Library",
-    "Riverside Park Stage",
-    "Café Zürich",
-    "Jazzkeller",
-    "City Museum",
-    "Tram Depot",
-    "Kraków Club",
-]
-GUESTS = ["A WordPress Commenter", "Jane", "Marco R.", "Ólafur", "anon", "Priya", "Tomás", "Kim & Lee", "Zoë", "reader1984"]  # fmt: skip
-TAG_WORDS = (
-    "housing transport climate budget jazz football tram library harbour festival schools "
-    "bakeries council museum research cycling weather hospital archive startups privacy "
-    "elections-2024 film books opinion photography summer winter interview readers data river "
-    "parks concerts theatre food markets"
-)
-FORMATS = ["standard"] * 18 + ["video", "gallery", "aside", "quote"]
 
 
 def generate_site(
@@ -243,10 +190,10 @@ class _Builder:
             "posts": post_type_args(False, ["categories", "tags"]),
             "pages": post_type_args(True, []),
             "media": post_type_args(False, [], attachment=True),
-            "events": post_type_args(False, []),
-            "venues": post_type_args(False, []),
+            "events": post_type_args(False, ["venues"]),
             "categories": term_args(True),
             "tags": term_args(False),
+            "venues": term_args(False),
             "users": user_args(),
             "comments": comment_args(),
         }
@@ -255,10 +202,11 @@ class _Builder:
             name=SITE_NAME,
             description=SITE_DESCRIPTION,
             home=self.origin,
-            gmt_offset=f"{self.gmt_offset:g}",
+            gmt_offset=1,
+            timezone_string=self.timezone_string,
             collections=collections,
         )
-        authors = {item["author"] for item in self.posts + self.pages}
+        authors = {item["author"] for item in self.posts + self.pages + self.events}
         meta = {
             "recorded_from": f"demo/generate.py --posts {self.count} --seed {self.seed}",
             "permalinks": self.spelling,
@@ -306,43 +254,40 @@ class _Builder:
 
     def _terms(self) -> None:
         by_name: dict[str, Item] = {}
-        for term_id, (name, parent_name, description) in enumerate(CATEGORIES, start=1):
+        for name, parent_name, description in CATEGORIES:
             parent = by_name[parent_name] if parent_name else None
             slug = slugify(html.unescape(name))
+            term_id = len(self.categories) + 1
             path = f"{parent['slug']}/{slug}" if parent else slug
-            term = self._term(
-                term_id, "category", name, slug, description, self.links.category(term_id, path)
-            )
-            term["parent"] = parent["id"] if parent else 0
-            term["meta"] = []
-            links = term.pop("_links")
-            if parent:
-                links["up"] = [
-                    {"embeddable": True, "href": self.url(f"/wp/v2/categories/{parent['id']}")}
-                ]
-            links["wp:post_type"] = [
-                {"href": self.url("/wp/v2/posts", {"categories": str(term_id)})}
-            ]
-            links["curies"] = CURIES
-            term["_links"] = links
+            link = self.links.category(term_id, path)
+            term = self._term(term_id, "category", name, slug, description, link, parent)
             by_name[name] = term
             self.categories.append(term)
         names = SPECIAL_TAGS + [(word, slugify(word)) for word in TAG_WORDS.split()]
-        for offset, (name, slug) in enumerate(names[:45]):
-            term_id = len(CATEGORIES) + 1 + offset
-            term = self._term(term_id, "post_tag", name, slug, "", self.links.tag(slug))
-            term["meta"] = []
-            links = term.pop("_links")
-            links["wp:post_type"] = [{"href": self.url("/wp/v2/posts", {"tags": str(term_id)})}]
-            links["curies"] = CURIES
-            term["_links"] = links
-            self.tags.append(term)
+        for name, slug in names:
+            term_id = len(self.categories) + len(self.tags) + 1
+            link = self.links.term("tag", slug)
+            self.tags.append(self._term(term_id, "post_tag", name, slug, "", link))
+        for name in VENUES:
+            term_id = len(self.categories) + len(self.tags) + len(self.venues) + 1
+            slug = slugify(name)
+            link = self.links.term("venue", slug)
+            self.venues.append(self._term(term_id, "venue", name, slug, "", link))
 
     def _term(
-        self, term_id: int, taxonomy: str, name: str, slug: str, description: str, link: str
+        self,
+        term_id: int,
+        taxonomy: str,
+        name: str,
+        slug: str,
+        description: str,
+        link: str,
+        parent: Item | None = None,
     ) -> Item:
-        base = "categories" if taxonomy == "category" else "tags"
-        return {
+        """A term in view context; hierarchical taxonomies (categories) get ``parent`` and ``up``."""
+        base, items = TAXONOMY_BASES[taxonomy]
+        url = self.url
+        term: Item = {
             "id": term_id,
             "count": 0,
             "description": description,
@@ -350,19 +295,28 @@ class _Builder:
             "name": name,
             "slug": slug,
             "taxonomy": taxonomy,
-            "_links": {
-                "self": [{"href": self.url(f"/wp/v2/{base}/{term_id}")}],
-                "collection": [{"href": self.url(f"/wp/v2/{base}")}],
-                "about": [{"href": self.url(f"/wp/v2/taxonomies/{taxonomy}")}],
-            },
         }
+        links: Item = {
+            "self": [{"href": url(f"/wp/v2/{base}/{term_id}")}],
+            "collection": [{"href": url(f"/wp/v2/{base}")}],
+            "about": [{"href": url(f"/wp/v2/taxonomies/{taxonomy}")}],
+        }
+        if taxonomy == "category":
+            term["parent"] = parent["id"] if parent else 0
+            if parent:
+                links["up"] = [{"embeddable": True, "href": url(f"/wp/v2/{base}/{parent['id']}")}]
+        links["wp:post_type"] = [{"href": url(f"/wp/v2/{items}", {base: str(term_id)})}]
+        links["curies"] = CURIES
+        return {**term, "meta": [], "_links": links}
 
     def _count_terms(self) -> None:
         counts: dict[int, int] = {}
-        for post in self.posts:
-            for term_id in post["categories"] + post["tags"]:
+        for item in self.posts + self.events:
+            for term_id in (
+                item.get("categories", []) + item.get("tags", []) + item.get("venues", [])
+            ):
                 counts[term_id] = counts.get(term_id, 0) + 1
-        for term in self.categories + self.tags:
+        for term in self.categories + self.tags + self.venues:
             term["count"] = counts.get(term["id"], 0)
 
     # Posts and their media ---------------------------------------------------------------
@@ -371,7 +325,7 @@ class _Builder:
         rng = self.rng
         raw_title = self.text.title(date.year)
         slug = self.unique_slug(slugify(raw_title))
-        author = rng.choice((2, 2, 3, 4, 4, 5, 6, 7, 8))
+        author = rng.choice(AUTHORS)
         images: list[Image] = []
         featured = 0
         if rng.random() < 0.85:
@@ -424,7 +378,10 @@ class _Builder:
             "categories": categories,
             "tags": tags,
         }
-        item["_links"] = self._post_links("posts", "post", post_id, author, featured, revisions)
+        item["_links"] = self._post_links(
+            "posts", "post", post_id, author=author, featured=featured, revisions=revisions,
+            taxonomies=("category", "post_tag"),
+        )  # fmt: skip
         self.posts.append(item)
 
     def _excerpt(self, body: Body) -> str:
@@ -450,10 +407,14 @@ class _Builder:
         base: str,
         post_type: str,
         post_id: int,
+        *,
         author: int | None,
-        featured: int,
-        revisions: int,
+        featured: int = 0,
+        revisions: int | None = None,
+        taxonomies: tuple[str, ...] = (),
     ) -> Item:
+        """``WP_REST_Posts_Controller::prepare_links()``; ``revisions=None`` for types without
+        comments and revisions (no ``replies``/``version-history``), as for custom types."""
         url = self.url
         links: Item = {
             "self": [{"href": url(f"/wp/v2/{base}/{post_id}")}],
@@ -462,34 +423,27 @@ class _Builder:
         }
         if author is not None:
             links["author"] = [{"embeddable": True, "href": url(f"/wp/v2/users/{author}")}]
-            links["replies"] = [
-                {"embeddable": True, "href": url("/wp/v2/comments", {"post": str(post_id)})}
-            ]
-            links["version-history"] = [
-                {"count": revisions, "href": url(f"/wp/v2/{base}/{post_id}/revisions")}
-            ]
+        if revisions is not None:
+            replies = url("/wp/v2/comments", {"post": str(post_id)})
+            links["replies"] = [{"embeddable": True, "href": replies}]
+            history = url(f"/wp/v2/{base}/{post_id}/revisions")
+            links["version-history"] = [{"count": revisions, "href": history}]
             if revisions:
                 last = post_id + revisions
-                links["predecessor-version"] = [
-                    {"id": last, "href": url(f"/wp/v2/{base}/{post_id}/revisions/{last}")}
-                ]
+                previous = url(f"/wp/v2/{base}/{post_id}/revisions/{last}")
+                links["predecessor-version"] = [{"id": last, "href": previous}]
         if featured:
-            links["wp:featuredmedia"] = [
-                {"embeddable": True, "href": url(f"/wp/v2/media/{featured}")}
-            ]
+            media = url(f"/wp/v2/media/{featured}")
+            links["wp:featuredmedia"] = [{"embeddable": True, "href": media}]
         links["wp:attachment"] = [{"href": url("/wp/v2/media", {"parent": str(post_id)})}]
-        if post_type == "post":
+        if taxonomies:
             links["wp:term"] = [
                 {
-                    "taxonomy": "category",
+                    "taxonomy": taxonomy,
                     "embeddable": True,
-                    "href": url("/wp/v2/categories", {"post": str(post_id)}),
-                },
-                {
-                    "taxonomy": "post_tag",
-                    "embeddable": True,
-                    "href": url("/wp/v2/tags", {"post": str(post_id)}),
-                },
+                    "href": url(f"/wp/v2/{TAXONOMY_BASES[taxonomy][0]}", {"post": str(post_id)}),
+                }
+                for taxonomy in taxonomies
             ]
         links["curies"] = CURIES
         return links
@@ -565,7 +519,7 @@ class _Builder:
     def _sizes(self, uploads: str, stem: str, width: int, height: int) -> Item:
         """``media_details.sizes`` in the order WordPress creates sub-sizes."""
         sizes: Item = {}
-        for name, target in (("medium", 300), ("large", 1024), ("thumbnail", 150), ("medium_large", 768), ("1536x1536", 1536), ("2048x2048", 2048)):  # fmt: skip
+        for name, target in SUB_SIZES:
             if width <= target and name != "thumbnail":
                 continue
             w, h = (150, 150) if name == "thumbnail" else (target, height * target // width)
@@ -675,7 +629,7 @@ class _Builder:
                 "template": "",
                 "meta": [],
             }
-            links = self._post_links("pages", "page", page_id, 1, 0, 0)
+            links = self._post_links("pages", "page", page_id, author=1, revisions=0)
             if parent:
                 links = {
                     **links,
@@ -686,48 +640,24 @@ class _Builder:
             by_title[title] = item
             self.pages.append(item)
 
-    def _venues(self) -> None:
-        for name, address in VENUES:
-            date = (START - timedelta(days=10)).replace(microsecond=0)
-            venue_id = self.new_id(gap_chance=0)
-            slug = self.unique_slug(slugify(name))
-            self.venues.append(
-                {
-                    "id": venue_id,
-                    "date": _iso(date),
-                    "date_gmt": self.gmt(date),
-                    "guid": {"rendered": f"{self.origin}/?post_type=venue&#038;p={venue_id}"},
-                    "modified": _iso(date),
-                    "modified_gmt": self.gmt(date),
-                    "slug": slug,
-                    "status": "publish",
-                    "type": "venue",
-                    "link": self.links.custom("venue", slug),
-                    "title": {"rendered": texturize(name)},
-                    "content": {
-                        "rendered": f"<p>{self.text.paragraph(3)}</p>\n",
-                        "protected": False,
-                    },
-                    "template": "",
-                    "meta": {"address": address, "capacity": self.rng.choice((80, 150, 400, 1200))},
-                    "_links": self._post_links("venues", "venue", venue_id, None, 0, 0),
-                }
-            )
-
     def _event(self, published: datetime) -> None:
+        """An ``event`` (custom post type with author, excerpt, thumbnail and a venue taxonomy)."""
         rng = self.rng
         featured = 0
         title = f"{self.text.title(published.year)} (live)"
         slug = self.unique_slug(slugify(title))
-        if rng.random() < 0.5:
-            featured, _ = self._image(published, 1, title, slug)
+        author = rng.choice(AUTHORS)
+        if rng.random() < 0.3:
+            featured, _ = self._image(published, author, title, slug)
         event_id = self.new_id()
         link = self.links.custom("event", slug)
         if featured:
             self._attach(self.media[-1], event_id, link)
         starts = published + timedelta(days=rng.randint(7, 90), hours=rng.randint(0, 6))
-        starts = starts.replace(minute=0, second=0)
         body = self.text.body([], event_id, rng.randint(1000, 3000))
+        venues = sorted(
+            {venue["id"] for venue in rng.sample(self.venues, rng.choice((1, 1, 1, 2)))}
+        )
         self.events.append(
             {
                 "id": event_id,
@@ -743,14 +673,19 @@ class _Builder:
                 "title": {"rendered": texturize(title)},
                 "content": {"rendered": body.content, "protected": False},
                 "excerpt": {"rendered": body.excerpt, "protected": False},
+                "author": author,
                 "featured_media": featured,
                 "template": "",
-                "meta": {
-                    "event_start": _iso(starts),
-                    "event_end": _iso(starts + timedelta(hours=2)),
-                    "venue": rng.choice(self.venues)["id"],
-                },
-                "_links": self._post_links("events", "event", event_id, None, featured, 0),
+                "meta": {"event_start": starts.strftime("%Y-%m-%dT%H:%M")},
+                "venues": venues,
+                "_links": self._post_links(
+                    "events",
+                    "event",
+                    event_id,
+                    author=author,
+                    featured=featured,
+                    taxonomies=("venue",),
+                ),
             }
         )
 
@@ -776,7 +711,9 @@ class _Builder:
         for draft in order:
             moment, post, parent = drafts[draft]
             comment_id = ids[draft]
-            self.comments.append(self._comment(comment_id, moment, post, ids[parent] if parent is not None else 0, comment_id in children))  # fmt: skip
+            parent_id = ids[parent] if parent is not None else 0
+            comment = self._comment(comment_id, moment, post, parent_id, comment_id in children)
+            self.comments.append(comment)
 
     def _comment(
         self, comment_id: int, moment: datetime, post: Item, parent: int, has_children: bool
@@ -785,7 +722,7 @@ class _Builder:
         registered = rng.random() < 0.2
         user = rng.choice(self.users[1:]) if registered else None
         name = user["name"] if user else rng.choice(GUESTS)
-        avatar = hashlib.md5(name.encode(), usedforsecurity=False).hexdigest()
+        avatar = f"{self.origin}/wp-content/uploads/avatars/avatar-{rng.randint(1, 8)}.png"
         url = self.url
         links: Item = {
             "self": [{"href": url(f"/wp/v2/comments/{comment_id}")}],
@@ -813,10 +750,7 @@ class _Builder:
             "link": f"{post['link']}#comment-{comment_id}",
             "status": "approved",
             "type": "comment",
-            "author_avatar_urls": {
-                size: f"https://secure.gravatar.com/avatar/{avatar}?s={size}&d=mm&r=g"
-                for size in ("24", "48", "96")
-            },
+            "author_avatar_urls": {size: f"{avatar}?s={size}" for size in ("24", "48", "96")},
             "meta": [],
             "_links": links,
         }

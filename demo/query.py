@@ -10,7 +10,7 @@ import math
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from demo.catalog import Collection, Item, Kind
@@ -43,9 +43,9 @@ _FALSE = {"0", "false", ""}
 
 @dataclass(frozen=True, slots=True)
 class QueryContext:
-    """Site-wide facts a query needs: the GMT offset, taxonomy bases, and a post lookup."""
+    """Site-wide facts a query needs: the site's time zone, taxonomy bases, and a post lookup."""
 
-    gmt_offset: float
+    zone: tzinfo
     taxonomy_bases: frozenset[str]
     find_post: Callable[[int], Item | None]
 
@@ -137,11 +137,11 @@ class _Params:
         self._fail(name, "rest_invalid_type", f"{name} is not of type boolean.")
         return None
 
-    def date_gmt(self, name: str, gmt_offset: float) -> str | None:
+    def date_gmt(self, name: str, zone: tzinfo) -> str | None:
         value = self.raw.get(name)
         if value is None:
             return None
-        parsed = _to_gmt(value, gmt_offset) if isinstance(value, str) else None
+        parsed = _to_gmt(value, zone) if isinstance(value, str) else None
         if parsed is None:
             self._fail(name, "rest_invalid_date", "Invalid date.")
         return parsed
@@ -275,10 +275,10 @@ class _Filters:
         self, params: _Params, ctx: QueryContext, field: str, after: str, before: str
     ) -> None:
         # Exclusive, like WP_Date_Query without "inclusive". WordPress converts the value to
-        # site-local time and compares local columns; comparing GMT to *_gmt is the same except
-        # around DST changes, which a fixed gmt_offset cannot model anyway.
-        low = params.date_gmt(after, ctx.gmt_offset)
-        high = params.date_gmt(before, ctx.gmt_offset)
+        # site-local time and compares the local columns; comparing in GMT with the *_gmt
+        # fields gives the same answer except inside the hour a DST change repeats.
+        low = params.date_gmt(after, ctx.zone)
+        high = params.date_gmt(before, ctx.zone)
         if low is not None:
             self.tests.append(lambda item: item.get(field, "") > low)
         if high is not None:
@@ -366,29 +366,31 @@ def _as_int(value: QueryValue) -> int | None:
     return int(number) if number.is_integer() else None
 
 
-def _to_gmt(value: str, gmt_offset: float) -> str | None:
+def _to_gmt(value: str, zone: tzinfo) -> str | None:
     """A ``date-time`` param as a GMT ``YYYY-MM-DDTHH:MM:SS`` string; no offset means site-local.
 
-    >>> _to_gmt("2024-05-01T12:00:00+02:00", 1.0)
+    >>> _to_gmt("2024-05-01T12:00:00+02:00", UTC)
     '2024-05-01T10:00:00'
-    >>> _to_gmt("2024-05-01 12:00:00", 1.0)
+    >>> _to_gmt("2024-05-01 12:00:00", timezone(timedelta(hours=1)))
     '2024-05-01T11:00:00'
-    >>> _to_gmt("2024-05-01", 0.0) is None
+    >>> _to_gmt("2024-05-01", UTC) is None
     True
     """
     match = _DATE.match(value)
     if match is None:
         return None
-    day, clock, zone = match.groups()
+    day, clock, offset = match.groups()
     try:
         moment = datetime.fromisoformat(f"{day}T{clock}")
     except ValueError:
         return None
-    if zone is None:
-        moment -= timedelta(hours=gmt_offset)
-    elif zone.upper() != "Z":
-        sign = -1 if zone[0] == "-" else 1
-        digits = zone[1:].replace(":", "")
+    if offset is None:
+        moment = moment.replace(tzinfo=zone)
+    elif offset.upper() == "Z":
+        moment = moment.replace(tzinfo=UTC)
+    else:
+        sign = -1 if offset[0] == "-" else 1
+        digits = offset[1:].replace(":", "")
         minutes = int(digits[:2]) * 60 + int(digits[2:] or 0)
-        moment -= timedelta(minutes=sign * minutes)
-    return moment.replace(tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%S")
+        moment = moment.replace(tzinfo=timezone(timedelta(minutes=sign * minutes)))
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")

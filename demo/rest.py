@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from demo.catalog import Catalog, Collection, Kind
 from demo.faults import Faults
@@ -75,7 +77,7 @@ class RestApi:
             c.base for c in self.catalog.collections.values() if c.kind is Kind.TERM
         )
         self.context = QueryContext(
-            gmt_offset=float(site.index.get("gmt_offset") or 0),
+            zone=site_zone(site.index),
             taxonomy_bases=term_bases,
             find_post=self.catalog.post,
         )
@@ -241,6 +243,17 @@ class RestApi:
             return self._route(route.rstrip("/").lower() or "/", query, faults).body
         except WPError as error:
             return error.body()
+
+
+def site_zone(index: dict[str, Any]) -> tzinfo:
+    """``wp_timezone()``: the index's ``timezone_string`` if known, else its ``gmt_offset``."""
+    name = index.get("timezone_string") or ""
+    if name:
+        try:
+            return ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return timezone(timedelta(hours=float(index.get("gmt_offset") or 0)))
 
 
 def _collection_route(route: str) -> str:

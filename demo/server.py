@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
+import signal
 import socket
 import sys
 import threading
@@ -265,6 +266,10 @@ def parse_fault(text: str) -> tuple[str, Any]:
     return name, int(value)
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> None:
     """Serve a site directory until Ctrl-C."""
     parser = argparse.ArgumentParser(prog="python -m demo.server", description=main.__doc__)
@@ -283,11 +288,10 @@ def main(argv: list[str] | None = None) -> None:
         args.site, spelling=args.spelling, faults=faults, host=args.host, port=args.port,
         verbose=args.verbose,
     )  # fmt: skip
+    signal.signal(signal.SIGTERM, _interrupt)  # stop as cleanly on `kill` as on Ctrl-C
     with wordpress:
-        print(
-            f"Fake WordPress at {wordpress.home_url} (REST root {wordpress.api_root})", flush=True
-        )
-        print("Press Ctrl-C to stop.", flush=True)
+        print(f"Fake WordPress at {wordpress.home_url} (REST root {wordpress.api_root})")
+        print("Press Ctrl-C to stop.", flush=True)  # flushes the line above too
         try:
             threading.Event().wait()
         except KeyboardInterrupt:

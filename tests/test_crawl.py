@@ -49,7 +49,9 @@ def assert_complete(result, wp=None):
         assert record["title"] == titles[record["id"]]
         assert record["date_gmt"] == by_id[record["id"]]["date_gmt"] + "Z"
         assert record["modified_gmt"] == by_id[record["id"]]["modified_gmt"] + "Z"
-        assert record["link"] == by_id[record["id"]]["link"].replace("http://recorded.invalid", wp.origin)
+        assert record["link"] == by_id[record["id"]]["link"].replace(
+            "http://recorded.invalid", wp.origin
+        )
     assert result.returncode == 0, result.log[-3000:]
     assert not result.errors, result.errors
     assert "Traceback" not in result.log
@@ -67,7 +69,7 @@ def test_every_permalink_spelling_is_crawled_completely(spelling, tmp_path):
     with FakeWordPress(SITE_DIR, spelling=spelling) as wp:
         result = run_crawl(wp.home_url, tmp_path)
         assert_complete(result, wp)
-        api_requests = [r for r in wp.requests if "wp/v2/posts" in r]
+        api_requests = [r for r in wp.requests if wp.route_of(r) == "/wp/v2/posts"]
     # One request a page of 100; a full last page is followed by one check for more.
     pages = len(SITE_POSTS) // 100 + 1
     assert len(api_requests) == pages
@@ -97,7 +99,13 @@ def test_start_from_a_post_page_or_from_the_rest_root(site, tmp_path):
         Faults(no_link_discovery=True),
         Faults(rate_limit_every=3),
     ],
-    ids=["no-total-headers", "wrong-total-pages", "notice-bom-comment", "no-link-discovery", "rate-limited"],
+    ids=[
+        "no-total-headers",
+        "wrong-total-pages",
+        "notice-bom-comment",
+        "no-link-discovery",
+        "rate-limited",
+    ],
 )
 def test_broken_sites_are_still_crawled_completely(faults, tmp_path):
     with FakeWordPress(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
@@ -195,8 +203,10 @@ def test_a_dead_host_fails_with_one_clear_line(tmp_path):
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    one_error_line(run_crawl(f"http://127.0.0.1:{port}/", tmp_path, settings={"RETRY_TIMES": 0}),
-                   "refused the connection")
+    one_error_line(
+        run_crawl(f"http://127.0.0.1:{port}/", tmp_path, settings={"RETRY_TIMES": 0}),
+        "refused the connection",
+    )
 
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://example.com/", None])
@@ -204,3 +214,14 @@ def test_bad_arguments_fail_before_any_request(url, tmp_path):
     result = run_crawl(url, tmp_path)
     one_error_line(result, "-a url=")
     assert result.stats.get("downloader/request_count", 0) == 0
+
+
+def test_progress_is_reported_against_x_wp_total(tmp_path):
+    with FakeWordPress(SITE_DIR, faults=Faults(latency=0.4)) as wp:
+        result = run_crawl(wp.home_url, tmp_path, settings={"WORDPRESS_PROGRESS_INTERVAL": 0.3})
+    assert result.returncode == 0
+    progress = [line for line in result.log.splitlines() if "Progress posts:" in line]
+    assert progress, result.log[-2000:]
+    assert f"/{len(SITE_POSTS)} (" in progress[-1]
+    summary = [line for line in result.log.splitlines() if "Summary (finished)" in line]
+    assert f"posts {len(SITE_POSTS)} of {len(SITE_POSTS)}" in summary[0]

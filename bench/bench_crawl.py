@@ -1,0 +1,132 @@
+"""Crawl benchmark: a site of N posts on 127.0.0.1, crawled by ``scrapy crawl``.
+
+    python bench/bench_crawl.py                         # the demo server, N = 1,000 and 10,000
+    python bench/bench_crawl.py --posts 5000
+    python bench/bench_crawl.py --wordpress --posts 1000  # the real WordPress of the test suite
+
+The site is served by the demo server in its own process, so the figures are the crawler's own:
+posts/s (wall clock), requests per post, CPU seconds per 1,000 posts and peak memory (max RSS)
+of the crawl process. The crawl runs with the project's default, polite settings. Peak memory
+should not grow with N beyond the records in flight, because items stream to the feeds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(port: int, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"the demo server did not start on port {port}")
+
+
+ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+
+
+def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, float]:
+    """Serve a generated site with the demo server (its own process) and crawl it."""
+    site = workdir / f"site-{posts}"
+    if not site.exists():
+        subprocess.run(
+            [sys.executable, "-m", "demo.generate", "--posts", str(posts), "--out", str(site)],
+            cwd=PROJECT_DIR, env=ENV, check=True, capture_output=True,
+        )  # fmt: skip
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "demo.server", "--site", str(site), "--port", str(port),
+         "--spelling", spelling],
+        cwd=PROJECT_DIR, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        wait_for(port)
+        return crawl(f"http://127.0.0.1:{port}/", posts, workdir)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def bench_wordpress(posts: int, workdir: Path, spelling: str) -> dict[str, float]:
+    """Seed and start the real WordPress of the test suite, then crawl it."""
+    sys.path.insert(0, str(PROJECT_DIR))
+    from tests.wordpress.site import WordPressSite
+
+    with WordPressSite(posts=posts) as site:
+        print(f"WordPress seeded with {posts} posts: {site.timings}", flush=True)
+        return crawl(site.url(spelling), posts, workdir)
+
+
+def crawl(url: str, posts: int, workdir: Path) -> dict[str, float]:
+    """Run ``scrapy crawl`` on ``url``; the figures of that one process."""
+    stats_file = workdir / f"stats-{posts}.json"
+    started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "scrapy", "crawl", "wordpress",
+         "-a", f"url={url}",
+         "-s", f"WORDPRESS_OUTPUT_DIR={workdir / 'output'}",
+         "-s", f"WORDPRESS_STATS_FILE={stats_file}",
+         "-s", "LOG_LEVEL=WARNING"],
+        cwd=PROJECT_DIR, env=ENV,
+    )  # fmt: skip
+    # wait4 gives this one process's CPU time and peak memory, not the server's.
+    _, status, usage = os.wait4(process.pid, 0)
+    returncode = os.waitstatus_to_exitcode(status)
+    wall = time.monotonic() - started
+    if returncode != 0:
+        raise RuntimeError(f"the crawl exited with {returncode}")
+    stats = json.loads(stats_file.read_text())
+    collected = stats.get("wordpress/posts/collected", 0)
+    if collected != posts:
+        raise RuntimeError(f"collected {collected} of {posts} posts")
+    cpu = usage.ru_utime + usage.ru_stime
+    return {
+        "posts": posts,
+        "seconds": wall,
+        "posts_per_s": posts / wall,
+        "requests": stats["downloader/request_count"],
+        "requests_per_post": stats["downloader/request_count"] / posts,
+        "cpu_s_per_1000_posts": cpu / posts * 1000,
+        "peak_rss_mib": usage.ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--posts", type=int, action="append", help="site size (repeatable)")
+    parser.add_argument("--spelling", default="pathinfo", choices=["pathinfo", "plain", "pretty"])
+    parser.add_argument("--wordpress", action="store_true", help="crawl the real test WordPress")
+    args = parser.parse_args()
+    sizes = args.posts or ([1000] if args.wordpress else [1000, 10000])
+    with tempfile.TemporaryDirectory(prefix="wp-bench-") as tmp:
+        print(f"{'posts':>7} {'seconds':>8} {'posts/s':>8} {'requests':>8} {'req/post':>9} "
+              f"{'CPU s/1k':>9} {'peak MiB':>9}")  # fmt: skip
+        for posts in sorted(sizes):
+            run = bench_wordpress if args.wordpress else bench_demo_server
+            r = run(posts, Path(tmp), args.spelling)
+            print(f"{r['posts']:>7} {r['seconds']:>8.1f} {r['posts_per_s']:>8.0f} {r['requests']:>8} "
+                  f"{r['requests_per_post']:>9.3f} {r['cpu_s_per_1000_posts']:>9.2f} "
+                  f"{r['peak_rss_mib']:>9.0f}")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()
