@@ -36,9 +36,26 @@ class PostItem:
     title: str = ""
     """The title as plain text: tags stripped, HTML entities decoded."""
     content_html: str = ""
-    """The rendered content HTML; empty for password-protected posts."""
+    """The content as sanitized, minimal HTML: structure, links and images kept; classes,
+    styles, scripts, embeds, forms, shortcodes and syndication footers removed; URLs absolute.
+    Empty for password-protected posts."""
+    content_text: str = ""
+    """The content as plain text: one blank line between paragraphs, headings and list items
+    on their own lines, entities decoded, whitespace collapsed."""
+    content_markdown: str | None = None
+    """The content as Markdown (null when ``WORDPRESS_CONTENT_MARKDOWN`` is off)."""
+    content_raw: str | None = None
+    """The content HTML exactly as WordPress rendered it (null unless
+    ``WORDPRESS_KEEP_RAW_HTML`` is on)."""
     excerpt: str = ""
-    """The rendered excerpt HTML; empty for password-protected posts."""
+    """The excerpt as plain text; WordPress's ``[…]`` and "Continue reading" tails become ``…``.
+    Empty for password-protected posts."""
+    word_count: int = 0
+    """Number of words in ``content_text``."""
+    links: list[str] = field(default_factory=list)
+    """Absolute URLs of the links in the content, in order, without duplicates."""
+    images: list[dict[str, str]] = field(default_factory=list)
+    """Images in the content, in order: ``{"src": absolute URL, "alt": text}``."""
     protected: bool = False
     """Whether the post is password-protected (its content is then not exported)."""
     author: int | None = None

@@ -52,6 +52,15 @@ EXTENSIONS = {
     "crawler.extensions.quietlog.QuietExpectedErrors": 0,
 }
 
+# Records flow: spider (discover, list, join) -> cleaning -> feeds.
+ITEM_PIPELINES = {
+    "crawler.pipelines.clean.CleanContentPipeline": 300,
+}
+# Cleaning: Markdown on; the raw rendered HTML off (archivists: -s WORDPRESS_KEEP_RAW_HTML=True);
+# syndication footers dropped by the cleaner's default patterns (set a list of regexes to change).
+WORDPRESS_CONTENT_MARKDOWN = True
+WORDPRESS_KEEP_RAW_HTML = False
+
 # Feeds: one JSONL file per record type under WORDPRESS_OUTPUT_DIR/<host>/ (see crawler.feeds).
 # Scrapy's own -o/-O or a FEEDS setting replace them.
 WORDPRESS_OUTPUT_DIR = "output"

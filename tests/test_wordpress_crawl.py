@@ -8,8 +8,10 @@ never from the crawler's code.
 from __future__ import annotations
 
 import json
+import re
 
 import jsonschema
+import lxml.html
 import pytest
 
 from crawler.schema import SCHEMA_DIR
@@ -90,3 +92,62 @@ def test_starting_from_a_post_url_finds_the_same_site(wordpress_site, tmp_path):
     result = run_crawl(post_url, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
     assert {r["id"] for r in result.feed("posts")} == {p["id"] for p in truth["posts"]}
+
+
+def normalized(text: str) -> str:
+    """Whitespace as the cleaner leaves it: no-break spaces are spaces, runs collapse."""
+    return " ".join(text.replace("\u00a0", " ").split())
+
+
+ALLOWED_ATTRIBUTES = {"href", "src", "alt", "title", "colspan", "rowspan", "start"}
+
+
+def assert_safe_and_minimal(content_html: str) -> None:
+    """No script-capable element, no event handler or other attribute, no script URL."""
+    if not content_html:
+        return
+    for element in lxml.html.fragments_fromstring(content_html):
+        if isinstance(element, str):
+            continue
+        for node in element.iter():
+            if not isinstance(node.tag, str):  # a comment or processing instruction
+                raise AssertionError(f"markup left in: {content_html[:200]}")
+            assert node.tag not in {"script", "style", "iframe", "form", "object", "embed", "svg"}
+            assert set(node.attrib) <= ALLOWED_ATTRIBUTES, node.attrib
+            for name in ("href", "src"):
+                scheme = node.get(name, "").strip().lower().split(":", 1)[0]
+                assert scheme not in {"javascript", "vbscript", "data"}, node.get(name)
+
+
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")
+SHORTCODE = re.compile(r"\[/?[a-z_][a-z0-9_-]*(?:\s[^\]]*)?\]")
+
+
+def test_content_is_clean_and_keeps_every_seeded_paragraph(crawls, wordpress_site):
+    truth = {post["id"]: post for post in wordpress_site.ground_truth("pathinfo")["posts"]}
+    records = crawls["pathinfo"].feed("posts")
+    checked_boilerplate = 0
+    for record in records:
+        post = truth[record["id"]]
+        if post["protected"]:
+            assert record["content_text"] == record["content_html"] == ""
+            continue
+        text = normalized(record["content_text"])
+        for paragraph in post["paragraphs"]:
+            assert normalized(paragraph) in text, (record["id"], paragraph)
+        for heading in post["headings"]:
+            assert f"## {normalized(heading)}" in record["content_markdown"]
+        for caption in post["captions"]:
+            assert normalized(caption) in text
+        for line in post["boilerplate"]:
+            assert normalized(line) not in text
+            checked_boilerplate += 1
+        assert_safe_and_minimal(record["content_html"])
+        assert not SHORTCODE.search(record["content_text"]), record["content_text"]
+        words = [
+            token for token in record["content_text"].split() if any(c.isalnum() for c in token)
+        ]
+        if not CJK.search(record["content_text"]):  # CJK text counts a word per character
+            assert abs(record["word_count"] - len(words)) <= max(1, len(words) // 100)
+        assert "&" not in record["excerpt"] or "&amp;" not in record["excerpt"]
+    assert checked_boilerplate > 0

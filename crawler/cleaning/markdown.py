@@ -11,7 +11,8 @@ every ``_`` mangles ``snake_case`` and URLs in prose, escaping nothing turns a l
 * ``\\``, ``*`` and backticks everywhere; ``_`` only at a word boundary (intra-word
   underscores never start emphasis in CommonMark);
 * ``<`` when it could open a tag or autolink, ``&`` when it would form an entity, ``]``
-  when followed by ``(``, ``[`` or ``:`` (link syntax), ``|`` inside table cells;
+  when followed by ``(``, ``[`` or ``:`` (link syntax), ``|`` inside table cells, and
+  every bracket inside link text and image descriptions;
 * at the start of a line only: ``#`` headings, ``>`` quotes, ``-``/``+`` bullets,
   ``1.`` numbered items, ``===``/``---`` underlines and ``~~~`` fences.
 
@@ -28,25 +29,56 @@ from typing import Any
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 from bs4.builder import HTMLTreeBuilder
-from markdownify import ATX, BACKSLASH, MarkdownConverter, chomp
+from markdownify import (
+    ATX,
+    BACKSLASH,
+    MarkdownConverter,
+    chomp,
+    re_newline_whitespace,
+    re_whitespace,
+    should_remove_whitespace_inside,
+    should_remove_whitespace_outside,
+)
 
-from .tree import Item, Node
+from .tree import Item
 
 __all__ = ["to_markdown"]
 
+_SPECIAL = re.compile(r"[\\*`_<&\]|]")
+_COLLAPSIBLE = re.compile(r"[\t\r\n]|  ")
 _ALWAYS = re.compile(r"[\\*`]")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _LT = re.compile(r"<(?=[A-Za-z/!?])")
 _AMP = re.compile(r"&(?=#?\w+;)")
 _CLOSE_BRACKET = re.compile(r"\](?=[(\[:])")
+_BRACKET = re.compile(r"(?<!\\)([\[\]])")
 _LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|-+\s*$|~{3,})")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)")
 _BACKTICK_FENCE = re.compile(r"`{3,}")
 _ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^\s<>]*$")
 _LINE_PARENTS = frozenset(
-    "p li h1 h2 h3 h4 h5 h6 td th blockquote dd dt figcaption caption figure body html"
-    " [document]".split()
+    [
+        "p",
+        "li",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "td",
+        "th",
+        "blockquote",
+        "dd",
+        "dt",
+        "figcaption",
+        "caption",
+        "figure",
+        "body",
+        "html",
+        "[document]",
+    ]
 )
 
 
@@ -118,8 +150,8 @@ class _Converter(MarkdownConverter):
     """markdownify with meaning-preserving escaping and safer links/fences."""
 
     def escape(self, text: str, parent_tags: set[str]) -> str:
-        if not text:
-            return ""
+        if not text or not _SPECIAL.search(text):
+            return text or ""
         text = _ALWAYS.sub(r"\\\g<0>", text)
         if "_" in text:
             text = _UNDERSCORE.sub(r"\\_", text)
@@ -131,17 +163,35 @@ class _Converter(MarkdownConverter):
             text = _CLOSE_BRACKET.sub(r"\\]", text)
         if "|" in text and ("td" in parent_tags or "th" in parent_tags):
             text = text.replace("|", r"\|")
+        if "a" in parent_tags and ("[" in text or "]" in text):
+            text = _BRACKET.sub(r"\\\1", text)  # a stray bracket would end the link text
         return text
 
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
-        text: str = super().process_text(el, parent_tags=parent_tags)
-        if not text or "_noformat" in (parent_tags or ()):
-            return text
+        """markdownify's ``process_text`` plus line-start escaping, with a fast path.
+
+        Same steps as the original (whitespace, escaping, trimming next to blocks), but
+        the two whitespace regexes only run when the text has something to collapse:
+        the cleaner already collapsed it, so they almost never do.
+        """
+        parent_tags = parent_tags if parent_tags is not None else set()
+        text = str(el)
+        if "pre" not in parent_tags and _COLLAPSIBLE.search(text):
+            text = re_whitespace.sub(" ", re_newline_whitespace.sub("\n", text))
+        if "_noformat" not in parent_tags:
+            text = self.escape(text, parent_tags)
         previous = el.previous_sibling
-        at_line_start = (previous is None and el.parent is not None
-                         and el.parent.name in _LINE_PARENTS) or (
-            isinstance(previous, Tag) and previous.name == "br"
-        )
+        following = el.next_sibling
+        strip_inside = should_remove_whitespace_inside(el.parent)
+        if should_remove_whitespace_outside(previous) or (strip_inside and not previous):
+            text = text.lstrip(" \t\r\n")
+        if should_remove_whitespace_outside(following) or (strip_inside and not following):
+            text = text.rstrip()
+        if not text or "_noformat" in parent_tags:
+            return text
+        at_line_start = (
+            previous is None and el.parent is not None and el.parent.name in _LINE_PARENTS
+        ) or (isinstance(previous, Tag) and previous.name == "br")
         if at_line_start:
             stripped = text.lstrip()
             lead = text[: len(text) - len(stripped)]
@@ -172,7 +222,7 @@ class _Converter(MarkdownConverter):
         return f"{prefix}[{text}]({_destination(href)}{title_part}){suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        alt = self.escape(el.get("alt") or "", parent_tags).replace("[", r"\[")
+        alt = _BRACKET.sub(r"\\\1", self.escape(el.get("alt") or "", parent_tags))
         if "_inline" in parent_tags and el.parent.name not in ("td", "th", "a"):
             return alt
         src = el.get("src") or ""
@@ -265,6 +315,7 @@ def _soup(items: list[Item]) -> BeautifulSoup:
 def to_markdown(items: list[Item]) -> str:
     r"""Convert clean *items* (the sanitizer's output) to Markdown with markdownify.
 
+    >>> from crawler.cleaning.tree import Node
     >>> to_markdown([Node("h2", None, ["snake_case & *stars*"]),
     ...              Node("p", None, ["1986. A ", Node("a", {"href": "https://e.x/a_(b)"}, ["year"])])])
     '## snake_case & \\*stars\\*\n\n1986\\. A [year](https://e.x/a_\\(b\\))'

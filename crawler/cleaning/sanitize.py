@@ -41,8 +41,8 @@ __all__ = ["Sanitizer", "parse_html", "prepare_html"]
 FLOW, INLINE, PRE = 0, 1, 2
 # How a flow container turns its runs into children.
 ALWAYS_P, BARE_IF_SINGLE, MEDIA = 0, 1, 2
-# Context flags inherited by child sinks.
-IN_LINK, KEEP_SHORTCODES = 1, 2
+# Context flag inherited by child sinks: links cannot nest.
+IN_LINK = 1
 
 # libxml2 caps nesting at 255; each level costs ~3 Python frames, so past this depth the
 # subtree is flattened to its text instead of risking RecursionError.
@@ -57,12 +57,51 @@ _LEADING_BLANK_LINES = re.compile(r"^(?:[ \t]*\n)+")
 _URL_TEXT = re.compile(r"https?://\S+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
 
-_DROP_TAGS = (
-    "script style noscript template object embed applet form input button select textarea"
-    " option optgroup datalist output progress meter svg math base meta link title head frame"
-    " frameset noframes noembed canvas map area source track param col colgroup slot portal"
-    " xmp plaintext rp rt"
-).split()
+_DROP_TAGS = [
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "select",
+    "textarea",
+    "option",
+    "optgroup",
+    "datalist",
+    "output",
+    "progress",
+    "meter",
+    "svg",
+    "math",
+    "base",
+    "meta",
+    "link",
+    "title",
+    "head",
+    "frame",
+    "frameset",
+    "noframes",
+    "noembed",
+    "canvas",
+    "map",
+    "area",
+    "source",
+    "track",
+    "param",
+    "col",
+    "colgroup",
+    "slot",
+    "portal",
+    "xmp",
+    "plaintext",
+    "rp",
+    "rt",
+]
 
 
 def prepare_html(html: str) -> bytes:
@@ -108,10 +147,7 @@ def _attr_text(value: str | None) -> str:
 
 
 def _has_img(items: list[Item]) -> bool:
-    for it in items:
-        if type(it) is Node and (it.tag == "img" or _has_img(it.children)):
-            return True
-    return False
+    return any(type(it) is Node and (it.tag == "img" or _has_img(it.children)) for it in items)
 
 
 def _has_content(items: list[Item]) -> bool:
@@ -233,6 +269,37 @@ def _trim_backward(items: list[Item], state: list[bool]) -> None:
             elif all(type(c) is str and c.isspace() for c in children):
                 items[i] = " "
         i -= 1
+
+
+_DOUBLE_SPACE = re.compile(r"  +")
+
+
+def _tidy(items: list[Item], paired: frozenset[str]) -> bool:
+    """Merge adjacent strings and strip shortcodes outside code, in place.
+
+    Returns True when something changed, so the caller knows to trim again.
+    """
+    changed = False
+    i = 0
+    while i < len(items):
+        it = items[i]
+        if type(it) is str:
+            if i and type(items[i - 1]) is str:
+                prev = items[i - 1]
+                items[i - 1] = prev + (it[1:] if it[0] == " " and prev[-1] == " " else it)
+                del items[i]
+                changed = True
+                continue
+        elif it.children and it.tag not in _CODE_TAGS and _tidy(it.children, paired):
+            changed = True
+        i += 1
+    for i, it in enumerate(items):
+        if type(it) is str and "[" in it:
+            stripped = strip_shortcodes(it, paired)
+            if stripped != it:
+                items[i] = _DOUBLE_SPACE.sub(" ", stripped)
+                changed = True
+    return changed
 
 
 def trim(items: list[Item]) -> None:
@@ -438,16 +505,24 @@ class Sanitizer:
             handler(self, el, sink)
 
     def _text(self, s: str, sink: _Sink) -> None:
-        if sink.mode is PRE:
-            s = s.replace("\xa0", " ")
-        else:
-            s = _WS.sub(" ", s)
-            if "[" in s and not sink.flags & KEEP_SHORTCODES:
-                stripped = strip_shortcodes(s, self.paired)
-                if stripped != s:
-                    s = _WS.sub(" ", stripped)
+        s = s.replace("\xa0", " ") if sink.mode is PRE else _WS.sub(" ", s)
         if s:
             sink.text(s)
+
+    def _normalize(self, items: list[Item]) -> None:
+        """Finish a line-based inline sequence: shortcodes, whitespace, merged strings.
+
+        Shortcodes are stripped here, on merged strings, not per text node: text-node
+        boundaries move when the output is parsed again (``[vc_<em> </em>row]``), and the
+        result must not depend on them. Repeats until nothing changes (cleaning is
+        idempotent); the second round is a cheap check in practice.
+        """
+        _tidy(items, self.paired)
+        trim(items)
+        for _ in range(8):
+            if not _tidy(items, self.paired):
+                return
+            trim(items)
 
     def _finish(self, sink: _Flow, policy: int) -> list[Item]:
         """Turn a flow sink's runs into ``<p>`` or bare content according to *policy*."""
@@ -460,7 +535,7 @@ class Sanitizer:
                 kept.append(it)
                 continue
             for run in _split_runs(it):
-                trim(run)
+                self._normalize(run)
                 if not run:
                     continue
                 if check is not None and check.fullmatch(_flat_text(run).strip()):
@@ -496,8 +571,7 @@ class Sanitizer:
 
     def _inline(self, el: etree._Element, sink: _Sink) -> None:
         tag = _RENAME.get(el.tag, el.tag)
-        flags = sink.flags | KEEP_SHORTCODES if tag in _CODE_TAGS else sink.flags
-        child = _Pre(flags) if sink.mode is PRE else _Inline(flags)
+        child = _Pre(sink.flags) if sink.mode is PRE else _Inline(sink.flags)
         self._children(el, child)
         if child.items:
             attrs = None
@@ -522,7 +596,7 @@ class Sanitizer:
             return
         child = _Inline(sink.flags)
         self._children(el, child)
-        trim(child.items)
+        self._normalize(child.items)
         if child.items:
             sink.block(Node(el.tag, None, child.items))
 
@@ -576,12 +650,16 @@ class Sanitizer:
         return bool(MORE_LINK_TEXT.fullmatch(_flat_text(items)))
 
     def _link_run(self, url: str, title: str | None, sink: _Sink, text: str | None = None) -> None:
-        """An embed becomes a link on its own line: ``<p><a href=URL>URL</a></p>``."""
-        if sink.flags & IN_LINK:
+        """An embed becomes a link on its own line: ``<p><a href=URL>URL</a></p>``.
+
+        In-page URLs (``#…``, left when there is no base URL) are skipped, like links.
+        """
+        if sink.flags & IN_LINK or url.startswith("#"):
             return
         attrs = {"href": url}
         if title:
             attrs["title"] = title
+        text = _WS.sub(" ", text).strip() if text else ""
         sink.boundary()
         sink.inline(Node("a", attrs, [text or url]))
         sink.boundary()
@@ -589,9 +667,9 @@ class Sanitizer:
     def _image(self, el: etree._Element, sink: _Sink) -> None:
         attrib: Mapping[str, str] = el.attrib
         if is_emoji_image(attrib):
-            alt = _attr_text(attrib.get("alt"))
+            alt = attrib.get("alt")
             if alt:
-                sink.text(alt)
+                self._text(alt, sink)
             return
         src = lazy_image_src(attrib)
         if src is None:
@@ -601,8 +679,10 @@ class Sanitizer:
             attrib = twin.attrib
             src = lazy_image_src(attrib)
         url = safe_url(src, self.base_url, MEDIA_SCHEMES)
-        if url is None or _is_hidden(attrib) or is_tracking_pixel(
-            url, attrib.get("width"), attrib.get("height")
+        if (
+            url is None
+            or _is_hidden(attrib)
+            or is_tracking_pixel(url, attrib.get("width"), attrib.get("height"))
         ):
             return
         attrs = {"src": url, "alt": _attr_text(attrib.get("alt"))}
@@ -618,7 +698,7 @@ class Sanitizer:
             return  # the hidden twin of a WordPress embed blockquote, or a tracking frame
         for name in ("data-lazy-src", "data-src", "src"):
             url = safe_url(attrib.get(name), self.base_url, MEDIA_SCHEMES)
-            if url and not url.startswith("#"):
+            if url:
                 self._link_run(url, _attr_text(attrib.get("title")), sink)
                 return
 
@@ -644,8 +724,7 @@ class Sanitizer:
             for a in el.iter("a"):
                 url = safe_url(a.get("href"), self.base_url)
                 if url:
-                    text = _attr_text("".join(a.itertext())) or url
-                    self._link_run(url, None, sink, text)
+                    self._link_run(url, None, sink, "".join(a.itertext()))
                     break
             return
         child = _Flow(sink.flags)
@@ -658,7 +737,7 @@ class Sanitizer:
         if sink.mode is not FLOW:
             self._wrapper(el, sink)
             return
-        child = _Pre(sink.flags | KEEP_SHORTCODES)
+        child = _Pre(sink.flags)
         self._children(el, child)
         _trim_pre(child.items)
         if _has_content(child.items):
@@ -719,9 +798,7 @@ class Sanitizer:
             attrs = {"start": str(int(start))}
         return Node("ol", attrs, items)
 
-    def _list_items(
-        self, el: etree._Element, items: list[Node], stray: _Flow, flags: int
-    ) -> None:
+    def _list_items(self, el: etree._Element, items: list[Node], stray: _Flow, flags: int) -> None:
         if el.text and not el.text.isspace():
             self._text(el.text, stray)
         for child in el:
@@ -779,7 +856,7 @@ class Sanitizer:
             if tag == "dt":
                 term = _Inline(flags)
                 self._children(child, term)
-                trim(term.items)
+                self._normalize(term.items)
                 if term.items:
                     items.append(Node("dt", None, term.items))
             elif tag == "dd":
@@ -820,7 +897,7 @@ class Sanitizer:
             elif sections and tag == "caption":
                 caption = _Inline(flags)
                 self._children(child, caption)
-                trim(caption.items)
+                self._normalize(caption.items)
                 if caption.items:
                     parts.append(Node("caption", None, caption.items))
             elif tag in _WRAPPER_TAGS:
@@ -852,9 +929,8 @@ def _is_hidden(attrib: Mapping[str, str]) -> bool:
     style = attrib.get("style")
     if (style and _HIDDEN_STYLE.search(style)) or attrib.get("hidden") is not None:
         return True
-    return attrib.get("width", "").strip() in ("0", "1") or attrib.get(
-        "height", ""
-    ).strip() in ("0", "1")
+    tiny = ("0", "1")
+    return attrib.get("width", "").strip() in tiny or attrib.get("height", "").strip() in tiny
 
 
 def _noscript_twin(img: etree._Element) -> etree._Element | None:
@@ -874,32 +950,115 @@ _CODE_TAGS = frozenset({"code", "kbd", "samp"})
 _RENAME = {"strike": "s", "tt": "code", "acronym": "abbr"}
 _LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
 _WRAPPER_TAGS = frozenset(
-    (
-        "div section article header footer main aside nav center address details summary hgroup"
-        " fieldset legend search body html dialog p span font label"
-    ).split()
+    [
+        "div",
+        "section",
+        "article",
+        "header",
+        "footer",
+        "main",
+        "aside",
+        "nav",
+        "center",
+        "address",
+        "details",
+        "summary",
+        "hgroup",
+        "fieldset",
+        "legend",
+        "search",
+        "body",
+        "html",
+        "dialog",
+        "p",
+        "span",
+        "font",
+        "label",
+    ]
 )
 
 _Handler = Callable[[Sanitizer, etree._Element, _Sink], None]
 _DISPATCH: dict[str, _Handler] = {
     **dict.fromkeys(_DROP_TAGS, Sanitizer._drop),
     **dict.fromkeys(
-        (
-            "section article header footer main aside nav center address details summary"
-            " hgroup fieldset legend search body html dialog p li dt dd tr td th thead tbody"
-            " tfoot caption"
-        ).split(),
+        [
+            "section",
+            "article",
+            "header",
+            "footer",
+            "main",
+            "aside",
+            "nav",
+            "center",
+            "address",
+            "details",
+            "summary",
+            "hgroup",
+            "fieldset",
+            "legend",
+            "search",
+            "body",
+            "html",
+            "dialog",
+            "p",
+            "li",
+            "dt",
+            "dd",
+            "tr",
+            "td",
+            "th",
+            "thead",
+            "tbody",
+            "tfoot",
+            "caption",
+        ],
         Sanitizer._wrapper,
     ),
     **dict.fromkeys(
-        "span font label time bdi bdo data ruby nobr big blink marquee picture wbr".split(),
+        [
+            "span",
+            "font",
+            "label",
+            "time",
+            "bdi",
+            "bdo",
+            "data",
+            "ruby",
+            "nobr",
+            "big",
+            "blink",
+            "marquee",
+            "picture",
+            "wbr",
+        ],
         Sanitizer._transparent,
     ),
     **dict.fromkeys(
-        (
-            "em strong b i u s del ins sub sup code kbd samp var mark small abbr cite q dfn"
-            " strike tt acronym"
-        ).split(),
+        [
+            "em",
+            "strong",
+            "b",
+            "i",
+            "u",
+            "s",
+            "del",
+            "ins",
+            "sub",
+            "sup",
+            "code",
+            "kbd",
+            "samp",
+            "var",
+            "mark",
+            "small",
+            "abbr",
+            "cite",
+            "q",
+            "dfn",
+            "strike",
+            "tt",
+            "acronym",
+        ],
         Sanitizer._inline,
     ),
     **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), Sanitizer._heading),

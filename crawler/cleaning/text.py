@@ -25,11 +25,37 @@ from .tree import BR, Item, Node
 __all__ = ["count_words", "to_text"]
 
 _BLOCKS = frozenset(
-    "p h1 h2 h3 h4 h5 h6 ul ol li dl dt dd blockquote pre hr table caption thead tbody tfoot"
-    " tr td th figure figcaption".split()
+    [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "hr",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "figure",
+        "figcaption",
+    ]
 )
-_LINE_BLOCKS = frozenset("p h1 h2 h3 h4 h5 h6 dt caption".split())
-_NESTED_BLOCKS = frozenset("blockquote figure figcaption li dd td th".split())
+_LINE_BLOCKS = frozenset(["p", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "caption"])
+_NESTED_BLOCKS = frozenset(["blockquote", "figure", "figcaption", "li", "dd", "td", "th"])
 _SPACES = re.compile(r"  +")
 
 

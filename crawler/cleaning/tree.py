@@ -38,11 +38,51 @@ BR = Node("br")
 #: Every element the cleaned HTML may contain, with the attributes it may keep.
 ALLOWED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(
-        (
-            "p h1 h2 h3 h4 h5 h6 ul li dl dt dd blockquote pre hr br table caption thead tbody"
-            " tfoot tr figure figcaption em strong b i u s del ins sub sup code kbd samp var"
-            " mark small cite q dfn"
-        ).split(),
+        [
+            "p",
+            "h1",
+            "h2",
+            "h3",
+            "h4",
+            "h5",
+            "h6",
+            "ul",
+            "li",
+            "dl",
+            "dt",
+            "dd",
+            "blockquote",
+            "pre",
+            "hr",
+            "br",
+            "table",
+            "caption",
+            "thead",
+            "tbody",
+            "tfoot",
+            "tr",
+            "figure",
+            "figcaption",
+            "em",
+            "strong",
+            "b",
+            "i",
+            "u",
+            "s",
+            "del",
+            "ins",
+            "sub",
+            "sup",
+            "code",
+            "kbd",
+            "samp",
+            "var",
+            "mark",
+            "small",
+            "cite",
+            "q",
+            "dfn",
+        ],
         (),
     ),
     "a": ("href", "title"),
@@ -58,10 +98,38 @@ _VOID = frozenset({"br", "hr", "img"})
 # after their opening tag. Whitespace between blocks is insignificant, so this only makes
 # the output readable and diff-friendly.
 _BLOCK = frozenset(
-    "p h1 h2 h3 h4 h5 h6 ul ol li dl dt dd blockquote pre hr table caption thead tbody tfoot"
-    " tr td th figure figcaption".split()
+    [
+        "p",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "ul",
+        "ol",
+        "li",
+        "dl",
+        "dt",
+        "dd",
+        "blockquote",
+        "pre",
+        "hr",
+        "table",
+        "caption",
+        "thead",
+        "tbody",
+        "tfoot",
+        "tr",
+        "td",
+        "th",
+        "figure",
+        "figcaption",
+    ]
 )
-_CONTAINER = frozenset("ul ol dl blockquote table thead tbody tfoot tr figure".split())
+_CONTAINER = frozenset(
+    ["ul", "ol", "dl", "blockquote", "table", "thead", "tbody", "tfoot", "tr", "figure"]
+)
 
 
 def _escape_text(s: str) -> str:
@@ -69,9 +137,7 @@ def _escape_text(s: str) -> str:
 
 
 def _escape_attr(s: str) -> str:
-    return (
-        s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-    )
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def serialize(

@@ -16,14 +16,14 @@ from .urls import largest_srcset_candidate
 
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",
+    "MORE_LINK_TEXT",
     "boilerplate_matcher",
     "closing_shortcode_names",
     "is_boilerplate_element",
     "is_emoji_image",
     "lazy_image_src",
-    "strip_shortcodes",
     "strip_excerpt_tail",
-    "MORE_LINK_TEXT",
+    "strip_shortcodes",
 ]
 
 #: Syndication footers. A block whose *whole* text matches one of these (case-insensitive)
@@ -112,6 +112,8 @@ def strip_shortcodes(text: str, paired: Iterable[str] = ()) -> str:
     'He said [sic] it was [1] fine [Updated]'
     >>> strip_shortcodes('[note]Read this[/note]', paired={'note'})
     'Read this'
+    >>> strip_shortcodes('[vc_[/x]row]text')
+    'text'
     """
     if "[" not in text:
         return text
@@ -131,7 +133,13 @@ def strip_shortcodes(text: str, paired: Iterable[str] = ()) -> str:
             return ""
         return m.group()
 
-    return _SHORTCODE.sub(replace, text)
+    # Removing "[/x]" from "[vc_[/x]row]" forms a new shortcode: repeat until stable so
+    # that cleaning clean output changes nothing.
+    while True:
+        stripped = _SHORTCODE.sub(replace, text)
+        if stripped == text:
+            return text
+        text = stripped
 
 
 # --- elements that are never content ----------------------------------------------------

@@ -2,7 +2,8 @@
 
 WordPress sends titles HTML-encoded (``Don&#8217;t``, ``Rock &#038; Roll``), dates without a
 timezone (``date_gmt`` is UTC but has no ``Z``), and rendered fields wrapped in
-``{"rendered": ...}``. Records leave here decoded, in UTC with ``Z``, and flat.
+``{"rendered": ...}``. Records leave here with titles decoded, dates in UTC with ``Z``, and
+flat; rendered HTML stays as it came and is cleaned later by the cleaning pipeline.
 """
 
 from __future__ import annotations
@@ -10,24 +11,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from w3lib.html import remove_tags, replace_entities
+from crawler.cleaning import clean_inline_text
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
 
 
 class MalformedRecordError(ValueError):
     """A JSON object that cannot be a WordPress record (no integer id, not an object)."""
-
-
-def plain_text(html: str | None) -> str:
-    """Inline HTML (a title, a name) as plain text: tags stripped, entities decoded, spaces collapsed.
-
-    >>> plain_text("Rock &#038; Roll&#8217;s <em>&#8220;best&#8221;</em>&nbsp;&#8212; 2024&#8230;")
-    'Rock & Roll’s “best” — 2024…'
-    """
-    if not html:
-        return ""
-    return " ".join(replace_entities(remove_tags(html)).split())
 
 
 def utc_iso(value: Any) -> str | None:
@@ -109,7 +99,7 @@ def post_record(data: dict[str, Any], *, site: str, record_type: str = "post") -
         "status": _str(data.get("status")),
         "date_gmt": utc_iso(data.get("date_gmt")),
         "modified_gmt": utc_iso(data.get("modified_gmt")),
-        "title": plain_text(rendered(data.get("title"))),
+        "title": clean_inline_text(rendered(data.get("title"))),
         "content_html": "" if protected else rendered(content),
         "excerpt": "" if protected else rendered(data.get("excerpt")),
         "protected": protected,

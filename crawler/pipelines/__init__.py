@@ -1,0 +1,1 @@
+"""Item pipelines: thin Scrapy glue around the pure functions of ``crawler.cleaning``."""

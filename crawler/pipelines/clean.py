@@ -1,0 +1,78 @@
+"""Clean each record's HTML into safe HTML, plain text and Markdown.
+
+The work is done by :func:`crawler.cleaning.clean_content`, which other programs can import
+without Scrapy; this pipeline only reads the settings, applies it through ``ItemAdapter`` and
+counts what it did.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from itemadapter import ItemAdapter
+
+from crawler.cleaning import (
+    DEFAULT_BOILERPLATE_PATTERNS,
+    CleanOptions,
+    clean_content,
+    clean_excerpt,
+)
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+
+class CleanContentPipeline:
+    """Fill ``content_html`` (sanitized), ``content_text``, ``content_markdown``, ``word_count``,
+    ``links``, ``images`` and, when asked, ``content_raw``, from the rendered ``content_html``;
+    turn the rendered ``excerpt`` into plain text.
+
+    Settings: ``WORDPRESS_CONTENT_MARKDOWN`` (default on), ``WORDPRESS_KEEP_RAW_HTML`` (default
+    off), ``WORDPRESS_BOILERPLATE_PATTERNS`` (regexes of syndication lines to drop; ``[]`` keeps
+    them all).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        patterns = settings.getlist("WORDPRESS_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS)
+        self.options = CleanOptions(
+            markdown=settings.getbool("WORDPRESS_CONTENT_MARKDOWN", True),
+            keep_raw=settings.getbool("WORDPRESS_KEEP_RAW_HTML", False),
+            boilerplate_patterns=tuple(patterns),
+        )
+        self.crawler = crawler
+        self.seconds = 0.0
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CleanContentPipeline:
+        return cls(crawler)
+
+    def process_item(self, item: Any) -> Any:
+        adapter = ItemAdapter(item)
+        if "content_html" not in adapter.field_names():
+            return item
+        started = time.process_time()
+        cleaned = clean_content(
+            adapter.get("content_html") or "", adapter.get("link"), self.options
+        )
+        adapter["content_html"] = cleaned.html
+        adapter["content_text"] = cleaned.text
+        adapter["content_markdown"] = cleaned.markdown
+        adapter["content_raw"] = cleaned.raw
+        adapter["word_count"] = cleaned.word_count
+        adapter["links"] = cleaned.links
+        adapter["images"] = cleaned.images
+        if "excerpt" in adapter.field_names():
+            adapter["excerpt"] = clean_excerpt(adapter.get("excerpt") or "")
+        self.seconds += time.process_time() - started
+        assert self.crawler.stats is not None
+        self.crawler.stats.inc_value("wordpress/cleaned")
+        return item
+
+    def close_spider(self) -> None:
+        assert self.crawler.stats is not None
+        self.crawler.stats.set_value("wordpress/cleaning_cpu_seconds", round(self.seconds, 3))
