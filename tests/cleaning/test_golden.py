@@ -16,7 +16,9 @@ from crawler.cleaning import clean_content
 
 GOLDEN = Path(__file__).parent / "golden"
 BASE_URL = "https://example.com/2024/05/sample-post/"
-CASES = sorted(p.name.removesuffix(".html") for p in GOLDEN.glob("*.html") if ".expected" not in p.name)
+CASES = sorted(
+    p.name.removesuffix(".html") for p in GOLDEN.glob("*.html") if ".expected" not in p.name
+)
 OUTPUTS = {"html": ".expected.html", "text": ".expected.txt", "markdown": ".expected.md"}
 
 
