@@ -2,29 +2,79 @@
 
 These classes are the feed contract. Field order is export order; every field's docstring is
 its documentation and goes into the JSON Schema under ``docs/schema/`` (``python -m
-crawler.schema`` regenerates it; a test fails when the committed schema differs from the code).
+crawler.schema`` regenerates it and the README's field tables; a test fails when either
+differs from the code). Linked records (author, terms, featured image) are exported as nested
+objects, shaped by the small classes below.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from typing import Any, TypeVar
 
 _UTC = {"json_schema_extra": {"format": "date-time", "pattern": "Z$"}}
 _URL = {"json_schema_extra": {"format": "uri"}}
 
 
-@dataclass(kw_only=True)
-class PostItem:
-    """A published post, as the site's REST API shows it to anonymous visitors."""
+def _const(value: str) -> Any:
+    return field(default=value, metadata={"json_schema_extra": {"const": value}})
 
-    type: str = field(default="post", metadata={"json_schema_extra": {"const": "post"}})
-    """Record type: always ``post``."""
+
+@dataclass(kw_only=True)
+class Ref:
+    """A linked user or term."""
+
+    id: int
+    """Its WordPress id."""
+    name: str | None = None
+    """Its display name, decoded; null if the site does not show it anonymously."""
+    slug: str | None = None
+    """Its URL slug; null if the site does not show it anonymously."""
+
+
+@dataclass(kw_only=True)
+class FeaturedImage:
+    """The featured image of a post, from the site's media library."""
+
+    id: int
+    """The attachment's id."""
+    source_url: str | None = None
+    """URL of the full-size file; null if the site does not show the attachment anonymously."""
+    alt_text: str | None = None
+    """Alternative text."""
+    mime_type: str | None = None
+    """MIME type, e.g. ``image/jpeg``."""
+    width: int | None = None
+    """Width of the full-size file, in pixels."""
+    height: int | None = None
+    """Height of the full-size file, in pixels."""
+
+
+@dataclass(kw_only=True)
+class ImageSize:
+    """One generated size of an image attachment."""
+
+    source_url: str
+    """URL of this size's file."""
+    width: int | None = None
+    """Width in pixels."""
+    height: int | None = None
+    """Height in pixels."""
+    mime_type: str | None = None
+    """MIME type."""
+
+
+@dataclass(kw_only=True)
+class _Entry:
+    """Fields shared by posts, pages and custom post types."""
+
+    type: str
     site: str = field(metadata=_URL)
     """The site's home URL, as its REST index reports it (with a trailing slash)."""
     id: int
-    """The post's WordPress id, unique within the site."""
+    """The record's WordPress id, unique within the site across all post types."""
     link: str | None = None
-    """The post's public URL."""
+    """The record's public URL."""
     slug: str | None = None
     """The URL slug."""
     status: str | None = None
@@ -38,7 +88,7 @@ class PostItem:
     content_html: str = ""
     """The content as sanitized, minimal HTML: structure, links and images kept; classes,
     styles, scripts, embeds, forms, shortcodes and syndication footers removed; URLs absolute.
-    Empty for password-protected posts."""
+    Empty for password-protected records."""
     content_text: str = ""
     """The content as plain text: one blank line between paragraphs, headings and list items
     on their own lines, entities decoded, whitespace collapsed."""
@@ -49,7 +99,7 @@ class PostItem:
     ``WORDPRESS_KEEP_RAW_HTML`` is on)."""
     excerpt: str = ""
     """The excerpt as plain text; WordPress's ``[…]`` and "Continue reading" tails become ``…``.
-    Empty for password-protected posts."""
+    Empty for password-protected records."""
     word_count: int = 0
     """Number of words in ``content_text``."""
     links: list[str] = field(default_factory=list)
@@ -57,22 +107,190 @@ class PostItem:
     images: list[dict[str, str]] = field(default_factory=list)
     """Images in the content, in order: ``{"src": absolute URL, "alt": text}``."""
     protected: bool = False
-    """Whether the post is password-protected (its content is then not exported)."""
-    author: int | None = None
-    """The author's user id."""
-    categories: list[int] = field(default_factory=list)
-    """Ids of the post's categories."""
-    tags: list[int] = field(default_factory=list)
-    """Ids of the post's tags."""
-    featured_media: int | None = None
-    """Id of the featured image (an attachment), or null if there is none."""
+    """Whether the record is password-protected (its content is then not exported)."""
+    author: Ref | None = None
+    """The author: ``{id, name, slug}``; name and slug are null when the site hides its users."""
+    categories: list[Ref] = field(default_factory=list)
+    """Categories: ``{id, name, slug}`` each."""
+    tags: list[Ref] = field(default_factory=list)
+    """Tags: ``{id, name, slug}`` each."""
+    terms: dict[str, list[Ref]] = field(default_factory=dict)
+    """Terms of other taxonomies, keyed by taxonomy name (e.g. ``{"venue": [{id, name, slug}]}``)."""
+    featured_media: FeaturedImage | None = None
+    """The featured image: ``{id, source_url, alt_text, mime_type, width, height}``, or null."""
+    comment_status: str | None = None
+    """Whether comments are ``open`` or ``closed``."""
+    comment_count: int = 0
+    """Number of approved comments the site shows on this record."""
+
+
+@dataclass(kw_only=True)
+class PostItem(_Entry):
+    """A published post, as the site's REST API shows it to anonymous visitors."""
+
+    type: str = _const("post")
+    """Record type: always ``post``."""
     sticky: bool = False
     """Whether the post is pinned to the front page."""
     format: str | None = None
     """Post format: ``standard``, ``aside``, ``gallery``, ``video``..."""
-    comment_status: str | None = None
-    """Whether comments are ``open`` or ``closed``."""
 
 
-RECORD_CLASSES: dict[str, type] = {"posts": PostItem}
-"""Every exported record class, keyed by the name of its feed (``posts`` → ``posts.jsonl``)."""
+@dataclass(kw_only=True)
+class PageItem(_Entry):
+    """A published page."""
+
+    type: str = _const("page")
+    """Record type: always ``page``."""
+    parent: int | None = None
+    """Id of the parent page, or null for a top-level page."""
+    menu_order: int | None = None
+    """Position among its siblings, as set by the site's editors."""
+
+
+@dataclass(kw_only=True)
+class EntryItem(_Entry):
+    """A published record of a custom post type (events, products...): one feed per type."""
+
+    type: str
+    """Record type: the post type's name, e.g. ``event`` or ``product``."""
+    parent: int | None = None
+    """Id of the parent record (hierarchical types), or null."""
+    menu_order: int | None = None
+    """Position among its siblings (hierarchical types), or null."""
+
+
+@dataclass(kw_only=True)
+class MediaItem:
+    """An attachment of the media library: images and other files."""
+
+    type: str = _const("media")
+    """Record type: always ``media``."""
+    site: str = field(metadata=_URL)
+    """The site's home URL."""
+    id: int
+    """The attachment's WordPress id."""
+    link: str | None = None
+    """The attachment page's public URL."""
+    slug: str | None = None
+    """The URL slug."""
+    date_gmt: str | None = field(default=None, metadata=_UTC)
+    """Upload time, ISO 8601 in UTC, ending in ``Z``."""
+    modified_gmt: str | None = field(default=None, metadata=_UTC)
+    """Last modification time, ISO 8601 in UTC, ending in ``Z``."""
+    title: str = ""
+    """The title as plain text."""
+    source_url: str | None = None
+    """URL of the full-size file (for large images, WordPress's ``-scaled`` copy)."""
+    mime_type: str | None = None
+    """MIME type, e.g. ``image/jpeg``."""
+    media_type: str | None = None
+    """``image`` or ``file``."""
+    alt_text: str = ""
+    """Alternative text."""
+    caption: str = ""
+    """The caption as plain text."""
+    post: int | None = None
+    """Id of the record the file was uploaded to, or null."""
+    author: int | None = None
+    """Id of the uploading user."""
+    width: int | None = None
+    """Width of the full-size file in pixels (images)."""
+    height: int | None = None
+    """Height of the full-size file in pixels (images)."""
+    sizes: dict[str, ImageSize] = field(default_factory=dict)
+    """Generated sizes by name (``thumbnail``, ``medium``...): ``{source_url, width, height, mime_type}``."""
+
+
+@dataclass(kw_only=True)
+class TermItem:
+    """A term of a public taxonomy: a category, a tag, or a custom taxonomy's term."""
+
+    type: str = _const("term")
+    """Record type: always ``term``."""
+    site: str = field(metadata=_URL)
+    """The site's home URL."""
+    id: int
+    """The term's WordPress id."""
+    link: str | None = None
+    """The term archive's public URL."""
+    taxonomy: str | None = None
+    """The taxonomy: ``category``, ``post_tag``, or a custom one."""
+    name: str = ""
+    """The name, decoded (WordPress stores ``&`` as ``&amp;``)."""
+    slug: str | None = None
+    """The URL slug."""
+    parent: int | None = None
+    """Id of the parent term (hierarchical taxonomies), or null."""
+    count: int | None = None
+    """Number of published records with this term, as WordPress counts them."""
+    description: str = ""
+    """The description as plain text."""
+
+
+@dataclass(kw_only=True)
+class UserItem:
+    """An author, as the site shows them anonymously (authors of published content only)."""
+
+    type: str = _const("user")
+    """Record type: always ``user``."""
+    site: str = field(metadata=_URL)
+    """The site's home URL."""
+    id: int
+    """The user's WordPress id."""
+    link: str | None = None
+    """The author archive's public URL."""
+    name: str = ""
+    """The display name, decoded."""
+    slug: str | None = None
+    """The URL slug (the author archive's name)."""
+    url: str | None = None
+    """The website the author gave, or null."""
+    description: str = ""
+    """The biography as plain text."""
+
+
+@dataclass(kw_only=True)
+class CommentItem:
+    """An approved comment."""
+
+    type: str = _const("comment")
+    """Record type: always ``comment``."""
+    site: str = field(metadata=_URL)
+    """The site's home URL."""
+    id: int
+    """The comment's WordPress id."""
+    link: str | None = None
+    """The comment's public URL."""
+    post: int | None = None
+    """Id of the record the comment is on."""
+    parent: int | None = None
+    """Id of the comment this one answers, or null."""
+    author_name: str = ""
+    """The commenter's display name."""
+    date_gmt: str | None = field(default=None, metadata=_UTC)
+    """Time of the comment, ISO 8601 in UTC, ending in ``Z``."""
+    content_html: str = ""
+    """The comment as sanitized HTML."""
+    content_text: str = ""
+    """The comment as plain text."""
+
+
+RECORD_CLASSES: dict[str, type] = {
+    "posts": PostItem,
+    "pages": PageItem,
+    "media": MediaItem,
+    "terms": TermItem,
+    "users": UserItem,
+    "comments": CommentItem,
+}
+"""The exported record classes with a fixed feed, keyed by feed name (``posts`` → ``posts.jsonl``).
+Custom post types are :class:`EntryItem` records in one feed per type, named by REST base."""
+
+ItemT = TypeVar("ItemT")
+
+
+def build_item(item_class: type[ItemT], record: dict[str, Any]) -> ItemT:
+    """An item of ``item_class`` from a record, keeping only the fields that class has."""
+    names = {f.name for f in fields(item_class)}  # type: ignore[arg-type]
+    return item_class(**{key: value for key, value in record.items() if key in names})

@@ -54,8 +54,14 @@ class CrawlParams:
 
     url: str
     """Any page of the site, or its REST root."""
+    types: str | None = None
+    """Post types to crawl (REST bases or names, comma-separated); all public ones if None."""
 
     @classmethod
-    def from_arguments(cls, url: str | None = None, **_ignored: object) -> CrawlParams:
+    def from_arguments(
+        cls, url: str | None = None, types: str | None = None, **_ignored: object
+    ) -> CrawlParams:
         """Validate raw ``-a`` arguments; unknown ones (Scrapyd's ``_job``...) are ignored."""
-        return cls(url=site_url(url))
+        if types is not None and not any(name.strip() for name in types.split(",")):
+            raise ArgumentError("types= is empty; give post types like -a types=posts,pages")
+        return cls(url=site_url(url), types=types.strip() if types else None)

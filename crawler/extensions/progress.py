@@ -18,7 +18,6 @@ from scrapy import signals
 from twisted.internet import task
 
 from crawler.feeds import host_slug
-from crawler.items import RECORD_CLASSES
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -70,20 +69,29 @@ class CrawlProgress:
             self.loop = task.LoopingCall(self.log_progress)
             self.loop.start(self.interval, now=False)
 
+    def collections(self) -> list[str]:
+        """The collections the spider has counted so far, in the order it met them."""
+        names = []
+        for key in self.stats.get_stats():
+            parts = key.split("/")
+            if len(parts) == 3 and parts[0] == "wordpress" and parts[2] in ("collected", "total"):
+                if parts[1] not in names:
+                    names.append(parts[1])
+        return names
+
     def log_progress(self) -> None:
         elapsed = time.monotonic() - self.started
-        for feed in RECORD_CLASSES:
-            collected = self.stats.get_value(f"wordpress/{feed}/collected", 0)
-            total = self.stats.get_value(f"wordpress/{feed}/total")
-            if collected or total:
-                logger.info("Progress %s", progress_line(feed, collected, total, elapsed))
+        for name in self.collections():
+            collected = self.stats.get_value(f"wordpress/{name}/collected", 0)
+            total = self.stats.get_value(f"wordpress/{name}/total")
+            logger.info("Progress %s", progress_line(name, collected, total, elapsed))
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
         elapsed = time.monotonic() - self.started
         counts = []
-        for feed in RECORD_CLASSES:
+        for feed in self.collections():
             collected = self.stats.get_value(f"wordpress/{feed}/collected", 0)
             total = self.stats.get_value(f"wordpress/{feed}/total")
             counts.append(f"{feed} {collected}" + (f" of {total}" if total is not None else ""))

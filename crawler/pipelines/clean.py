@@ -53,20 +53,25 @@ class CleanContentPipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        if "content_html" not in adapter.field_names():
+        names = set(adapter.field_names())
+        if "content_html" not in names:
             return item
         started = time.process_time()
-        cleaned = clean_content(
-            adapter.get("content_html") or "", adapter.get("link"), self.options
-        )
-        adapter["content_html"] = cleaned.html
-        adapter["content_text"] = cleaned.text
-        adapter["content_markdown"] = cleaned.markdown
-        adapter["content_raw"] = cleaned.raw
-        adapter["word_count"] = cleaned.word_count
-        adapter["links"] = cleaned.links
-        adapter["images"] = cleaned.images
-        if "excerpt" in adapter.field_names():
+        raw = adapter.get("content_html") or ""
+        cleaned = clean_content(raw, adapter.get("link"), self.options)
+        outputs = {
+            "content_html": cleaned.html,
+            "content_text": cleaned.text,
+            "content_markdown": cleaned.markdown,
+            "content_raw": cleaned.raw,
+            "word_count": cleaned.word_count,
+            "links": cleaned.links,
+            "images": cleaned.images,
+        }
+        for name, value in outputs.items():
+            if name in names:  # comments have HTML and text only
+                adapter[name] = value
+        if "excerpt" in names:
             adapter["excerpt"] = clean_excerpt(adapter.get("excerpt") or "")
         self.seconds += time.process_time() - started
         assert self.crawler.stats is not None

@@ -75,13 +75,15 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def post_record(data: dict[str, Any], *, site: str, record_type: str = "post") -> dict[str, Any]:
-    """A post-like REST object as a flat record (fields of :class:`crawler.items.PostItem`).
+def entry_record(data: dict[str, Any], *, site: str, record_type: str = "post") -> dict[str, Any]:
+    """A post-like REST object (post, page, custom type) as a flat record, links not resolved.
 
-    Password-protected content is never exported: WordPress sends it empty anyway, and the
-    record says ``protected: true``.
+    The record holds every field any post-like item has (``sticky`` for posts, ``parent`` and
+    ``menu_order`` for hierarchical types); :func:`crawler.items.build_item` keeps those of the
+    item class. Password-protected content is never exported: WordPress sends it empty anyway,
+    and the record says ``protected: true``.
 
-    >>> rec = post_record({"id": 5, "link": "https://e.com/?p=5", "title": {"rendered": "Don&#8217;t"},
+    >>> rec = entry_record({"id": 5, "link": "https://e.com/?p=5", "title": {"rendered": "Don&#8217;t"},
     ...     "date_gmt": "2024-01-02T03:04:05", "content": {"rendered": "<p>x</p>", "protected": False},
     ...     "categories": [1, "x"], "author": 2}, site="https://e.com/")
     >>> rec["title"], rec["date_gmt"], rec["categories"], rec["author"], rec["protected"]
@@ -110,4 +112,113 @@ def post_record(data: dict[str, Any], *, site: str, record_type: str = "post") -
         "sticky": bool(data.get("sticky", False)),
         "format": _str(data.get("format")),
         "comment_status": _str(data.get("comment_status")),
+        "parent": _optional_int(data.get("parent")),
+        "menu_order": data.get("menu_order") if isinstance(data.get("menu_order"), int) else None,
+    }
+
+
+def _dimensions(details: Any) -> tuple[int | None, int | None]:
+    if not isinstance(details, dict):
+        return None, None
+    width, height = details.get("width"), details.get("height")
+    return (width if isinstance(width, int) else None, height if isinstance(height, int) else None)
+
+
+def media_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
+    """An attachment (``/wp/v2/media``) as a flat record.
+
+    ``media_details`` can be ``{}`` or have no ``sizes`` when metadata is missing; sizes are
+    kept as ``{name: {source_url, width, height, mime_type}}``.
+
+    >>> rec = media_record({"id": 9, "source_url": "https://e.com/a.jpg", "mime_type": "image/jpeg",
+    ...     "caption": {"rendered": "<p>Photo: A &amp; B</p>\\n"}, "post": 5,
+    ...     "media_details": {"width": 400, "height": 250, "sizes": {"thumbnail": {
+    ...         "source_url": "https://e.com/a-150x150.jpg", "width": 150, "height": 150,
+    ...         "mime_type": "image/jpeg", "file": "a-150x150.jpg"}}}}, site="https://e.com/")
+    >>> rec["caption"], rec["width"], rec["post"], rec["sizes"]["thumbnail"]["width"]
+    ('Photo: A & B', 400, 5, 150)
+    """
+    details = data.get("media_details")
+    width, height = _dimensions(details)
+    sizes: dict[str, dict[str, Any]] = {}
+    raw_sizes = details.get("sizes") if isinstance(details, dict) else None
+    if isinstance(raw_sizes, dict):
+        for name, size in raw_sizes.items():
+            if isinstance(size, dict) and isinstance(size.get("source_url"), str):
+                size_width, size_height = _dimensions(size)
+                sizes[name] = {
+                    "source_url": size["source_url"],
+                    "width": size_width,
+                    "height": size_height,
+                    "mime_type": _str(size.get("mime_type")),
+                }
+    return {
+        "type": "media",
+        "site": site,
+        "id": record_id(data),
+        "link": _str(data.get("link")),
+        "slug": _str(data.get("slug")),
+        "date_gmt": utc_iso(data.get("date_gmt")),
+        "modified_gmt": utc_iso(data.get("modified_gmt")),
+        "title": clean_inline_text(rendered(data.get("title"))),
+        "source_url": _str(data.get("source_url")),
+        "mime_type": _str(data.get("mime_type")),
+        "media_type": _str(data.get("media_type")),
+        "alt_text": _str(data.get("alt_text")) or "",
+        "caption": clean_inline_text(rendered(data.get("caption"))),
+        "post": _optional_int(data.get("post")),
+        "author": _optional_int(data.get("author")),
+        "width": width,
+        "height": height,
+        "sizes": sizes,
+    }
+
+
+def term_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
+    """A term (category, tag, custom taxonomy) as a flat record; WordPress stores names escaped.
+
+    >>> term_record({"id": 3, "name": "News &amp; Events", "taxonomy": "category", "parent": 0,
+    ...              "count": 4, "slug": "news"}, site="https://e.com/")["name"]
+    'News & Events'
+    """
+    return {
+        "type": "term",
+        "site": site,
+        "id": record_id(data),
+        "link": _str(data.get("link")),
+        "taxonomy": _str(data.get("taxonomy")),
+        "name": clean_inline_text(_str(data.get("name"))),
+        "slug": _str(data.get("slug")),
+        "parent": _optional_int(data.get("parent")),
+        "count": data.get("count") if isinstance(data.get("count"), int) else None,
+        "description": clean_inline_text(_str(data.get("description"))),
+    }
+
+
+def user_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
+    """A user as the site shows them anonymously (authors of published content only)."""
+    return {
+        "type": "user",
+        "site": site,
+        "id": record_id(data),
+        "link": _str(data.get("link")),
+        "name": clean_inline_text(_str(data.get("name"))),
+        "slug": _str(data.get("slug")),
+        "url": _str(data.get("url")) or None,
+        "description": clean_inline_text(_str(data.get("description"))),
+    }
+
+
+def comment_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
+    """An approved comment as a flat record; its HTML is cleaned later like post content."""
+    return {
+        "type": "comment",
+        "site": site,
+        "id": record_id(data),
+        "link": _str(data.get("link")),
+        "post": _optional_int(data.get("post")),
+        "parent": _optional_int(data.get("parent")),
+        "author_name": clean_inline_text(_str(data.get("author_name"))),
+        "date_gmt": utc_iso(data.get("date_gmt")),
+        "content_html": rendered(data.get("content")),
     }
