@@ -2,8 +2,20 @@
 
 import pytest
 
-from crawler.items import PostItem
-from crawler.wordpress.records import MalformedRecordError, post_record
+from crawler.items import PageItem, PostItem, build_item
+from crawler.wordpress.records import (
+    MalformedRecordError,
+    comment_record,
+    entry_record,
+    media_record,
+    term_record,
+    user_record,
+)
+
+
+def post_record(data, *, site):
+    return entry_record(data, site=site, record_type="post")
+
 
 SITE = "https://e.com/"
 
@@ -57,8 +69,12 @@ def test_post_record_maps_every_field():
         "sticky": False,
         "format": "standard",
         "comment_status": "open",
+        "parent": None,
+        "menu_order": None,
     }
-    PostItem(**record)  # every key is a field of the item
+    item = build_item(PostItem, record)
+    assert item.id == 594
+    assert not hasattr(item, "parent")  # pages' fields stay out of posts
 
 
 def test_protected_post_exports_no_content():
@@ -96,3 +112,45 @@ def test_missing_and_odd_values_are_tolerated():
 def test_malformed_records_raise(data):
     with pytest.raises(MalformedRecordError):
         post_record(data, site=SITE)
+
+
+def test_page_record_keeps_its_place_in_the_hierarchy():
+    data = {**WP_POST, "type": "page", "parent": 12, "menu_order": 3}
+    item = build_item(PageItem, entry_record(data, site=SITE, record_type="page"))
+    assert (item.type, item.parent, item.menu_order) == ("page", 12, 3)
+
+
+def test_media_record_tolerates_missing_metadata():
+    record = media_record({"id": 4, "media_details": {}, "caption": {"rendered": ""}}, site=SITE)
+    assert (record["width"], record["height"], record["sizes"]) == (None, None, {})
+    record = media_record({"id": 5, "media_details": [], "post": None}, site=SITE)
+    assert record["post"] is None
+
+
+def test_term_user_and_comment_records_are_decoded():
+    term = term_record(
+        {
+            "id": 1,
+            "name": "Caf&eacute; &amp; Bar",
+            "taxonomy": "post_tag",
+            "description": "<p>All about &lt;coffee&gt;</p>",
+        },
+        site=SITE,
+    )
+    assert (term["name"], term["description"]) == ("Café & Bar", "All about <coffee>")
+    user = user_record({"id": 3, "name": "John O&#8217;Neil", "url": ""}, site=SITE)
+    assert (user["name"], user["url"]) == ("John O’Neil", None)
+    comment = comment_record(
+        {
+            "id": 8,
+            "post": 5,
+            "parent": 0,
+            "author_name": "A &amp; B",
+            "date_gmt": "2024-01-01T00:00:00",
+            "content": {"rendered": "<p>x</p>"},
+        },
+        site=SITE,
+    )
+    assert comment["parent"] is None
+    assert comment["author_name"] == "A & B"
+    assert comment["date_gmt"] == "2024-01-01T00:00:00Z"

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from crawler.items import PostItem
+from crawler.items import CommentItem, MediaItem, PostItem, TermItem, UserItem
 from tests.utils import call, make_spider, response_for
 
 INDEX = {
@@ -54,10 +54,38 @@ def index_request(spider, root="https://e.com/wp-json/"):
     return requests[0]
 
 
-def first_page_request(spider, root="https://e.com/wp-json/"):
+TYPES = {"post": {"rest_base": "posts", "taxonomies": ["category"]}}
+TAXONOMIES = {"category": {"rest_base": "categories", "hierarchical": True}}
+
+
+def catalog_requests(spider, root="https://e.com/wp-json/"):
+    """Discovery up to the requests for /types and /taxonomies."""
     request = index_request(spider, root)
     _, requests = call(request, response_for(request, INDEX))
-    return requests[0]
+    return requests
+
+
+def linked_requests(spider, root="https://e.com/wp-json/", types=TYPES):
+    """Discovery up to the first pages of the linked collections (phase 1)."""
+    types_request, taxonomies_request = catalog_requests(spider, root)
+    assert call(types_request, response_for(types_request, types)) == ([], [])
+    _, requests = call(taxonomies_request, response_for(taxonomies_request, TAXONOMIES))
+    return requests
+
+
+def first_page_request(spider, root="https://e.com/wp-json/", linked=None):
+    """Discovery and empty linked collections, up to the first page of posts (phase 2)."""
+    queue, content = linked_requests(spider, root), []
+    while queue:
+        request = queue.pop(0)
+        if request.cb_kwargs["key"] == "posts":
+            content.append(request)
+            continue
+        first = request.cb_kwargs["page"] == 1  # later pages: the end of the collection
+        answer = (linked or {}).get(request.cb_kwargs["key"], []) if first else []
+        queue += call(request, response_for(request, answer))[1]
+    assert [r.cb_kwargs["key"] for r in content] == ["posts"]
+    return content[0]
 
 
 def test_bad_url_stops_before_any_request(caplog):
@@ -87,10 +115,19 @@ def test_a_rest_root_given_as_url_is_used_directly():
     spider = make_spider(url="https://e.com/index.php?rest_route=/")
     entry = start_request(spider)
     _, requests = call(entry, response_for(entry, INDEX))
-    assert requests[0].url == (
+    assert [r.url for r in requests] == [
+        "https://e.com/index.php?rest_route=/wp/v2/types",
+        "https://e.com/index.php?rest_route=/wp/v2/taxonomies",
+    ]
+    assert spider.site.name == "Example & Co"
+
+
+def test_query_spelling_reaches_the_content_in_the_same_spelling():
+    spider = make_spider(url="https://e.com/")
+    request = first_page_request(spider, root="https://e.com/index.php?rest_route=/")
+    assert request.url == (
         "https://e.com/index.php?rest_route=/wp/v2/posts&per_page=100&page=1&orderby=id&order=asc"
     )
-    assert spider.site.name == "Example & Co"
 
 
 def test_api_on_another_host_is_allowed():
@@ -133,7 +170,7 @@ def test_probe_finds_the_api_on_the_second_try():
     )
     assert requests[0].url == "https://e.com/index.php/wp-json/"
     _, requests = call(requests[0], response_for(requests[0], INDEX))
-    assert requests[0].url.startswith("https://e.com/index.php/wp-json/wp/v2/posts?")
+    assert requests[0].url == "https://e.com/index.php/wp-json/wp/v2/types"
 
 
 def test_blocked_api_stops_with_the_plugin_named(caplog):
@@ -268,3 +305,176 @@ def test_shortfall_against_x_wp_total_is_recorded_and_warned(caplog):
     assert stats.get_value("wordpress/posts/total") == 2
     assert stats.get_value("wordpress/posts/shortfall") == 1
     assert "collected 1 of the 2" in caplog.text
+
+
+# Linked records ----------------------------------------------------------------------------
+
+LINKED = {
+    "users": [
+        {"id": 2, "name": "Ann &amp; Bo", "slug": "ann", "link": "https://e.com/author/ann/"}
+    ],
+    "categories": [{"id": 7, "name": "News &amp; Events", "slug": "news", "taxonomy": "category"}],
+    "media": [
+        {
+            "id": 9,
+            "source_url": "https://e.com/a.jpg",
+            "alt_text": "A",
+            "mime_type": "image/jpeg",
+            "media_details": {"width": 400, "height": 250},
+            "post": 1,
+        }
+    ],
+    "comments": [
+        {"id": 1, "post": 1, "content": {"rendered": "<p>Hi</p>"}},
+        {"id": 2, "post": 1, "parent": 1, "content": {"rendered": "<p>Yo</p>"}},
+    ],
+}
+
+
+def linked_post(post_id=1, **extra):
+    return {
+        **post(post_id),
+        "author": 2,
+        "featured_media": 9,
+        "categories": [7],
+        "_links": {
+            "wp:term": [
+                {
+                    "taxonomy": "category",
+                    "embeddable": True,
+                    "href": f"https://e.com/wp-json/wp/v2/categories?post={post_id}",
+                }
+            ]
+        },
+        **extra,
+    }
+
+
+def test_linked_collections_are_listed_before_the_content():
+    spider = make_spider()
+    keys = [r.cb_kwargs["key"] for r in linked_requests(spider)]
+    assert keys == ["users", "media", "comments", "categories"]  # tags: not used by posts here
+    assert spider.phase == 1
+
+
+def test_content_waits_until_every_linked_collection_is_complete():
+    spider = make_spider()
+    requests = linked_requests(spider)
+    for request in requests[:-1]:
+        assert call(request, response_for(request, [])) == ([], [])
+    _, content = call(requests[-1], response_for(requests[-1], []))
+    assert [r.cb_kwargs["key"] for r in content] == ["posts"]
+
+
+def test_posts_carry_their_links_resolved():
+    spider = make_spider()
+    request = first_page_request(spider, linked=LINKED)
+    [item], _ = call(request, response_for(request, [linked_post()]))
+    assert item.author == {"id": 2, "name": "Ann & Bo", "slug": "ann"}
+    assert item.categories == [{"id": 7, "name": "News & Events", "slug": "news"}]
+    assert item.featured_media == {
+        "id": 9,
+        "source_url": "https://e.com/a.jpg",
+        "alt_text": "A",
+        "mime_type": "image/jpeg",
+        "width": 400,
+        "height": 250,
+    }
+    assert item.comment_count == 2
+    assert item.terms == {}
+
+
+def test_linked_records_are_exported_too():
+    spider = make_spider()
+    items = []
+    for request in linked_requests(spider):
+        items += call(request, response_for(request, LINKED.get(request.cb_kwargs["key"], [])))[0]
+    assert sorted(type(i).__name__ for i in items) == sorted(
+        ["UserItem", "TermItem", "MediaItem", "CommentItem", "CommentItem"]
+    )
+    term = next(i for i in items if isinstance(i, TermItem))
+    assert (term.name, term.taxonomy) == ("News & Events", "category")
+    assert next(i for i in items if isinstance(i, MediaItem)).width == 400
+    assert next(i for i in items if isinstance(i, UserItem)).name == "Ann & Bo"
+    assert [i.parent for i in items if isinstance(i, CommentItem)] == [None, 1]
+
+
+def test_a_term_link_to_another_host_is_not_used():
+    spider = make_spider()
+    request = first_page_request(spider, linked=LINKED)
+    evil = {
+        "wp:term": [
+            {"taxonomy": "category", "href": "https://evil.example/wp-json/wp/v2/categories?post=1"}
+        ]
+    }
+    [item], _ = call(request, response_for(request, [linked_post(_links=evil)]))
+    assert item.categories == []
+    spider.on_closed(spider, "finished")
+    assert spider.crawler.stats.get_value("wordpress/offsite_links") == 1
+
+
+def test_hidden_users_fall_back_to_the_embedded_author(caplog):
+    spider = make_spider()
+    requests = linked_requests(spider)
+    content = []
+    for request in requests:
+        if request.cb_kwargs["key"] == "users":
+            refused = {"code": "rest_user_cannot_view", "message": "Sorry", "data": {"status": 401}}
+            content += call(request, response_for(request, refused, status=401))[1]
+        else:
+            content += call(request, response_for(request, []))[1]
+    assert "_embed=author" in content[0].url
+    embedded = {"author": [{"id": 2, "name": "Ann", "slug": "ann"}]}
+    [item], _ = call(content[0], response_for(content[0], [linked_post(_embedded=embedded)]))
+    assert item.author == {"id": 2, "name": "Ann", "slug": "ann"}
+    assert spider.crawler.stats.get_value("wordpress/users/refused") == "rest_user_cannot_view"
+    assert not spider.crawler.stats.get_value("wordpress/incomplete")
+    assert "hides its users" in caplog.text
+
+
+def test_wordfence_embedded_errors_leave_the_author_id_only():
+    spider = make_spider()
+    request = first_page_request(spider)
+    embedded = {
+        "author": [{"code": "rest_user_invalid_id", "message": "x", "data": {"status": 404}}]
+    }
+    [item], _ = call(request, response_for(request, [linked_post(_embedded=embedded)]))
+    assert item.author == {"id": 2, "name": None, "slug": None}
+
+
+def test_types_argument_limits_the_crawl():
+    spider = make_spider()
+    spider.params = type(spider.params)(url=spider.url, types="pages")
+    types = {**TYPES, "page": {"rest_base": "pages", "hierarchical": True}}
+    requests = linked_requests(spider, types=types)
+    assert "categories" not in [r.cb_kwargs["key"] for r in requests]  # only posts use them
+    assert [listing.key for listing in spider.listings.values() if listing.phase == 2] == ["pages"]
+
+
+def test_custom_post_types_become_entries_with_their_own_feed_signal():
+    from crawler import signals as wordpress_signals
+
+    spider = make_spider()
+    found = []
+    spider.crawler.signals.connect(
+        lambda types, spider: found.extend(types),
+        signal=wordpress_signals.custom_types_found,
+        weak=False,
+    )
+    types = {**TYPES, "event": {"rest_base": "events", "taxonomies": ["venue"]}}
+    linked_requests(spider, types=types)
+    assert found == [("events", "event")]
+    assert spider.listings["events"].record_type == "event"
+
+
+def test_refused_types_route_falls_back_to_posts_and_pages(caplog):
+    spider = make_spider()
+    types_request, taxonomies_request = catalog_requests(spider)
+    refused = {"code": "rest_cannot_view", "message": "no", "data": {"status": 401}}
+    call(types_request, response_for(types_request, refused, status=401))
+    call(taxonomies_request, response_for(taxonomies_request, TAXONOMIES))
+    assert [key for key, listing in spider.listings.items() if listing.phase == 2] == [
+        "posts",
+        "pages",
+    ]
+    assert "assuming WordPress's defaults" in caplog.text

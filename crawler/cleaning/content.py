@@ -37,6 +37,15 @@ class CleanOptions:
     #: regexes for syndication lines; a paragraph whose whole text matches is dropped
     boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
 
+    def __post_init__(self) -> None:
+        """Accept any sequence of patterns, and fail here on a bad regex, not mid-crawl."""
+        patterns = tuple(self.boilerplate_patterns)
+        object.__setattr__(self, "boilerplate_patterns", patterns)
+        try:
+            boilerplate_matcher(patterns)
+        except re.error as exc:
+            raise ValueError(f"invalid boilerplate pattern: {exc}") from exc
+
 
 @dataclass(frozen=True)
 class CleanContent:
@@ -76,7 +85,7 @@ def clean_content(
         return CleanContent("", "", "" if options.markdown else None, raw, 0, [], [])
     sanitizer = Sanitizer(
         base_url,
-        boilerplate_matcher(tuple(options.boilerplate_patterns)),
+        boilerplate_matcher(options.boilerplate_patterns),
         closing_shortcode_names(html),
     )
     nodes = sanitizer.clean(root)

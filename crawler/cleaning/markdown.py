@@ -44,14 +44,14 @@ from .tree import Item
 
 __all__ = ["to_markdown"]
 
-_SPECIAL = re.compile(r"[\\*`_<&\]|]")
+_SPECIAL = re.compile(r"[\\*`_<&\[\]|]")
 _COLLAPSIBLE = re.compile(r"[\t\r\n]|  ")
 _ALWAYS = re.compile(r"[\\*`]")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _LT = re.compile(r"<(?=[A-Za-z/!?])")
 _AMP = re.compile(r"&(?=#?\w+;)")
 _CLOSE_BRACKET = re.compile(r"\](?=[(\[:])")
-_BRACKET = re.compile(r"(?<!\\)([\[\]])")
+_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")  # not already escaped
 _LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|-+\s*$|~{3,})")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)")
@@ -164,7 +164,7 @@ class _Converter(MarkdownConverter):
         if "|" in text and ("td" in parent_tags or "th" in parent_tags):
             text = text.replace("|", r"\|")
         if "a" in parent_tags and ("[" in text or "]" in text):
-            text = _BRACKET.sub(r"\\\1", text)  # a stray bracket would end the link text
+            text = _BRACKET.sub(r"\1\\\2", text)  # a stray bracket would end the link text
         return text
 
     def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
@@ -222,7 +222,7 @@ class _Converter(MarkdownConverter):
         return f"{prefix}[{text}]({_destination(href)}{title_part}){suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        alt = _BRACKET.sub(r"\\\1", self.escape(el.get("alt") or "", parent_tags))
+        alt = _BRACKET.sub(r"\1\\\2", self.escape(el.get("alt") or "", parent_tags))
         if "_inline" in parent_tags and el.parent.name not in ("td", "th", "a"):
             return alt
         src = el.get("src") or ""

@@ -2,9 +2,10 @@
 
 We parse with ``lxml.etree.HTMLParser`` directly rather than through BeautifulSoup: it is
 the same libxml2 parser BeautifulSoup's ``"lxml"`` feature drives, so broken markup is
-repaired identically, but building BeautifulSoup's Python tree alone took about 2.6 ms for
-a 10 KB post, against about 0.1 ms for lxml - more than the whole 3.3 ms budget of the
-300 posts/s target (see ``bench/bench_clean.py``).
+repaired identically, but building BeautifulSoup's Python tree costs ~1.4 ms per 10 KB
+post against ~0.1 ms for lxml (``bench/bench_clean.py``): 40% of the 3.3 ms budget of the
+300 posts/s target before any cleaning. BeautifulSoup is still used for the Markdown
+step, which needs it (see :mod:`.markdown`).
 
 The walk builds :class:`~.tree.Node` objects through "sinks" that know their context:
 
@@ -614,7 +615,7 @@ class Sanitizer:
             sink.boundary()
 
     def _heading(self, el: etree._Element, sink: _Sink) -> None:
-        """Headings, ``<dt>`` and table captions: phrasing content in a block."""
+        """``<h1>``…``<h6>``: phrasing content in a block (flattened inside inline context)."""
         if sink.mode is not FLOW:
             self._wrapper(el, sink)
             return

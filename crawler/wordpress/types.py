@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from .errors import error_code
 from .routes import ApiRoot
 
 INTERNAL_TYPES = frozenset({"attachment", "nav_menu_item"})
@@ -96,14 +97,14 @@ def content_types(types: Any, root: ApiRoot) -> list[Collection]:
     >>> [(c.name, c.route) for c in found]
     [('post', 'wp/v2/posts'), ('product', 'wp/v2/product')]
     """
-    if not isinstance(types, dict) or not types:
+    if not isinstance(types, dict) or not types or error_code(types):
         types = DEFAULT_TYPES
     return _collections(types, root, INTERNAL_TYPES)
 
 
 def taxonomies(answer: Any, root: ApiRoot) -> list[Collection]:
     """The public taxonomies of a ``/wp/v2/taxonomies`` answer (defaults if it is unusable)."""
-    if not isinstance(answer, dict) or not answer:
+    if not isinstance(answer, dict) or not answer or error_code(answer):
         answer = DEFAULT_TAXONOMIES
     return _collections(answer, root, INTERNAL_TAXONOMIES)
 
