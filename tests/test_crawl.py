@@ -25,8 +25,24 @@ from demo.server import FakeWordPress
 from tests.crawl import run_crawl
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
-SITE_POSTS = json.loads((SITE_DIR / "posts.json").read_text(encoding="utf-8"))
 TAG = re.compile(r"<[^>]+>")
+
+
+def site_collection(name: str) -> list[dict]:
+    """What the demo site serves for a collection (recorded from a real WordPress)."""
+    return json.loads((SITE_DIR / f"{name}.json").read_text(encoding="utf-8"))
+
+
+SITE_POSTS = site_collection("posts")
+FEEDS = {  # feed name -> the site's collections whose records it holds
+    "posts": ["posts"],
+    "pages": ["pages"],
+    "events": ["events"],
+    "media": ["media"],
+    "terms": ["categories", "tags", "venues"],
+    "users": ["users"],
+    "comments": ["comments"],
+}
 
 
 def expected_titles() -> dict[int, str]:
@@ -58,6 +74,16 @@ def assert_complete(result, wp=None):
     assert result.stats["wordpress/posts/collected"] == len(SITE_POSTS)
 
 
+def assert_every_feed_complete(result):
+    """Every record of every collection the site shows is in its feed, once."""
+    for feed, collections in FEEDS.items():
+        records = result.feed(feed)
+        ids = [(r["type"], r.get("taxonomy"), r["id"]) for r in records]
+        assert len(ids) == len(set(ids)), f"duplicates in {feed}.jsonl"
+        expected = {item["id"] for name in collections for item in site_collection(name)}
+        assert {r["id"] for r in records} == expected, feed
+
+
 @pytest.fixture
 def site():
     with FakeWordPress(SITE_DIR, spelling="pathinfo") as wp:
@@ -77,11 +103,71 @@ def test_every_permalink_spelling_is_crawled_completely(spelling, tmp_path):
         assert all("rest_route=" in r for r in api_requests)
 
 
+def test_every_record_type_is_crawled_and_joined(site, tmp_path):
+    result = run_crawl(site.home_url, tmp_path)
+    assert_complete(result, site)
+    assert_every_feed_complete(result)
+    terms = {(t["taxonomy"], t["id"]): t for t in result.feed("terms")}
+    users = {u["id"]: u for u in result.feed("users")}
+    media = {m["id"]: m for m in result.feed("media")}
+    comments = {}
+    for comment in site_collection("comments"):
+        comments[comment["post"]] = comments.get(comment["post"], 0) + 1
+    for record in result.feed("posts") + result.feed("pages") + result.feed("events"):
+        assert record["author"]["name"] == users[record["author"]["id"]]["name"]
+        for ref in record["categories"]:
+            assert ref["name"] == terms[("category", ref["id"])]["name"]
+        for ref in record["tags"]:
+            assert ref["name"] == terms[("post_tag", ref["id"])]["name"]
+        for taxonomy, refs in record["terms"].items():
+            assert all(ref["name"] == terms[(taxonomy, ref["id"])]["name"] for ref in refs)
+        if record["featured_media"]:
+            assert (
+                record["featured_media"]["source_url"]
+                == media[record["featured_media"]["id"]]["source_url"]
+            )
+        assert record["comment_count"] == comments.get(record["id"], 0)
+    assert all(
+        e["terms"].get("venue")
+        for e in result.feed("events")
+        if e["id"] in {ev["id"] for ev in site_collection("events") if ev.get("venues")}
+    )
+
+
 def test_feeds_validate_against_the_committed_schema(site, tmp_path):
     result = run_crawl(site.home_url, tmp_path)
-    schema = json.loads((SCHEMA_DIR / "posts.schema.json").read_text(encoding="utf-8"))
-    for record in result.feed("posts"):
-        jsonschema.validate(record, schema, format_checker=jsonschema.FormatChecker())
+    for feed, schema_name in [("posts", "posts"), ("pages", "pages"), ("media", "media"),
+                              ("terms", "terms"), ("users", "users"), ("comments", "comments"),
+                              ("events", "custom-types")]:  # fmt: skip
+        schema = json.loads((SCHEMA_DIR / f"{schema_name}.schema.json").read_text(encoding="utf-8"))
+        for record in result.feed(feed):
+            jsonschema.validate(record, schema, format_checker=jsonschema.FormatChecker())
+
+
+def test_requests_stay_within_budget(site, tmp_path):
+    result = run_crawl(site.home_url, tmp_path)
+    pages = sum(len(site_collection(name)) // 100 + 1 for names in FEEDS.values() for name in names)
+    # robots.txt, the home page, the index, /types and /taxonomies, then one request a page.
+    assert result.stats["downloader/request_count"] == 5 + pages
+
+
+def test_types_argument_limits_the_content(site, tmp_path):
+    result = run_crawl(site.home_url, tmp_path, "-a", "types=pages")
+    assert result.returncode == 0
+    assert {r["id"] for r in result.feed("pages")} == {p["id"] for p in site_collection("pages")}
+    assert not list((tmp_path / "output").glob("*/posts.jsonl"))
+    assert not list((tmp_path / "output").glob("*/events.jsonl"))
+
+
+def test_hidden_users_do_not_fail_the_crawl(tmp_path):
+    with FakeWordPress(SITE_DIR, faults=Faults(block_users=True)) as wp:
+        result = run_crawl(wp.home_url, tmp_path)
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stats["wordpress/users/refused"] == "rest_user_cannot_view"
+    assert sum("hides its users" in line for line in result.log.splitlines()) == 1
+    posts = result.feed("posts")
+    assert len(posts) == len(SITE_POSTS)
+    assert all(post["author"]["id"] for post in posts)
 
 
 def test_start_from_a_post_page_or_from_the_rest_root(site, tmp_path):
@@ -125,7 +211,9 @@ def test_scrapy_output_options_still_work(site, tmp_path):
     result = run_crawl(site.home_url, tmp_path, "-O", str(target))
     assert result.returncode == 0
     records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert {r["id"] for r in records} == {p["id"] for p in SITE_POSTS}
+    assert {r["id"] for r in records if r["type"] == "post"} == {p["id"] for p in SITE_POSTS}
+    expected = sum(len(site_collection(name)) for names in FEEDS.values() for name in names)
+    assert len(records) == expected  # every record type goes to the one feed
     assert not list((tmp_path / "output").glob("*/posts.jsonl"))  # -O replaces the default feeds
 
 

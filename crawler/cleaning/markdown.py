@@ -82,6 +82,9 @@ _LINE_PARENTS = frozenset(
 )
 
 
+_UNMARKED_INLINE = frozenset({"u", "mark", "small", "abbr", "cite", "ins", "dfn", "var"})
+
+
 def _destination(url: str) -> str:
     """Backslash-escape parentheses so ``a_(b)`` cannot end the destination early."""
     return url.replace("(", r"\(").replace(")", r"\)") if "(" in url or ")" in url else url
@@ -146,6 +149,25 @@ class _FastTag(Tag):
         return [d for d in self.descendants if isinstance(d, Tag) and d.name in names]
 
 
+def _at_line_start(el: Any) -> bool:
+    """True if *el* starts a Markdown line: first in a block, or right after a ``<br>``.
+
+    Looks through inline elements markdownify writes no marker for (``<small>1. x``
+    still starts the line), not through those it does (``**``, ``[``, backticks…).
+    """
+    node = el
+    while True:
+        previous = node.previous_sibling
+        if previous is not None:
+            return isinstance(previous, Tag) and previous.name == "br"
+        parent = node.parent
+        if parent is None or parent.name in _LINE_PARENTS:
+            return True
+        if parent.name not in _UNMARKED_INLINE:
+            return False
+        node = parent
+
+
 class _Converter(MarkdownConverter):
     """markdownify with meaning-preserving escaping and safer links/fences."""
 
@@ -189,9 +211,7 @@ class _Converter(MarkdownConverter):
             text = text.rstrip()
         if not text or "_noformat" in parent_tags:
             return text
-        at_line_start = (
-            previous is None and el.parent is not None and el.parent.name in _LINE_PARENTS
-        ) or (isinstance(previous, Tag) and previous.name == "br")
+        at_line_start = _at_line_start(el)
         if at_line_start:
             stripped = text.lstrip()
             lead = text[: len(text) - len(stripped)]
