@@ -74,9 +74,11 @@ class CrawlProgress:
         names = []
         for key in self.stats.get_stats():
             parts = key.split("/")
-            if len(parts) == 3 and parts[0] == "wordpress" and parts[2] in ("collected", "total"):
-                if parts[1] not in names:
-                    names.append(parts[1])
+            counted = (
+                len(parts) == 3 and parts[0] == "wordpress" and parts[2] in ("collected", "total")
+            )
+            if counted and parts[1] not in names:
+                names.append(parts[1])
         return names
 
     def log_progress(self) -> None:
