@@ -7,6 +7,7 @@ counts what it did.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from typing import TYPE_CHECKING, Any
@@ -44,6 +45,8 @@ class CleanContentPipeline:
             keep_raw=settings.getbool("WORDPRESS_KEEP_RAW_HTML", False),
             boilerplate_patterns=tuple(patterns),
         )
+        # Comments have no Markdown field: not converting them saves most of their cost.
+        self.options_without_markdown = dataclasses.replace(self.options, markdown=False)
         self.crawler = crawler
         self.seconds = 0.0
 
@@ -58,7 +61,8 @@ class CleanContentPipeline:
             return item
         started = time.process_time()
         raw = adapter.get("content_html") or ""
-        cleaned = clean_content(raw, adapter.get("link"), self.options)
+        options = self.options if "content_markdown" in names else self.options_without_markdown
+        cleaned = clean_content(raw, adapter.get("link"), options)
         outputs = {
             "content_html": cleaned.html,
             "content_text": cleaned.text,
