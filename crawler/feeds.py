@@ -1,4 +1,4 @@
-"""The default feeds: one JSONL file per record type under ``<output dir>/<host>/``.
+"""The default feeds: one JSONL file per record type under ``<output dir>/<host>/[<run>/]``.
 
 They are plain Scrapy ``FEEDS`` entries routed by ``item_classes``, set at the spider's priority,
 so a user's own ``-o``/``-O``/``FEEDS`` replaces them without any special case.
@@ -11,6 +11,7 @@ that finds nothing (a site that is down), never leaves a truncated or empty feed
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -26,41 +27,89 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.conf import feed_complete_default_values_from_settings
 
 from crawler import signals as wordpress_signals
-from crawler.items import RECORD_CLASSES
 
 if TYPE_CHECKING:
     from scrapy import Spider
 
 
-def _feed_options(**routing: Any) -> dict[str, Any]:
-    return {
-        "format": "jsonlines",
-        "encoding": "utf-8",
-        "overwrite": True,
-        "store_empty": False,
-        **routing,
-    }
+FEED_RECORD_TYPES = {
+    "posts": "post",
+    "pages": "page",
+    "media": "media",
+    "terms": "term",
+    "users": "user",
+    "comments": "comment",
+}
+"""Each fixed feed and the record ``type`` it holds; custom post types get a feed each."""
 
 
-def feed_uri(output_dir: str, feed: str) -> str:
-    """The URI template of one default feed.
+@dataclass(frozen=True)
+class FeedLayout:
+    """Where the default feeds go and how they are written.
 
-    >>> feed_uri("output/", "posts")
-    'output/%(host)s/posts.jsonl'
+    Scheduled (incremental) runs write each run into its own folder, so one run never replaces
+    another's records; a one-off crawl overwrites ``<dir>/<host>/<feed>.jsonl``.
     """
-    return f"{output_dir.rstrip('/') or '.'}/%(host)s/{feed}.jsonl"
+
+    output_dir: str = "output"
+    run_folders: bool = False
+    gzip: bool = False
+
+    def uri(self, feed: str) -> str:
+        """The URI template of one feed.
+
+        >>> FeedLayout("output/").uri("posts")
+        'output/%(host)s/posts.jsonl'
+        >>> FeedLayout("out", run_folders=True, gzip=True).uri("posts")
+        'out/%(host)s/%(run)s/posts.jsonl.gz'
+        """
+        folder = "%(host)s/%(run)s" if self.run_folders else "%(host)s"
+        suffix = ".jsonl.gz" if self.gzip else ".jsonl"
+        return f"{self.output_dir.rstrip('/') or '.'}/{folder}/{feed}{suffix}"
+
+    def options(self, record_type: str) -> dict[str, Any]:
+        """Feed options routing the records of ``record_type`` (tombstones included)."""
+        options: dict[str, Any] = {
+            "format": "jsonlines",
+            "encoding": "utf-8",
+            "overwrite": True,
+            "store_empty": False,
+            "item_filter": RecordTypeFilter,
+            "record_type": record_type,
+        }
+        if self.gzip:
+            options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
+        return options
+
+    def feeds(self) -> dict[str, dict[str, Any]]:
+        """``FEEDS`` for every fixed feed.
+
+        >>> [uri.rsplit("/", 1)[1] for uri in FeedLayout().feeds()]
+        ['posts.jsonl', 'pages.jsonl', 'media.jsonl', 'terms.jsonl', 'users.jsonl', 'comments.jsonl']
+        """
+        return {
+            self.uri(feed): self.options(record_type)
+            for feed, record_type in FEED_RECORD_TYPES.items()
+        }
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, incremental: bool = False) -> FeedLayout:
+        run_folders = settings.get("WORDPRESS_RUN_FOLDERS")
+        return cls(
+            output_dir=settings.get("WORDPRESS_OUTPUT_DIR", "output"),
+            run_folders=incremental
+            if run_folders in (None, "")
+            else settings.getbool("WORDPRESS_RUN_FOLDERS"),
+            gzip=settings.getbool("WORDPRESS_FEED_GZIP", False),
+        )
 
 
-def default_feeds(output_dir: str) -> dict[str, dict[str, Any]]:
-    """``FEEDS`` for every record type with a fixed feed, written under ``output_dir``.
-
-    >>> [uri.rsplit("/", 1)[1] for uri in default_feeds("output")]
-    ['posts.jsonl', 'pages.jsonl', 'media.jsonl', 'terms.jsonl', 'users.jsonl', 'comments.jsonl']
-    """
-    return {
-        feed_uri(output_dir, feed): _feed_options(item_classes=[item_class])
-        for feed, item_class in RECORD_CLASSES.items()
-    }
+def use_default_feeds(settings: Any, layout: FeedLayout) -> None:
+    """Set the default ``FEEDS`` at spider priority: a user's ``-o``/``-O``/``FEEDS`` wins."""
+    if settings.frozen:  # a crawler built by tests; real crawls set this before freezing
+        return
+    settings.set("FEEDS", layout.feeds(), "spider")
+    settings.set("WORDPRESS_FEED_LAYOUT", layout, "spider")
 
 
 def host_slug(url: str) -> str:
@@ -73,8 +122,13 @@ def host_slug(url: str) -> str:
 
 
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
-    """``FEED_URI_PARAMS`` hook: adds ``%(host)s`` for the crawled site."""
-    return {**params, "host": host_slug(getattr(spider, "url", "") or "")}
+    """``FEED_URI_PARAMS`` hook: ``%(host)s`` of the crawled site and ``%(run)s``, the run's
+    start time in UTC (``20261128T143000Z``), the same for every feed of a run."""
+    return {
+        **params,
+        "host": host_slug(getattr(spider, "url", "") or ""),
+        "run": getattr(spider, "run_id", "run"),
+    }
 
 
 class AtomicFileFeedStorage(FileFeedStorage):
@@ -97,7 +151,11 @@ class AtomicFileFeedStorage(FileFeedStorage):
 
 
 class RecordTypeFilter(ItemFilter):
-    """Accept the records whose ``type`` is the feed's ``record_type`` option (a custom post type)."""
+    """Accept the records whose ``type`` is the feed's ``record_type`` option.
+
+    Routing by ``type`` rather than by item class lets a feed hold its records and their
+    deletion tombstones alike.
+    """
 
     def __init__(self, feed_options: dict[str, Any] | None) -> None:
         super().__init__(feed_options)
@@ -126,14 +184,14 @@ class WordPressFeedExporter(FeedExporter):
         return exporter
 
     def add_custom_type_feeds(self, types: list[tuple[str, str]], spider: Spider) -> None:
-        if self.settings.getpriority("FEEDS") != SETTINGS_PRIORITIES["spider"]:
+        layout = self.settings.get("WORDPRESS_FEED_LAYOUT")
+        if self.settings.getpriority("FEEDS") != SETTINGS_PRIORITIES["spider"] or layout is None:
             return
-        output_dir = self.settings.get("WORDPRESS_OUTPUT_DIR", "output")
         for rest_base, name in types:
-            feed = rest_base if rest_base not in RECORD_CLASSES else f"type-{rest_base}"
-            uri = feed_uri(output_dir, feed)
+            feed = rest_base if rest_base not in FEED_RECORD_TYPES else f"type-{rest_base}"
+            uri = layout.uri(feed)
             options = feed_complete_default_values_from_settings(
-                _feed_options(item_filter=RecordTypeFilter, record_type=name), self.settings, uri
+                layout.options(name), self.settings, uri
             )
             self.feeds[uri] = options
             self.filters[uri] = self._load_filter(options)

@@ -134,6 +134,11 @@ class PostItem(_Entry):
     """Whether the post is pinned to the front page."""
     format: str | None = None
     """Post format: ``standard``, ``aside``, ``gallery``, ``video``..."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -146,6 +151,11 @@ class PageItem(_Entry):
     """Id of the parent page, or null for a top-level page."""
     menu_order: int | None = None
     """Position among its siblings, as set by the site's editors."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -158,6 +168,11 @@ class EntryItem(_Entry):
     """Id of the parent record (hierarchical types), or null."""
     menu_order: int | None = None
     """Position among its siblings (hierarchical types), or null."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -200,6 +215,11 @@ class MediaItem:
     """Height of the full-size file in pixels (images)."""
     sizes: dict[str, ImageSize] = field(default_factory=dict)
     """Generated sizes by name (``thumbnail``, ``medium``...): ``{source_url, width, height, mime_type}``."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -226,6 +246,11 @@ class TermItem:
     """Number of published records with this term, as WordPress counts them."""
     description: str = ""
     """The description as plain text."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -248,6 +273,11 @@ class UserItem:
     """The website the author gave, or null."""
     description: str = ""
     """The biography as plain text."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -274,6 +304,30 @@ class CommentItem:
     """The comment as sanitized HTML."""
     content_text: str = ""
     """The comment as plain text."""
+    change: str | None = field(
+        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
+    )
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
+
+
+@dataclass(kw_only=True)
+class TombstoneItem:
+    """A record that an earlier run exported and the site no longer shows: deleted, trashed,
+    unpublished or made private. Incremental runs write it into the feed of its type."""
+
+    type: str
+    """The type of the record that disappeared (``post``, ``page``, ``media``, ``term``...)."""
+    id: int
+    """Its WordPress id."""
+    site: str = field(metadata=_URL)
+    """The site's home URL."""
+    deleted: bool = True
+    """Always true."""
+    detected_at: str = field(metadata=_UTC)
+    """When this run noticed it was gone, ISO 8601 in UTC, ending in ``Z``."""
+    change: str = _const("deleted")
+    """Always ``deleted``."""
 
 
 RECORD_CLASSES: dict[str, type] = {

@@ -56,12 +56,38 @@ class CrawlParams:
     """Any page of the site, or its REST root."""
     types: str | None = None
     """Post types to crawl (REST bases or names, comma-separated); all public ones if None."""
+    incremental: bool = False
+    """Fetch only what changed since the last successful run (state in ``STATE_DIR``)."""
 
     @classmethod
     def from_arguments(
-        cls, url: str | None = None, types: str | None = None, **_ignored: object
+        cls,
+        url: str | None = None,
+        types: str | None = None,
+        incremental: str | bool | None = None,
+        **_ignored: object,
     ) -> CrawlParams:
         """Validate raw ``-a`` arguments; unknown ones (Scrapyd's ``_job``...) are ignored."""
         if types is not None and not any(name.strip() for name in types.split(",")):
             raise ArgumentError("types= is empty; give post types like -a types=posts,pages")
-        return cls(url=site_url(url), types=types.strip() if types else None)
+        return cls(
+            url=site_url(url),
+            types=types.strip() if types else None,
+            incremental=flag("incremental", incremental),
+        )
+
+
+def flag(name: str, value: str | bool | None) -> bool:
+    """A yes/no argument: ``true``/``false``, ``yes``/``no``, ``1``/``0`` (absent is no).
+
+    >>> flag("incremental", "true"), flag("incremental", "0"), flag("incremental", None)
+    (True, False, False)
+    """
+    if value is None or isinstance(value, bool):
+        return bool(value)
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ArgumentError(f"{name}={value!r} is not true or false; e.g. -a {name}=true")

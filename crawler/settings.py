@@ -81,3 +81,12 @@ WORDPRESS_PROGRESS_INTERVAL = 15.0
 WORDPRESS_STATS_FILE = ""
 
 LOG_LEVEL = "INFO"
+
+# Incremental runs (-a incremental=true): one state file per site in STATE_DIR, committed only
+# after a clean crawl. Changes are asked for since the last mark minus this overlap (seconds).
+STATE_DIR = "state"
+WORDPRESS_INCREMENTAL_OVERLAP = 3600
+# Feeds of each run in their own folder (<dir>/<host>/<run>/): on for incremental runs when
+# unset; gzip them (.jsonl.gz) with WORDPRESS_FEED_GZIP.
+WORDPRESS_RUN_FOLDERS = None
+WORDPRESS_FEED_GZIP = False

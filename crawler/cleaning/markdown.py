@@ -40,6 +40,7 @@ from markdownify import (
     should_remove_whitespace_outside,
 )
 
+from .tags import HEADING_TAGS
 from .tree import Item
 
 __all__ = ["to_markdown"]
@@ -57,31 +58,14 @@ _ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
 _BACKSLASH_ESCAPE = re.compile(r"\\(.)")
 _BACKTICK_FENCE = re.compile(r"`{3,}")
 _ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^\s<>]*$")
-_LINE_PARENTS = frozenset(
-    [
-        "p",
-        "li",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "td",
-        "th",
-        "blockquote",
-        "dd",
-        "dt",
-        "figcaption",
-        "caption",
-        "figure",
-        "body",
-        "html",
-        "[document]",
-    ]
+# Elements whose first child starts a Markdown line (markdownify's soup root included):
+# the blocks that hold inline content, not list, table or code containers.
+_LINE_PARENTS = (
+    HEADING_TAGS
+    | {"p", "li", "td", "th", "blockquote", "dd", "dt", "figcaption", "caption", "figure"}
+    | {"body", "html", "[document]"}
 )
-
-
+# Phrasing elements (PHRASING_TAGS) markdownify writes no marker for.
 _UNMARKED_INLINE = frozenset({"u", "mark", "small", "abbr", "cite", "ins", "dfn", "var"})
 
 

@@ -27,6 +27,19 @@ from collections.abc import Callable, Mapping
 
 from lxml import etree
 
+from .tags import (
+    CODE_TAGS,
+    DROPPED_TAGS,
+    HEADING_TAGS,
+    LIST_TAGS,
+    PART_TAGS,
+    PHRASING_TAGS,
+    RENAMED_TAGS,
+    STRUCTURE_WRAPPER_TAGS,
+    TABLE_SECTION_TAGS,
+    TRANSPARENT_TAGS,
+    WRAPPER_TAGS,
+)
 from .tree import BR, Item, Node
 from .urls import MEDIA_SCHEMES, is_tracking_pixel, safe_url
 from .wordpress import (
@@ -59,52 +72,6 @@ _ZERO_WIDTH = ("\u200b", "\u2060", "\ufeff", "\u00ad")
 _LEADING_BLANK_LINES = re.compile(r"^(?:[ \t]*\n)+")
 _URL_TEXT = re.compile(r"https?://\S+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
-
-_DROP_TAGS = [
-    "script",
-    "style",
-    "noscript",
-    "template",
-    "object",
-    "embed",
-    "applet",
-    "form",
-    "input",
-    "button",
-    "select",
-    "textarea",
-    "option",
-    "optgroup",
-    "datalist",
-    "output",
-    "progress",
-    "meter",
-    "svg",
-    "math",
-    "base",
-    "meta",
-    "link",
-    "title",
-    "head",
-    "frame",
-    "frameset",
-    "noframes",
-    "noembed",
-    "canvas",
-    "map",
-    "area",
-    "source",
-    "track",
-    "param",
-    "col",
-    "colgroup",
-    "slot",
-    "portal",
-    "xmp",
-    "plaintext",
-    "rp",
-    "rt",
-]
 
 
 def prepare_html(html: str) -> bytes:
@@ -311,7 +278,7 @@ def _tidy(items: list[Item], paired: frozenset[str]) -> bool:
                 del items[i]
                 changed = True
                 continue
-        elif it.children and it.tag not in _CODE_TAGS and _tidy(it.children, paired):
+        elif it.children and it.tag not in CODE_TAGS and _tidy(it.children, paired):
             changed = True
         i += 1
     for i, it in enumerate(items):
@@ -497,7 +464,7 @@ class Sanitizer:
 
     def _children(self, el: etree._Element, sink: _Sink) -> None:
         if self.depth >= MAX_DEPTH:
-            etree.strip_elements(el, *_DROP_TAGS, with_tail=False)
+            etree.strip_elements(el, *DROPPED_TAGS, with_tail=False)
             self._text("".join(el.itertext()), sink)
             return
         self.depth += 1
@@ -595,7 +562,7 @@ class Sanitizer:
         sink.boundary()
 
     def _inline(self, el: etree._Element, sink: _Sink) -> None:
-        tag = _RENAME.get(el.tag, el.tag)
+        tag = RENAMED_TAGS.get(el.tag, el.tag)
         child = _Pre(sink.flags) if sink.mode is PRE else _Inline(sink.flags)
         self._children(el, child)
         if child.items:
@@ -836,7 +803,7 @@ class Sanitizer:
                     children = self._finish(li, BARE_IF_SINGLE)
                     if children:
                         items.append(Node("li", None, children))
-                elif tag in _LIST_TAGS:
+                elif tag in LIST_TAGS:
                     nested = self._build_list(child, flags)
                     if nested is not None:
                         self._flush_stray(items, stray)
@@ -844,7 +811,7 @@ class Sanitizer:
                             items[-1].children.append(nested)
                         else:
                             items.append(Node("li", None, [nested]))
-                elif tag in _WRAPPER_TAGS:
+                elif tag in STRUCTURE_WRAPPER_TAGS:
                     stray.boundary()
                     self._list_items(child, items, stray, flags)
                     stray.boundary()
@@ -890,7 +857,7 @@ class Sanitizer:
                 children = self._finish(body, BARE_IF_SINGLE)
                 if children:
                     items.append(Node("dd", None, children))
-            elif tag in _WRAPPER_TAGS:
+            elif tag in STRUCTURE_WRAPPER_TAGS:
                 self._dl_items(child, items, flags)
 
     def _table(self, el: etree._Element, sink: _Sink) -> None:
@@ -914,7 +881,7 @@ class Sanitizer:
                 self._cells(child, cells, flags)
                 if cells:
                     parts.append(Node("tr", None, cells))
-            elif sections and tag in ("thead", "tbody", "tfoot"):
+            elif sections and tag in TABLE_SECTION_TAGS:
                 rows: list[Item] = []
                 self._table_parts(child, rows, flags, sections=False)
                 if rows:
@@ -925,7 +892,7 @@ class Sanitizer:
                 self._normalize(caption.items)
                 if caption.items:
                     parts.append(Node("caption", None, caption.items))
-            elif tag in _WRAPPER_TAGS:
+            elif tag in STRUCTURE_WRAPPER_TAGS:
                 self._table_parts(child, parts, flags, sections)
 
     def _cells(self, el: etree._Element, cells: list[Item], flags: int) -> None:
@@ -940,7 +907,7 @@ class Sanitizer:
                     if value.isdigit() and 1 < int(value) <= 1000:
                         attrs[name] = str(int(value))
                 cells.append(Node(tag, attrs or None, self._finish(body, BARE_IF_SINGLE)))
-            elif type(tag) is str and tag in _WRAPPER_TAGS:
+            elif type(tag) is str and tag in STRUCTURE_WRAPPER_TAGS:
                 self._cells(child, cells, flags)
 
 
@@ -971,123 +938,17 @@ def _noscript_twin(img: etree._Element) -> etree._Element | None:
     return None
 
 
-_CODE_TAGS = frozenset({"code", "kbd", "samp"})
-_RENAME = {"strike": "s", "tt": "code", "acronym": "abbr"}
-_LIST_TAGS = frozenset({"ul", "ol", "menu", "dir"})
-_WRAPPER_TAGS = frozenset(
-    [
-        "div",
-        "section",
-        "article",
-        "header",
-        "footer",
-        "main",
-        "aside",
-        "nav",
-        "center",
-        "address",
-        "details",
-        "summary",
-        "hgroup",
-        "fieldset",
-        "legend",
-        "search",
-        "body",
-        "html",
-        "dialog",
-        "p",
-        "span",
-        "font",
-        "label",
-    ]
-)
-
 _Handler = Callable[[Sanitizer, etree._Element, _Sink], None]
 _DISPATCH: dict[str, _Handler] = {
-    **dict.fromkeys(_DROP_TAGS, Sanitizer._drop),
-    **dict.fromkeys(
-        [
-            "section",
-            "article",
-            "header",
-            "footer",
-            "main",
-            "aside",
-            "nav",
-            "center",
-            "address",
-            "details",
-            "summary",
-            "hgroup",
-            "fieldset",
-            "legend",
-            "search",
-            "body",
-            "html",
-            "dialog",
-            "p",
-            "li",
-            "dt",
-            "dd",
-            "tr",
-            "td",
-            "th",
-            "thead",
-            "tbody",
-            "tfoot",
-            "caption",
-        ],
-        Sanitizer._wrapper,
-    ),
-    **dict.fromkeys(
-        [
-            "span",
-            "font",
-            "label",
-            "time",
-            "bdi",
-            "bdo",
-            "data",
-            "ruby",
-            "nobr",
-            "big",
-            "blink",
-            "marquee",
-            "picture",
-            "wbr",
-        ],
-        Sanitizer._transparent,
-    ),
-    **dict.fromkeys(
-        [
-            "em",
-            "strong",
-            "b",
-            "i",
-            "u",
-            "s",
-            "del",
-            "ins",
-            "sub",
-            "sup",
-            "code",
-            "kbd",
-            "samp",
-            "var",
-            "mark",
-            "small",
-            "abbr",
-            "cite",
-            "q",
-            "dfn",
-            "strike",
-            "tt",
-            "acronym",
-        ],
-        Sanitizer._inline,
-    ),
-    **dict.fromkeys(("h1", "h2", "h3", "h4", "h5", "h6"), Sanitizer._heading),
-    **dict.fromkeys(_LIST_TAGS, Sanitizer._list),
+    **dict.fromkeys(DROPPED_TAGS, Sanitizer._drop),
+    # <div> is a wrapper too, but Sanitizer._div looks at its WordPress classes first.
+    **dict.fromkeys(WRAPPER_TAGS - {"div"}, Sanitizer._wrapper),
+    # An item, row or cell outside its list or table (the containers read their own).
+    **dict.fromkeys(PART_TAGS, Sanitizer._wrapper),
+    **dict.fromkeys(TRANSPARENT_TAGS, Sanitizer._transparent),
+    **dict.fromkeys(PHRASING_TAGS | RENAMED_TAGS.keys(), Sanitizer._inline),
+    **dict.fromkeys(HEADING_TAGS, Sanitizer._heading),
+    **dict.fromkeys(LIST_TAGS, Sanitizer._list),
     **dict.fromkeys(("video", "audio"), Sanitizer._media),
     **dict.fromkeys(("iframe", "amp-iframe", "amp-youtube"), Sanitizer._iframe),
     **dict.fromkeys(("img", "amp-img"), Sanitizer._image),

@@ -20,41 +20,14 @@ from __future__ import annotations
 
 import re
 
+from .tags import BLOCK_TAGS, HEADING_TAGS
 from .tree import BR, Item, Node
 
 __all__ = ["count_words", "to_text"]
 
-_BLOCKS = frozenset(
-    [
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "hr",
-        "table",
-        "caption",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "figure",
-        "figcaption",
-    ]
-)
-_LINE_BLOCKS = frozenset(["p", "h1", "h2", "h3", "h4", "h5", "h6", "dt", "caption"])
+# Blocks whose content is one line of inline text.
+_LINE_BLOCKS = HEADING_TAGS | {"p", "dt", "caption"}
+# Blocks whose content is rendered as blocks of its own.
 _NESTED_BLOCKS = frozenset(["blockquote", "figure", "figcaption", "li", "dd", "td", "th"])
 _SPACES = re.compile(r"  +")
 
@@ -74,7 +47,7 @@ def _blocks(items: list[Item]) -> list[str]:
     out: list[str] = []
     pending: list[Item] = []
     for it in items:
-        if type(it) is str or it.tag not in _BLOCKS:
+        if type(it) is str or it.tag not in BLOCK_TAGS:
             pending.append(it)
             continue
         if pending:
@@ -123,7 +96,7 @@ def _inline_parts(items: list[Item], parts: list[str]) -> list[str]:
         elif it.tag == "sup":  # 10<sup>4</sup> must not read "104"
             parts.append("^")
             _inline_parts(it.children, parts)
-        elif it.tag in _BLOCKS:  # a block inside a cell or an item: its own line
+        elif it.tag in BLOCK_TAGS:  # a block inside a cell or an item: its own line
             parts.append("\n")
             parts.append("\n".join(_blocks([it])))
             parts.append("\n")

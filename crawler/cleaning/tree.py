@@ -9,6 +9,7 @@ dropped, and all text and attribute values are escaped.
 
 from __future__ import annotations
 
+from .tags import ALLOWED_TAGS, BLOCK_TAGS
 from .urls import LINK_SCHEMES, MEDIA_SCHEMES, has_safe_scheme, url_scheme
 
 __all__ = ["ALLOWED_ATTRIBUTES", "BR", "Item", "Node", "serialize"]
@@ -35,56 +36,9 @@ Item = Node | str
 #: The shared ``<br>``; compared by identity, never mutated.
 BR = Node("br")
 
-#: Every element the cleaned HTML may contain, with the attributes it may keep.
-ALLOWED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
-    **dict.fromkeys(
-        [
-            "p",
-            "h1",
-            "h2",
-            "h3",
-            "h4",
-            "h5",
-            "h6",
-            "ul",
-            "li",
-            "dl",
-            "dt",
-            "dd",
-            "blockquote",
-            "pre",
-            "hr",
-            "br",
-            "table",
-            "caption",
-            "thead",
-            "tbody",
-            "tfoot",
-            "tr",
-            "figure",
-            "figcaption",
-            "em",
-            "strong",
-            "b",
-            "i",
-            "u",
-            "s",
-            "del",
-            "ins",
-            "sub",
-            "sup",
-            "code",
-            "kbd",
-            "samp",
-            "var",
-            "mark",
-            "small",
-            "cite",
-            "q",
-            "dfn",
-        ],
-        (),
-    ),
+# The attributes an element may keep, in the order they are written; every other
+# element of ALLOWED_TAGS keeps none.
+_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "a": ("href", "title"),
     "img": ("src", "alt", "title"),
     "abbr": ("title",),
@@ -92,41 +46,17 @@ ALLOWED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
     "td": ("colspan", "rowspan"),
     "th": ("colspan", "rowspan"),
 }
+assert _ATTRIBUTES.keys() <= ALLOWED_TAGS, "attributes for an element that is not allowed"
+
+#: Every element the cleaned HTML may contain, with the attributes it may keep.
+ALLOWED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    tag: _ATTRIBUTES.get(tag, ()) for tag in sorted(ALLOWED_TAGS)
+}
 _URL_SCHEMES = {"href": LINK_SCHEMES, "src": MEDIA_SCHEMES}
 _VOID = frozenset({"br", "hr", "img"})
-# Block elements start on their own line and end with a newline; containers also break
-# after their opening tag. Whitespace between blocks is insignificant, so this only makes
-# the output readable and diff-friendly.
-_BLOCK = frozenset(
-    [
-        "p",
-        "h1",
-        "h2",
-        "h3",
-        "h4",
-        "h5",
-        "h6",
-        "ul",
-        "ol",
-        "li",
-        "dl",
-        "dt",
-        "dd",
-        "blockquote",
-        "pre",
-        "hr",
-        "table",
-        "caption",
-        "thead",
-        "tbody",
-        "tfoot",
-        "tr",
-        "td",
-        "th",
-        "figure",
-        "figcaption",
-    ]
-)
+# Block elements (BLOCK_TAGS) start on their own line and end with a newline; containers
+# also break after their opening tag. Whitespace between blocks is insignificant, so this
+# only makes the output readable and diff-friendly.
 _CONTAINER = frozenset(
     ["ul", "ol", "dl", "blockquote", "table", "thead", "tbody", "tfoot", "tr", "figure"]
 )
@@ -171,7 +101,7 @@ def serialize(
             if allowed is None:  # never produced by the sanitizer; unwrap defensively
                 emit(node.children)
                 continue
-            block = tag in _BLOCK
+            block = tag in BLOCK_TAGS
             if block and not at_line_start:
                 out.append("\n")
             if node.attrs:

@@ -120,7 +120,11 @@ class CrawlProgress:
 
 def feed_paths(feeds: dict[str, Any], spider: Spider) -> list[str]:
     """The feed URIs of this crawl with the ``%(host)s``/``%(name)s`` parameters filled in."""
-    params = {"host": host_slug(getattr(spider, "url", "") or ""), "name": spider.name}
+    params = {
+        "host": host_slug(getattr(spider, "url", "") or ""),
+        "name": spider.name,
+        "run": getattr(spider, "run_id", "run"),
+    }
     paths = []
     for uri in feeds:
         try:

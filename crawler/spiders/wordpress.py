@@ -13,7 +13,8 @@ Every collection costs one request per 100 records, however many links its recor
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -26,18 +27,26 @@ from scrapy.exceptions import (
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as wordpress_signals
-from crawler.feeds import default_feeds
-from crawler.items import (
-    CommentItem,
-    EntryItem,
-    MediaItem,
-    PageItem,
-    PostItem,
-    TermItem,
-    UserItem,
-    build_item,
-)
+from crawler.feeds import FeedLayout, host_slug, use_default_feeds
+from crawler.items import CommentItem, MediaItem, TermItem, TombstoneItem, UserItem, build_item
 from crawler.params import ArgumentError, CrawlParams
+from crawler.spiders.plan import (
+    BY_ID,
+    CHANGES,
+    CONTENT,
+    FINAL,
+    FULL,
+    IDS,
+    LINKED,
+    LINKED_CLASSES,
+    LOOKUP,
+    RECORD_TYPES,
+    Listing,
+    by_id_listing,
+    plan_listings,
+)
+from crawler.state.changes import RunChanges, fingerprint, since
+from crawler.state.store import StateError, load_state, save_state, state_path
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.discovery import (
     SiteInfo,
@@ -56,22 +65,15 @@ from crawler.wordpress.pagination import (
     PageRef,
     header_int,
 )
-from crawler.wordpress.records import (
-    MalformedRecordError,
-    comment_record,
-    entry_record,
-    media_record,
-    term_record,
-    user_record,
-)
+from crawler.wordpress.records import MalformedRecordError, utc_iso
+from crawler.wordpress.records import record_id as record_id_of
 from crawler.wordpress.routes import ApiRoot
 
 if TYPE_CHECKING:
-    from collections.abc import AsyncIterator, Callable, Iterator
+    from collections.abc import AsyncIterator, Iterator
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
-    from scrapy.settings import BaseSettings
     from twisted.python.failure import Failure
 
 JSON_HEADERS = {"Accept": "application/json"}
@@ -81,49 +83,6 @@ JSON_HEADERS = {"Accept": "application/json"}
 # are not listed: RedirectMiddleware must keep following them. 429 and 5xx arrive here only
 # after RetryMiddleware has given up on them.
 API_STATUSES = [400, 401, 403, 404, 405, 410, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]
-
-LINKED, CONTENT = 1, 2
-"""The two phases: linked collections first, so content records can be joined on arrival."""
-
-
-@dataclass(frozen=True)
-class Listing:
-    """One collection to page through, and what its records become."""
-
-    key: str
-    """Name in stats and cb_kwargs: the REST base (``posts``, ``categories``, ``events``...)."""
-    route: str
-    phase: int
-    build: Callable[..., dict[str, Any]]
-    item_class: type
-    record_type: str | None = None
-    """For content: the post type's name (``post``, ``page``, ``event``)."""
-
-
-def plan_listings(
-    content: list[wp_types.Collection], taxonomies: list[wp_types.Collection]
-) -> list[Listing]:
-    """Every collection of a full crawl: linked ones (phase 1), then content (phase 2).
-
-    Only the taxonomies the crawled types use are listed.
-    """
-    used = {name for ctype in content for name in ctype.taxonomies}
-    listings = [
-        Listing("users", "wp/v2/users", LINKED, user_record, UserItem),
-        Listing("media", "wp/v2/media", LINKED, media_record, MediaItem),
-        Listing("comments", "wp/v2/comments", LINKED, comment_record, CommentItem),
-    ]
-    listings += [
-        Listing(tax.rest_base, tax.route, LINKED, term_record, TermItem)
-        for tax in taxonomies
-        if tax.name in used
-    ]
-    for ctype in content:
-        item_class = {"post": PostItem, "page": PageItem}.get(ctype.name, EntryItem)
-        listings.append(
-            Listing(ctype.rest_base, ctype.route, CONTENT, entry_record, item_class, ctype.name)
-        )
-    return listings
 
 
 class WordPressSpider(Spider):
@@ -136,14 +95,22 @@ class WordPressSpider(Spider):
     name = "wordpress"
 
     def __init__(
-        self, *args: Any, url: str | None = None, types: str | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        url: str | None = None,
+        types: str | None = None,
+        incremental: str | None = None,
+        **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.argument_error: str | None = None
         try:
-            self.params: CrawlParams | None = CrawlParams.from_arguments(url=url, types=types)
+            self.params: CrawlParams | None = CrawlParams.from_arguments(
+                url=url, types=types, incremental=incremental
+            )
         except ArgumentError as exc:
             self.params, self.argument_error = None, str(exc)
+        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         self.url = self.params.url if self.params else ""
         self.allowed_hosts: set[str] = {urlsplit(self.url).netloc.lower()} if self.url else set()
         self.root: ApiRoot | None = None
@@ -155,19 +122,40 @@ class WordPressSpider(Spider):
         self.phase = 0
         self.embed_author = False
         self.stop_reason: str | None = None
-
-    @classmethod
-    def update_settings(cls, settings: BaseSettings) -> None:
-        super().update_settings(settings)
-        # Spider priority: a user's -o/-O (command-line priority) or FEEDS setting wins.
-        settings.set(
-            "FEEDS", default_feeds(settings.get("WORDPRESS_OUTPUT_DIR", "output")), "spider"
-        )
+        self.close_reason: str | None = None
+        self.state_file: Path | None = None
+        self.changes: RunChanges | None = None
+        """Incremental runs: the previous state and what this run exported."""
+        self.present: dict[str, dict[int, str]] = {}
+        """Incremental runs: ids and ``modified_gmt`` the id listings found, per collection."""
+        self.yielded: dict[str, dict[int, str]] = {}
+        """Versions yielded this run, per collection (to know what the date filter missed)."""
+        self.versions: dict[tuple[str, int], tuple[str, str | None]] = {}
+        """Versions of yielded records, until they are exported."""
+        self.waiting: dict[str, tuple[str, list[Any]]] = {}
+        """Content pages waiting for the linked media they need: lookup key → (key, objects)."""
+        self.batches = 0
+        self.feeds_stored = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WordPressSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
+        incremental = bool(spider.params and spider.params.incremental)
+        # Spider priority: a user's -o/-O (command-line priority) or FEEDS setting wins.
+        use_default_feeds(
+            crawler.settings, FeedLayout.from_settings(crawler.settings, incremental=incremental)
+        )
+        if incremental and spider.params:
+            spider.state_file = state_path(
+                crawler.settings.get("STATE_DIR", "state"), host_slug(spider.url)
+            )
+            try:
+                spider.changes = RunChanges(load_state(spider.state_file, spider.url))
+            except StateError as exc:
+                spider.params, spider.argument_error = None, str(exc)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
+        crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
+        crawler.signals.connect(spider.commit_state, signal=signals.feed_exporter_closed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
@@ -345,7 +333,23 @@ class WordPressSpider(Spider):
             )
             return
         taxonomies = wp_types.taxonomies(self.catalog["taxonomies"], self.root)
-        self.listings = {listing.key: listing for listing in plan_listings(content, taxonomies)}
+        changes_since = None
+        if self.changes is not None and self.changes.previous.runs:
+            overlap = self.crawler.settings.getfloat("WORDPRESS_INCREMENTAL_OVERLAP", 3600)
+            changes_since = since(self.changes.previous.mark, overlap) or "1970-01-01T00:00:00Z"
+            self.logger.info(
+                "Incremental run: changes since %s (the mark %s minus %.0f s), deletions by id listing",
+                changes_since, self.changes.previous.mark, overlap,
+            )  # fmt: skip
+        site = self.site
+        assert site is not None
+        plan = plan_listings(
+            content,
+            taxonomies,
+            changes_since=changes_since,
+            supports_modified_after=lambda route: site.supports(route, "modified_after"),
+        )
+        self.listings = {listing.key: listing for listing in plan}
         custom = [(t.rest_base, t.name) for t in content if t.name not in ("post", "page")]
         if custom:
             self.crawler.signals.send_catch_log(
@@ -366,34 +370,98 @@ class WordPressSpider(Spider):
                 state = self.collections.setdefault(key, CollectionState(listing.route))
                 yield self._page_request(key, state.first_page())
 
-    def _advance(self) -> Iterator[Request]:
-        """Start the content once every linked collection is complete."""
-        if (
-            self.phase == LINKED
-            and not self.stop_reason
-            and all(
-                self.collections[key].done
-                for key, listing in self.listings.items()
-                if listing.phase == LINKED
-            )
+    def _advance(self) -> Iterator[Any]:
+        """Move to the next phase once every collection of this one is complete."""
+        if self.stop_reason or not self.phase or self.waiting:
+            return
+        if not all(
+            self.collections[key].done
+            for key, listing in self.listings.items()
+            if listing.phase == self.phase and key in self.collections
         ):
+            return
+        if self.phase == LINKED:
             yield from self._start_phase(CONTENT)
+        elif self.phase == CONTENT:
+            self.phase = FINAL
+            yield from self._deletions()
+            yield from self._missed_changes()
+
+    def _deletions(self) -> Iterator[TombstoneItem]:
+        """Tombstones for what the previous state had and the site no longer lists."""
+        if self.changes is None or not self.changes.previous.runs:
+            return
+        assert self.site is not None
+        detected_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        by_collection: dict[str, list[Listing]] = {}
+        for listing in self.listings.values():
+            by_collection.setdefault(listing.collection, []).append(listing)
+        for collection, listings in by_collection.items():
+            states = [
+                self.collections[item.key] for item in listings if item.key in self.collections
+            ]
+            if any(state.failed_pages for state in states):
+                continue  # a lost page: absence proves nothing
+            if any(item.kind == IDS for item in listings):
+                present = set(self.present.get(collection, {}))
+            else:
+                present = set(self.collections[collection].seen)
+            record_type = listings[0].record_type or RECORD_TYPES[listings[0].item_class]
+            for record_id in self.changes.deleted(collection, present):
+                self.crawler.stats.inc_value(f"wordpress/{collection}/deleted")
+                self.changes.record_removed(collection, record_id)
+                yield TombstoneItem(
+                    type=record_type, id=record_id, site=self.site.home, detected_at=detected_at
+                )
+
+    def _missed_changes(self) -> Iterator[Request]:
+        """Fetch by id what the id listings show changed and the date filter did not return."""
+        if self.changes is None:
+            return
+        for listing in list(self.listings.values()):
+            if listing.kind != IDS:
+                continue
+            known = self.changes.previous.records.get(listing.collection, {})
+            yielded = self.yielded.get(listing.collection, {})
+            missed = sorted(
+                record_id
+                for record_id, modified in self.present.get(listing.collection, {}).items()
+                if known.get(record_id) != modified and yielded.get(record_id) != modified
+            )
+            if missed:
+                self.crawler.stats.inc_value(
+                    f"wordpress/{listing.collection}/fetched_by_id", len(missed)
+                )
+                self.logger.info(
+                    "%s: %d changes the date filter did not return; fetching them by id",
+                    listing.collection, len(missed),
+                )  # fmt: skip
+            for start in range(0, len(missed), 100):
+                yield self._by_id_request(listing, missed[start : start + 100], BY_ID)
+
+    def _by_id_request(self, listing: Listing, ids: list[int], kind: str) -> Request:
+        self.batches += 1
+        batch = by_id_listing(listing, ids, self.batches, kind=kind)
+        self.listings[batch.key] = batch
+        state = self.collections.setdefault(batch.key, CollectionState(batch.route))
+        return self._page_request(batch.key, state.first_page())
 
     # Collections -------------------------------------------------------------------------
 
     def _page_request(self, key: str, ref: PageRef) -> Request:
         assert self.root is not None
         listing = self.listings[key]
-        url = self.root.route(
-            listing.route,
-            per_page=ref.per_page,
-            page=ref.page,
-            orderby="id",
-            order="asc",
-            _embed="author" if self.embed_author and listing.phase == CONTENT else None,
-        )
+        params: dict[str, Any] = {
+            "per_page": ref.per_page,
+            "page": ref.page,
+            "orderby": "id",
+            "order": "asc",
+            **dict(listing.params),
+        }
+        if self.embed_author and listing.dated and listing.item_class is not MediaItem:
+            params["_embed"] = "author"
         return Request(
-            url,
+            self.root.route(listing.route, **params),
             headers=JSON_HEADERS,
             callback=self.parse_page,
             errback=self.on_page_error,
@@ -431,7 +499,25 @@ class WordPressSpider(Spider):
             yield self._page_request(key, next_ref)
         yield from self._advance()
 
-    def _records(self, key: str, objects: list[Any]) -> Iterator[Any]:
+    def _records(self, key: str, objects: list[Any], *, ready: bool = False) -> Iterator[Any]:
+        """Records of one page: ids noted, linked records looked up, the rest exported."""
+        listing = self.listings[key]
+        if listing.kind == IDS:
+            self._note_ids(listing, objects)
+            return
+        if listing.kind == LOOKUP:
+            yield from self._lookup_answer(key, objects)
+            return
+        if self.changes is not None and not ready and listing.item_class not in LINKED_CLASSES:
+            missing = self._missing_media(objects)
+            if missing:
+                request = self._by_id_request(self.listings["media"], missing, LOOKUP)
+                self.waiting[request.cb_kwargs["key"]] = (key, objects)
+                yield request
+                return
+        yield from self._export(key, objects)
+
+    def _export(self, key: str, objects: list[Any]) -> Iterator[Any]:
         listing, state, stats = self.listings[key], self.collections[key], self.crawler.stats
         assert self.site is not None
         assert self.root is not None
@@ -457,11 +543,64 @@ class WordPressSpider(Spider):
                 stats.inc_value(f"wordpress/{key}/duplicates")
                 continue
             stats.inc_value(f"wordpress/{key}/collected")
+            version = (record.get("modified_gmt") or "") if listing.dated else fingerprint(record)
+            change = None
+            if self.changes is not None:
+                change = self.changes.classify(listing.collection, record["id"], version)
             if add is not None:
                 add(record)
             else:
                 record = self.lookups.resolve(record, data, self.root)
+            if self.changes is not None:
+                if change is None:
+                    stats.inc_value(f"wordpress/{listing.collection}/unchanged")
+                    continue
+                record["change"] = change
+                stats.inc_value(f"wordpress/{listing.collection}/{change}")
+                self.yielded.setdefault(listing.collection, {})[record["id"]] = version
+                self.versions[(record["type"], record["id"])] = (
+                    listing.collection,
+                    version,
+                    record.get("modified_gmt") if listing.dated else None,
+                )
             yield build_item(listing.item_class, record)
+
+    def _note_ids(self, listing: Listing, objects: list[Any]) -> None:
+        """An id listing's page: which records the site shows now, and their versions."""
+        present = self.present.setdefault(listing.collection, {})
+        state = self.collections[listing.key]
+        for data in objects:
+            try:
+                record_id = record_id_of(data)
+            except MalformedRecordError:
+                continue
+            if state.accept(record_id):
+                self.crawler.stats.inc_value(f"wordpress/{listing.key}/collected")
+            present[record_id] = utc_iso(data.get("modified_gmt")) or ""
+
+    def _missing_media(self, objects: list[Any]) -> list[int]:
+        """Featured images of these records that no table holds yet (incremental runs)."""
+        missing = set()
+        for data in objects:
+            media_id = data.get("featured_media") if isinstance(data, dict) else None
+            known = media_id in self.lookups.media or media_id in self.lookups.hidden_media
+            if isinstance(media_id, int) and media_id > 0 and not known:
+                missing.add(media_id)
+        return sorted(missing)[:100]
+
+    def _lookup_answer(self, key: str, objects: list[Any]) -> Iterator[Any]:
+        """Linked media a page of changed records needed: into the table, then the records."""
+        assert self.site is not None
+        asked = {int(i) for i in dict(self.listings[key].params)["include"].split(",")}
+        for data in objects:
+            try:
+                record = self.listings[key].build(data, site=self.site.home)
+            except MalformedRecordError:
+                continue
+            self.lookups.add_media(record)
+        self.lookups.hidden_media.update(asked - set(self.lookups.media))
+        waiting_key, waiting_objects = self.waiting.pop(key)
+        yield from self._records(waiting_key, waiting_objects, ready=True)
 
     def _on_page_status(self, response: Response, key: str, ref: PageRef) -> Iterator[Request]:
         state = self.collections[key]
@@ -560,9 +699,11 @@ class WordPressSpider(Spider):
         if self.lookups.offsite_links:
             stats.set_value("wordpress/offsite_links", self.lookups.offsite_links)
         for feed, state in self.collections.items():
-            stats.set_value(f"wordpress/{feed}/collected", len(state.seen))
             if state.failed_pages:
                 stats.set_value("wordpress/incomplete", True)
+            if self.listings[feed].kind not in (FULL, CHANGES, IDS):
+                continue  # fetches by id: counted under their collection
+            stats.set_value(f"wordpress/{feed}/collected", len(state.seen))
             if state.shortfall:
                 stats.set_value(f"wordpress/{feed}/shortfall", state.shortfall)
                 self.logger.warning(
@@ -574,6 +715,68 @@ class WordPressSpider(Spider):
                     if state.failed_pages
                     else "; the site may count records it does not show",
                 )
+        self.close_reason = reason
+        self._commit_when_feeds_are_stored()
+
+    # Crawl state (incremental runs) ---------------------------------------------------------
+
+    def on_item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
+        """An item reached the feeds: its version may go into the next state."""
+        if self.changes is None or isinstance(item, TombstoneItem):
+            return
+        version = self.versions.pop((item.type, item.id), None)
+        if version is not None:
+            collection, value, modified = version
+            self.changes.record_exported(collection, item.id, value, modified)
+
+    def commit_state(self) -> None:
+        """The feeds are stored: the state can follow them."""
+        self.feeds_stored = True
+        self._commit_when_feeds_are_stored()
+
+    def _commit_when_feeds_are_stored(self) -> None:
+        """Commit the state only after a clean crawl whose feeds are written.
+
+        A crawl that failed, was stopped, lost a page or came up short of ``X-WP-Total`` on its
+        content leaves the previous state as it was, so the next run covers the gap again.
+        """
+        if self.changes is None or self.state_file is None:
+            return
+        if not (self.feeds_stored and self.close_reason):
+            return
+        problems = []
+        if self.close_reason != "finished":
+            problems.append(f"the crawl ended with {self.close_reason!r}")
+        if self.crawler.stats.get_value("wordpress/incomplete"):
+            problems.append("pages were lost")
+        for key, state in self.collections.items():
+            listing = self.listings[key]
+            short = (
+                listing.kind in (FULL, IDS)
+                and listing.dated
+                and listing.item_class is not MediaItem
+            )
+            if short and state.shortfall:
+                problems.append(f"{key} came up {state.shortfall} short of X-WP-Total")
+        if problems or self.waiting or self.versions:
+            if self.versions:
+                problems.append(f"{len(self.versions)} records did not reach the feeds")
+            self.crawler.stats.set_value("wordpress/state_committed", False)
+            self.logger.warning(
+                "State not updated (%s); the next run covers this run's changes again",
+                "; ".join(problems) or "records still waiting",
+            )
+            return
+        committed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        state = self.changes.next_state(committed_at)
+        save_state(self.state_file, state)
+        self.crawler.stats.set_value("wordpress/state_committed", True)
+        self.logger.info(
+            "State saved to %s: %d records, mark %s",
+            self.state_file,
+            sum(len(ids) for ids in state.records.values()),
+            state.mark,
+        )
 
     # Helpers ------------------------------------------------------------------------------
 

@@ -43,6 +43,8 @@ class Lookups:
     """Links that named a record the site does not show anonymously, by kind."""
     offsite_links: int = 0
     """``_links`` hrefs on another host, which were not used."""
+    hidden_media: set[int] = field(default_factory=set)
+    """Media ids asked for by id that the site did not show (not asked again)."""
 
     def add_user(self, record: dict[str, Any]) -> None:
         self.users[record["id"]] = _ref(record)

@@ -1,0 +1,5 @@
+"""Crawl state for incremental runs: what was exported, and the bookmark to resume from.
+
+Pure Python, no Scrapy: :mod:`.store` reads and writes a site's state file atomically,
+:mod:`.changes` decides what a re-run must export (added, updated, deleted).
+"""
