@@ -90,3 +90,5 @@ WORDPRESS_INCREMENTAL_OVERLAP = 3600
 # unset; gzip them (.jsonl.gz) with WORDPRESS_FEED_GZIP.
 WORDPRESS_RUN_FOLDERS = None
 WORDPRESS_FEED_GZIP = False
+# Scrapy's stats, also written to WORDPRESS_STATS_FILE (JSON) when the crawl closes.
+STATS_CLASS = "crawler.extensions.progress.FileStatsCollector"

@@ -22,9 +22,13 @@ class CrawlResult:
     stats: dict[str, Any]
     output_dir: Path
 
-    def feed(self, name: str) -> list[dict[str, Any]]:
-        """The records of ``<name>.jsonl`` (the only host folder under the output dir)."""
-        paths = list(self.output_dir.glob(f"*/{name}.jsonl"))
+    def feed(self, name: str, *, missing_ok: bool = False) -> list[dict[str, Any]]:
+        """The records of ``<name>.jsonl`` (in the host's folder, or the run's folder in it)."""
+        paths = list(self.output_dir.glob(f"*/{name}.jsonl")) + list(
+            self.output_dir.glob(f"*/*/{name}.jsonl")
+        )
+        if missing_ok and not paths:
+            return []
         assert len(paths) == 1, f"expected one {name}.jsonl, found {paths}"
         return [json.loads(line) for line in paths[0].read_text(encoding="utf-8").splitlines()]
 
@@ -46,6 +50,7 @@ def run_crawl(
     stats_file = tmp_path / "stats.json"
     all_settings = {
         "WORDPRESS_OUTPUT_DIR": str(output_dir),
+        "STATE_DIR": str(tmp_path.parent / "state"),
         "WORDPRESS_STATS_FILE": str(stats_file),
         "LOG_LEVEL": "INFO",
         **(settings or {}),

@@ -2,8 +2,8 @@
 
 The spider keeps two stats per feed, ``wordpress/<feed>/collected`` and ``wordpress/<feed>/total``
 (the site's own count); this extension only reads them, on a timer and once at the end. With
-``WORDPRESS_STATS_FILE`` set, the final stats are also written there as JSON, for schedulers and
-monitoring that should not parse logs.
+``WORDPRESS_STATS_FILE`` set, :class:`FileStatsCollector` writes the final stats there as JSON,
+for schedulers and monitoring that should not parse logs.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import task
 
 from crawler.feeds import host_slug
@@ -107,15 +108,6 @@ class CrawlProgress:
             elapsed,
             ", ".join(feed_paths(self.crawler.settings.getdict("FEEDS"), spider)) or "none",
         )
-        stats_file = self.crawler.settings.get("WORDPRESS_STATS_FILE")
-        if stats_file:
-            self.write_stats(Path(stats_file), reason)
-
-    def write_stats(self, path: Path, reason: str) -> None:
-        """Write the final stats as JSON (datetimes as ISO 8601 strings)."""
-        stats = {**self.stats.get_stats(), "finish_reason": reason}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(stats, default=str, indent=2, sort_keys=True), encoding="utf-8")
 
 
 def feed_paths(feeds: dict[str, Any], spider: Spider) -> list[str]:
@@ -132,3 +124,20 @@ def feed_paths(feeds: dict[str, Any], spider: Spider) -> list[str]:
         except (KeyError, ValueError, TypeError):
             paths.append(str(uri))
     return paths
+
+
+class FileStatsCollector(MemoryStatsCollector):
+    """Scrapy's stats, also written as JSON to ``WORDPRESS_STATS_FILE`` when the crawl closes.
+
+    Stats are persisted after every ``spider_closed`` handler and feed has finished, so the file
+    holds the final figures (the finish reason, whether the state was committed).
+    """
+
+    def _persist_stats(self, stats: dict[str, Any]) -> None:
+        super()._persist_stats(stats)
+        path = self._crawler.settings.get("WORDPRESS_STATS_FILE")
+        if path:
+            target = Path(path)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            text = json.dumps(stats, default=str, indent=2, sort_keys=True)
+            target.write_text(text, encoding="utf-8")

@@ -491,7 +491,7 @@ class WordPressSpider(Spider):
             yield from self._advance()
             return
         state.note_total(header_int(response.headers.get("X-WP-Total")))
-        if state.total is not None:
+        if state.total is not None and self.listings[key].kind in (FULL, CHANGES, IDS):
             self.crawler.stats.set_value(f"wordpress/{key}/total", state.total)
         yield from self._records(key, data)
         total_pages = header_int(response.headers.get("X-WP-TotalPages"))
@@ -509,7 +509,7 @@ class WordPressSpider(Spider):
             yield from self._lookup_answer(key, objects)
             return
         if self.changes is not None and not ready and listing.item_class not in LINKED_CLASSES:
-            missing = self._missing_media(objects)
+            missing = self._missing_media(listing, objects)
             if missing:
                 request = self._by_id_request(self.listings["media"], missing, LOOKUP)
                 self.waiting[request.cb_kwargs["key"]] = (key, objects)
@@ -578,11 +578,17 @@ class WordPressSpider(Spider):
                 self.crawler.stats.inc_value(f"wordpress/{listing.key}/collected")
             present[record_id] = utc_iso(data.get("modified_gmt")) or ""
 
-    def _missing_media(self, objects: list[Any]) -> list[int]:
-        """Featured images of these records that no table holds yet (incremental runs)."""
+    def _missing_media(self, listing: Listing, objects: list[Any]) -> list[int]:
+        """Featured images of the changed records here that no table holds yet."""
+        assert self.changes is not None
         missing = set()
         for data in objects:
-            media_id = data.get("featured_media") if isinstance(data, dict) else None
+            if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+                continue
+            version = utc_iso(data.get("modified_gmt")) or ""
+            if self.changes.classify(listing.collection, data["id"], version) is None:
+                continue  # unchanged (the overlap): not exported, no link needed
+            media_id = data.get("featured_media")
             known = media_id in self.lookups.media or media_id in self.lookups.hidden_media
             if isinstance(media_id, int) and media_id > 0 and not known:
                 missing.add(media_id)
