@@ -16,7 +16,7 @@ import pytest
 
 from tests.crawl import PROJECT_DIR, run_crawl
 
-pytestmark = pytest.mark.wordpress
+pytestmark = [pytest.mark.wordpress, pytest.mark.changes_wordpress]
 
 
 def pages_of(count: int) -> int:
