@@ -68,6 +68,10 @@ class CrawlParams:
         **_ignored: object,
     ) -> CrawlParams:
         """Validate raw ``-a`` arguments; unknown ones (Scrapyd's ``_job``...) are ignored."""
+        if "sites" in _ignored:
+            raise ArgumentError(
+                "to crawl the sites listed in a file, run: scrapy crawlsites FILE (one URL a line)"
+            )
         if types is not None and not any(name.strip() for name in types.split(",")):
             raise ArgumentError("types= is empty; give post types like -a types=posts,pages")
         return cls(

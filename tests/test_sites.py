@@ -1,0 +1,72 @@
+"""Many sites in one command: each on its own, one site's failure not stopping the others."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from crawler.params import ArgumentError
+from crawler.sites import parse_sites
+from tests.crawl import PROJECT_DIR
+
+
+def dead_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return f"http://127.0.0.1:{sock.getsockname()[1]}/"
+
+
+def crawl_sites(sites: list[str], tmp_path: Path, *extra: str) -> subprocess.CompletedProcess:
+    sites_file = tmp_path / "sites.txt"
+    sites_file.write_text(
+        "# scheduled sites\n" + "\n".join(f"{url}  # a site" for url in sites) + "\n"
+    )
+    command = [sys.executable, "-m", "scrapy", "crawlsites", str(sites_file),
+               "-s", f"WORDPRESS_OUTPUT_DIR={tmp_path / 'output'}", "-s", f"STATE_DIR={tmp_path / 'state'}",
+               "-s", "RETRY_TIMES=0", *extra]  # fmt: skip
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    return subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+                          timeout=600, check=False)  # fmt: skip
+
+
+def test_sites_file_parsing():
+    assert parse_sites("a.example\n  # comment\nhttps://b.example/x # note\n") == [
+        "https://a.example/", "https://b.example/x"]  # fmt: skip
+    with pytest.raises(ArgumentError, match="line 2"):
+        parse_sites("a.example\nftp://b.example/\n")
+    with pytest.raises(ArgumentError, match="lists no site"):
+        parse_sites("# nothing\n")
+
+
+@pytest.mark.wordpress
+def test_one_site_down_does_not_stop_the_other(wordpress_site, tmp_path):
+    live, dead = wordpress_site.url("pretty"), dead_url()
+    result = crawl_sites([dead, live], tmp_path, "-a", "incremental=true")
+    assert result.returncode == 1, result.stderr[-3000:]
+    assert "Traceback" not in result.stderr
+    assert "Sites: 1 ok, 1 failed" in result.stdout
+    assert f"FAILED  {dead}  could not reach" in result.stdout
+    ok_line = next(line for line in result.stdout.splitlines() if line.startswith("ok"))
+    published = len(wordpress_site.ground_truth("pretty")["posts"])
+    assert f"{live}  " in ok_line
+    assert f"posts {published}" in ok_line
+    host = live.split("//")[1].rstrip("/").replace(":", "_")
+    assert len(list((tmp_path / "output" / host).glob("*/posts.jsonl"))) == 1  # a run folder
+    # The site that was down committed no state: its next run starts from scratch.
+    assert sorted(p.name for p in (tmp_path / "state").iterdir()) == [f"{host}.json"]
+
+
+def test_a_bad_sites_file_is_one_clear_line(tmp_path):
+    (tmp_path / "sites.txt").write_text("https://ok.example/\nnot a url\n")
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    result = subprocess.run([sys.executable, "-m", "scrapy", "crawlsites", str(tmp_path / "sites.txt")],
+                            cwd=PROJECT_DIR, env=env, capture_output=True, text=True, timeout=120,
+                            check=False)  # fmt: skip
+    assert result.returncode == 2
+    assert "line 2" in result.stderr
+    assert "Traceback" not in result.stderr
