@@ -27,6 +27,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 from scrapy.utils.conf import feed_complete_default_values_from_settings
 
 from crawler import signals as wordpress_signals
+from crawler.state.resume import job_starts
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -134,19 +135,35 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
 class AtomicFileFeedStorage(FileFeedStorage):
     """Local feed files that replace the previous file only once the new one is complete.
 
-    Appending feeds (``-o``) are written in place, as Scrapy does.
+    Appending feeds (``-o``) are written in place, as Scrapy does. In a job (``JOBDIR``), whose
+    records must survive a kill, an overwritten feed is written in place from the job's first
+    start and appended to on every resume.
     """
+
+    def __init__(
+        self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str = ""
+    ) -> None:
+        super().__init__(uri, feed_options=feed_options)
+        self.jobdir = jobdir
+
+    @classmethod
+    def from_crawler(
+        cls, crawler: Any, uri: str, *, feed_options: dict[str, Any] | None = None
+    ) -> AtomicFileFeedStorage:
+        return cls(uri, feed_options=feed_options, jobdir=crawler.settings.get("JOBDIR") or "")
 
     def open(self, spider: Spider) -> IO[bytes]:
         if self.write_mode != "wb":
             return super().open(spider)
-        part = Path(self.path + ".part")
-        part.parent.mkdir(parents=True, exist_ok=True)
-        return part.open("wb")
+        path = Path(self.path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if self.jobdir:
+            return path.open("ab" if job_starts(self.jobdir) > 1 else "wb")
+        return Path(self.path + ".part").open("wb")
 
     def store(self, file: IO[bytes]) -> None:
         file.close()
-        if self.write_mode == "wb":
+        if self.write_mode == "wb" and not self.jobdir:
             os.replace(self.path + ".part", self.path)
 
 

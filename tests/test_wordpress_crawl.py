@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import json
 import re
+import signal
+import subprocess
+import sys
+import time
 
 import jsonschema
 import lxml.html
 import pytest
 
 from crawler.schema import SCHEMA_DIR
-from tests.crawl import run_crawl
+from tests.crawl import PROJECT_DIR, run_crawl
 
 pytestmark = pytest.mark.wordpress
 
@@ -250,3 +254,45 @@ def test_a_full_crawl_costs_one_request_per_100_records(crawls, truth):
     expected = 5 + sum(pages_of(count) for count in collections)
     for mode, result in crawls.items():
         assert result.stats["downloader/request_count"] == expected, mode
+
+
+def test_a_job_killed_mid_way_resumes_without_duplicates_or_gaps(wordpress_site, tmp_path, truth):
+    """SIGKILL half-way through a full crawl run with JOBDIR, then the same command again."""
+    url, output, jobdir = wordpress_site.url("pathinfo"), tmp_path / "output", tmp_path / "job"
+    command = [sys.executable, "-m", "scrapy", "crawl", "wordpress", "-a", f"url={url}",
+               "-s", f"JOBDIR={jobdir}", "-s", f"WORDPRESS_OUTPUT_DIR={output}",
+               "-s", "DOWNLOAD_DELAY=0.3", "-s", "CONCURRENT_REQUESTS_PER_DOMAIN=1"]  # fmt: skip
+    process = subprocess.Popen(
+        command, cwd=PROJECT_DIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not any(
+        f.stat().st_size > 0 for f in output.glob("*/*.jsonl")
+    ):
+        time.sleep(0.1)
+    time.sleep(0.5)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    partial = {f.name: f.read_text(encoding="utf-8").count("\n") for f in output.glob("*/*.jsonl")}
+    assert any(partial.values()), "the crawl was killed before it wrote anything"
+    assert partial.get("posts.jsonl", 0) < len(truth["posts"]), "the crawl was killed too late"
+
+    resumed = run_crawl(
+        url, tmp_path / "resumed", settings={"JOBDIR": jobdir, "WORDPRESS_OUTPUT_DIR": output}
+    )
+    assert resumed.returncode == 0, resumed.log[-3000:]
+    assert "Resuming the job" in resumed.log
+    expected = {
+        "posts": {p["id"] for p in truth["posts"]},
+        "pages": {p["id"] for p in truth["pages"]},
+        "events": {e["id"] for e in truth["events"]},
+        "media": {a["id"] for a in truth["attachments"] if a["parent_status"] in ("publish", None)},
+        "users": {u["id"] for u in truth["users"]},
+        "comments": set(truth["comments"]["approved"]),
+        "terms": {t["id"] for key in ("categories", "tags", "venues") for t in truth[key]},
+    }
+    for feed, want in expected.items():
+        lines = (next(output.glob("*")) / f"{feed}.jsonl").read_text(encoding="utf-8").splitlines()
+        found = [json.loads(line)["id"] for line in lines]
+        assert len(found) == len(set(found)), f"duplicates in {feed}.jsonl after the resume"
+        assert set(found) == want, f"gaps in {feed}.jsonl after the resume"

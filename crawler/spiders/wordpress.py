@@ -13,6 +13,7 @@ Every collection costs one request per 100 records, however many links its recor
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -46,6 +47,7 @@ from crawler.spiders.plan import (
     plan_listings,
 )
 from crawler.state.changes import RunChanges, fingerprint, since
+from crawler.state.resume import exported_records, start_job
 from crawler.state.store import StateError, load_state, save_state, state_path
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.discovery import (
@@ -136,6 +138,8 @@ class WordPressSpider(Spider):
         """Content pages waiting for the linked media they need: lookup key → (key, objects)."""
         self.batches = 0
         self.feeds_stored = False
+        self.already_exported: set[tuple[str, int]] = set()
+        """A resumed job: the ``(type, id)`` of records its feeds hold from earlier starts."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WordPressSpider:
@@ -153,10 +157,39 @@ class WordPressSpider(Spider):
                 spider.changes = RunChanges(load_state(spider.state_file, spider.url))
             except StateError as exc:
                 spider.params, spider.argument_error = None, str(exc)
+        jobdir = crawler.settings.get("JOBDIR")
+        if jobdir and spider.params:
+            spider.resume_job(
+                jobdir, FeedLayout.from_settings(crawler.settings, incremental=incremental)
+            )
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.commit_state, signal=signals.feed_exporter_closed)
         return spider
+
+    def resume_job(self, jobdir: str, layout: FeedLayout) -> None:
+        """Join the job in ``jobdir``: same run folder, and on a resume, what the feeds hold.
+
+        Scrapy's own queue and duplicate filter are reset on a resume: after a kill they are
+        not reliable, and the crawl is planned again anyway.
+        """
+        job = start_job(jobdir, self.run_id, self.url)
+        self.run_id = job.run_id
+        if not job.resuming:
+            return
+        for name in ("requests.queue", "requests.seen"):
+            target = Path(jobdir) / name
+            if target.is_dir():
+                shutil.rmtree(target)
+            else:
+                target.unlink(missing_ok=True)
+        folder = Path(layout.uri("feed") % {"host": host_slug(self.url), "run": self.run_id}).parent
+        self.already_exported = exported_records(folder) if folder.is_dir() else set()
+        self.logger.info(
+            "Resuming the job in %s (start %d): %d records are already in %s and will not be "
+            "written again",
+            jobdir, job.starts, len(self.already_exported), folder,
+        )  # fmt: skip
 
     async def start(self) -> AsyncIterator[Request]:
         if self.params is None:
@@ -410,9 +443,10 @@ class WordPressSpider(Spider):
             for record_id in self.changes.deleted(collection, present):
                 self.crawler.stats.inc_value(f"wordpress/{collection}/deleted")
                 self.changes.record_removed(collection, record_id)
-                yield TombstoneItem(
-                    type=record_type, id=record_id, site=self.site.home, detected_at=detected_at
-                )
+                if (record_type, record_id) not in self.already_exported:
+                    yield TombstoneItem(
+                        type=record_type, id=record_id, site=self.site.home, detected_at=detected_at
+                    )
 
     def _missed_changes(self) -> Iterator[Request]:
         """Fetch by id what the id listings show changed and the date filter did not return."""
@@ -467,6 +501,8 @@ class WordPressSpider(Spider):
             errback=self.on_page_error,
             cb_kwargs={"key": key, "page": ref.page, "per_page": ref.per_page},
             meta={"handle_httpstatus_list": API_STATUSES},
+            # Each page is planned once (CollectionState); a resumed job plans them again.
+            dont_filter=True,
         )
 
     def parse_page(self, response: Response, key: str, page: int, per_page: int) -> Iterator[Any]:
@@ -563,6 +599,9 @@ class WordPressSpider(Spider):
                     version,
                     record.get("modified_gmt") if listing.dated else None,
                 )
+            if (record["type"], record["id"]) in self.already_exported:
+                stats.inc_value("wordpress/resume_skipped")
+                continue
             yield build_item(listing.item_class, record)
 
     def _note_ids(self, listing: Listing, objects: list[Any]) -> None:
