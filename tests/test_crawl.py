@@ -313,3 +313,21 @@ def test_progress_is_reported_against_x_wp_total(tmp_path):
     assert f"/{len(SITE_POSTS)} (" in progress[-1]
     summary = [line for line in result.log.splitlines() if "Summary (finished)" in line]
     assert f"posts {len(SITE_POSTS)} of {len(SITE_POSTS)}" in summary[0]
+
+
+def test_incremental_runs_write_run_folders_and_gzip_on_request(site, tmp_path):
+    import gzip
+
+    first = run_crawl(site.home_url, tmp_path / "a", "-a", "incremental=true",
+                      settings={"WORDPRESS_FEED_GZIP": True})  # fmt: skip
+    assert first.returncode == 0, first.log[-2000:]
+    [posts] = list((tmp_path / "a" / "output").glob("*/*/posts.jsonl.gz"))
+    assert len(posts.parent.name) == len("20261128T150000Z")
+    with gzip.open(posts, "rt", encoding="utf-8") as lines:
+        records = [json.loads(line) for line in lines]
+    assert {r["id"] for r in records} == {p["id"] for p in SITE_POSTS}
+    assert {r["change"] for r in records} == {"added"}
+    second = run_crawl(site.home_url, tmp_path / "b", "-a", "incremental=true")
+    assert second.returncode == 0
+    assert not list((tmp_path / "b" / "output").glob("*/*/*.jsonl")), "nothing changed"
+    assert second.stats["wordpress/state_committed"] is True
