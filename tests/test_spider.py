@@ -478,3 +478,66 @@ def test_refused_types_route_falls_back_to_posts_and_pages(caplog):
         "pages",
     ]
     assert "assuming WordPress's defaults" in caplog.text
+
+
+# Incremental runs -------------------------------------------------------------------------
+
+
+def incremental_spider(mark="2024-05-01T00:00:00Z", known=None):
+    from crawler.state.changes import RunChanges
+    from crawler.state.store import SiteState
+
+    spider = make_spider()
+    spider.changes = RunChanges(
+        SiteState("https://e.com/", mark=mark, records={"posts": known or {}}, runs=1)
+    )
+    return spider
+
+
+def content_requests(spider):
+    """Answer every linked collection with nothing; return the content phase's first requests."""
+    queue, content = linked_requests(spider), []
+    while queue:
+        request = queue.pop(0)
+        if spider.listings[request.cb_kwargs["key"]].phase == 2:
+            content.append(request)
+            continue
+        queue += call(request, response_for(request, []))[1]
+    return {r.cb_kwargs["key"]: r for r in content}
+
+
+def dated_post(post_id, modified):
+    return {**post(post_id), "modified_gmt": modified}
+
+
+def test_without_modified_after_changes_are_read_newest_first_until_past_the_mark():
+    spider = incremental_spider(known={1: "2024-01-01T00:00:00Z"})
+    requests = content_requests(spider)
+    assert set(requests) == {"posts", "posts-ids"}
+    first = requests["posts"]
+    assert "orderby=modified&order=desc" in first.url
+    newer = [dated_post(9, "2024-06-03T00:00:00"), dated_post(8, "2024-06-02T00:00:00")]
+    items, more = call(first, response_for(first, newer, headers={"X-WP-TotalPages": "5"}))
+    assert [(i.id, i.change) for i in items] == [(9, "added"), (8, "added")]
+    assert [r.cb_kwargs["page"] for r in more if r.cb_kwargs["key"] == "posts"] == [
+        2
+    ]  # one at a time
+    second = next(r for r in more if r.cb_kwargs["key"] == "posts")
+    older = [dated_post(7, "2024-05-15T00:00:00"), dated_post(1, "2024-01-01T00:00:00")]
+    items, more = call(second, response_for(second, older, headers={"X-WP-TotalPages": "5"}))
+    assert [(i.id, i.change) for i in items] == [(7, "added")]  # post 1 is unchanged
+    assert not [r for r in more if r.cb_kwargs["key"] == "posts"], "past the mark: no more pages"
+
+
+def test_deleted_records_become_tombstones_after_the_id_listing():
+    spider = incremental_spider(known={1: "2024-01-01T00:00:00Z", 2: "2024-01-01T00:00:00Z"})
+    requests = content_requests(spider)
+    call(requests["posts"], response_for(requests["posts"], []))
+    ids = [{"id": 1, "modified_gmt": "2024-01-01T00:00:00"}]
+    items, more = call(requests["posts-ids"], response_for(requests["posts-ids"], ids))
+    assert not items  # the listing is not over yet: no conclusion about deletions
+    items, _ = call(more[0], response_for(more[0], []))
+    tombstones = [i for i in items if type(i).__name__ == "TombstoneItem"]
+    assert [(t.type, t.id, t.deleted, t.change) for t in tombstones] == [
+        ("post", 2, True, "deleted")
+    ]

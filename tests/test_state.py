@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from crawler.spiders.plan import CHANGES, FULL, IDS, plan_listings
+from crawler.spiders.plan import CHANGES, FULL, IDS, NEWEST, plan_listings
 from crawler.state.changes import RunChanges
 from crawler.state.store import SiteState, StateError, load_state, save_state
 from crawler.wordpress.types import Collection
@@ -89,8 +89,10 @@ def test_incremental_plan_asks_for_changes_and_lists_ids():
     assert plan["categories"].kind == FULL  # no dates: listed whole, compared by fingerprint
 
 
-def test_sites_without_modified_after_are_listed_whole_and_compared():
+def test_sites_without_modified_after_are_read_newest_first_until_the_mark():
     plan = {listing.key: listing for listing in plan_listings([POSTS], [], changes_since="2024-01-01T00:00:00Z",
                                             supports_modified_after=lambda route: False)}  # fmt: skip
-    assert plan["posts"].kind == FULL
+    assert plan["posts"].kind == NEWEST
+    assert dict(plan["posts"].params) == {"orderby": "modified", "order": "desc"}
+    assert plan["posts"].since == "2024-01-01T00:00:00Z"
     assert plan["posts-ids"].kind == IDS

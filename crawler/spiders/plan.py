@@ -46,9 +46,10 @@ RECORD_TYPES = {
 LINKED, CONTENT, FINAL = 1, 2, 3
 """Phases: linked collections, then content (joined on arrival), then fetches by id."""
 
-FULL, CHANGES, IDS, BY_ID, LOOKUP = "full", "changes", "ids", "by_id", "lookup"
-"""Kinds of listing: every record; records modified since the mark; ids and versions only;
-records named by id (what the date filter missed); linked records a changed record needs."""
+FULL, CHANGES, NEWEST, IDS, BY_ID, LOOKUP = "full", "changes", "newest", "ids", "by_id", "lookup"
+"""Kinds of listing: every record; records modified since the mark; newest first until past the
+mark (sites without ``modified_after``); ids and versions only; records named by id (what the
+date filter missed); linked records a changed record needs."""
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,8 @@ class Listing:
     kind: str = FULL
     params: tuple[tuple[str, Any], ...] = ()
     """Extra query parameters of every page request."""
+    since: str | None = None
+    """For ``newest`` listings: stop paging once records are older than this."""
 
     @property
     def dated(self) -> bool:
@@ -87,8 +90,8 @@ def plan_listings(
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
-    id listing each. A route without ``modified_after`` (WordPress before 5.7) is listed in full
-    and unchanged records are skipped by their version.
+    id listing each. A route without ``modified_after`` (WordPress before 5.7) is read newest
+    first, one page after another, until the records are older than the mark.
     """
     used = {name for ctype in content for name in ctype.taxonomies}
     listings = [
@@ -124,8 +127,9 @@ def _dated(
     if supports_modified_after(route):
         changes = Listing(base, base, route, phase, build, item_class, record_type, CHANGES,
                           (("modified_after", changes_since), ("orderby", "modified")))  # fmt: skip
-    else:
-        changes = Listing(base, base, route, phase, build, item_class, record_type)
+    else:  # WordPress before 5.7 ignores modified_after: newest first, until past the mark
+        changes = Listing(base, base, route, phase, build, item_class, record_type, NEWEST,
+                          (("orderby", "modified"), ("order", "desc")), since=changes_since)  # fmt: skip
     ids = Listing(f"{base}-ids", base, route, phase, build, item_class, record_type, IDS,
                   (("_fields", "id,modified_gmt"),))  # fmt: skip
     return [changes, ids]

@@ -41,12 +41,13 @@ from crawler.spiders.plan import (
     LINKED,
     LINKED_CLASSES,
     LOOKUP,
+    NEWEST,
     RECORD_TYPES,
     Listing,
     by_id_listing,
     plan_listings,
 )
-from crawler.state.changes import RunChanges, fingerprint, since
+from crawler.state.changes import RunChanges, fingerprint, past_the_mark, since
 from crawler.state.resume import exported_records, start_job
 from crawler.state.store import StateError, load_state, save_state, state_path
 from crawler.wordpress import types as wp_types
@@ -526,11 +527,21 @@ class WordPressSpider(Spider):
             self._report_lost_page(key, ref, problem)
             yield from self._advance()
             return
-        state.note_total(header_int(response.headers.get("X-WP-Total")))
-        if state.total is not None and self.listings[key].kind in (FULL, CHANGES, IDS):
+        listing = self.listings[key]
+        if listing.kind != NEWEST:  # newest-first listings stop early: totals do not apply
+            state.note_total(header_int(response.headers.get("X-WP-Total")))
+        if state.total is not None and listing.kind in (FULL, CHANGES, IDS):
             self.crawler.stats.set_value(f"wordpress/{key}/total", state.total)
         yield from self._records(key, data)
-        total_pages = header_int(response.headers.get("X-WP-TotalPages"))
+        if listing.kind == NEWEST and listing.since:
+            modified = [utc_iso(d.get("modified_gmt")) for d in data if isinstance(d, dict)]
+            if past_the_mark(modified, listing.since):
+                state.after_end(ref)
+                yield from self._advance()
+                return
+            total_pages = None  # one page after another, never all at once
+        else:
+            total_pages = header_int(response.headers.get("X-WP-TotalPages"))
         for next_ref in state.after_page(ref, count=len(data), total_pages=total_pages):
             yield self._page_request(key, next_ref)
         yield from self._advance()

@@ -103,3 +103,15 @@ class RunChanges:
             runs=self.previous.runs + 1,
             committed_at=committed_at,
         )
+
+
+def past_the_mark(modified: Iterable[str | None], since_value: str) -> bool:
+    """Whether a page of records, newest first, reached records older than ``since_value``:
+    then no later page can hold a change.
+
+    >>> past_the_mark(["2024-05-02T00:00:00Z", "2024-04-30T00:00:00Z"], "2024-05-01T00:00:00Z")
+    True
+    >>> past_the_mark(["2024-05-03T00:00:00Z", "2024-05-02T00:00:00Z"], "2024-05-01T00:00:00Z")
+    False
+    """
+    return any(value is not None and value < since_value for value in modified)
