@@ -65,16 +65,22 @@ class ImageSize:
 
 
 @dataclass(kw_only=True)
-class _Entry:
-    """Fields shared by posts, pages and custom post types."""
+class _Record:
+    """The fields every exported record starts with."""
 
     type: str
     site: str = field(metadata=_URL)
     """The site's home URL, as its REST index reports it (with a trailing slash)."""
     id: int
-    """The record's WordPress id, unique within the site across all post types."""
+    """The record's WordPress id (post types share one sequence of ids)."""
     link: str | None = None
     """The record's public URL."""
+
+
+@dataclass(kw_only=True)
+class _Entry(_Record):
+    """Fields shared by posts, pages and custom post types."""
+
     slug: str | None = None
     """The URL slug."""
     status: str | None = None
@@ -176,17 +182,11 @@ class EntryItem(_Entry):
 
 
 @dataclass(kw_only=True)
-class MediaItem:
+class MediaItem(_Record):
     """An attachment of the media library: images and other files."""
 
     type: str = _const("media")
     """Record type: always ``media``."""
-    site: str = field(metadata=_URL)
-    """The site's home URL."""
-    id: int
-    """The attachment's WordPress id."""
-    link: str | None = None
-    """The attachment page's public URL."""
     slug: str | None = None
     """The URL slug."""
     date_gmt: str | None = field(default=None, metadata=_UTC)
@@ -223,17 +223,11 @@ class MediaItem:
 
 
 @dataclass(kw_only=True)
-class TermItem:
+class TermItem(_Record):
     """A term of a public taxonomy: a category, a tag, or a custom taxonomy's term."""
 
     type: str = _const("term")
     """Record type: always ``term``."""
-    site: str = field(metadata=_URL)
-    """The site's home URL."""
-    id: int
-    """The term's WordPress id."""
-    link: str | None = None
-    """The term archive's public URL."""
     taxonomy: str | None = None
     """The taxonomy: ``category``, ``post_tag``, or a custom one."""
     name: str = ""
@@ -254,17 +248,11 @@ class TermItem:
 
 
 @dataclass(kw_only=True)
-class UserItem:
+class UserItem(_Record):
     """An author, as the site shows them anonymously (authors of published content only)."""
 
     type: str = _const("user")
     """Record type: always ``user``."""
-    site: str = field(metadata=_URL)
-    """The site's home URL."""
-    id: int
-    """The user's WordPress id."""
-    link: str | None = None
-    """The author archive's public URL."""
     name: str = ""
     """The display name, decoded."""
     slug: str | None = None
@@ -281,17 +269,11 @@ class UserItem:
 
 
 @dataclass(kw_only=True)
-class CommentItem:
+class CommentItem(_Record):
     """An approved comment."""
 
     type: str = _const("comment")
     """Record type: always ``comment``."""
-    site: str = field(metadata=_URL)
-    """The site's home URL."""
-    id: int
-    """The comment's WordPress id."""
-    link: str | None = None
-    """The comment's public URL."""
     post: int | None = None
     """Id of the record the comment is on."""
     parent: int | None = None

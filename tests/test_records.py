@@ -154,3 +154,10 @@ def test_term_user_and_comment_records_are_decoded():
     assert comment["parent"] is None
     assert comment["author_name"] == "A & B"
     assert comment["date_gmt"] == "2024-01-01T00:00:00Z"
+
+
+@pytest.mark.parametrize("build", [media_record, term_record, user_record, comment_record])
+@pytest.mark.parametrize("data", [{"title": "no id"}, "junk", None, ["id", 1]])
+def test_every_builder_rejects_what_is_not_a_record(build, data):
+    with pytest.raises(MalformedRecordError):
+        build(data, site=SITE)

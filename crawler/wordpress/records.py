@@ -75,6 +75,16 @@ def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+def _identity(record_type: str, data: dict[str, Any], site: str) -> dict[str, Any]:
+    """The fields every record starts with: what it is, where from, which one, where to see it."""
+    return {
+        "type": record_type,
+        "site": site,
+        "id": record_id(data),
+        "link": _str(data.get("link")),
+    }
+
+
 def entry_record(data: dict[str, Any], *, site: str, record_type: str = "post") -> dict[str, Any]:
     """A post-like REST object (post, page, custom type) as a flat record, links not resolved.
 
@@ -89,14 +99,11 @@ def entry_record(data: dict[str, Any], *, site: str, record_type: str = "post") 
     >>> rec["title"], rec["date_gmt"], rec["categories"], rec["author"], rec["protected"]
     ('Don’t', '2024-01-02T03:04:05Z', [1], 2, False)
     """
-    identifier = record_id(data)
+    identity = _identity(record_type, data, site)  # first: rejects what is not a record
     content = data.get("content")
     protected = bool(isinstance(content, dict) and content.get("protected"))
     return {
-        "type": record_type,
-        "site": site,
-        "id": identifier,
-        "link": _str(data.get("link")),
+        **identity,
         "slug": _str(data.get("slug")),
         "status": _str(data.get("status")),
         "date_gmt": utc_iso(data.get("date_gmt")),
@@ -138,6 +145,7 @@ def media_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
     >>> rec["caption"], rec["width"], rec["post"], rec["sizes"]["thumbnail"]["width"]
     ('Photo: A & B', 400, 5, 150)
     """
+    identity = _identity("media", data, site)  # first: rejects what is not a record
     details = data.get("media_details")
     width, height = _dimensions(details)
     sizes: dict[str, dict[str, Any]] = {}
@@ -153,10 +161,7 @@ def media_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
                     "mime_type": _str(size.get("mime_type")),
                 }
     return {
-        "type": "media",
-        "site": site,
-        "id": record_id(data),
-        "link": _str(data.get("link")),
+        **identity,
         "slug": _str(data.get("slug")),
         "date_gmt": utc_iso(data.get("date_gmt")),
         "modified_gmt": utc_iso(data.get("modified_gmt")),
@@ -182,10 +187,7 @@ def term_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
     'News & Events'
     """
     return {
-        "type": "term",
-        "site": site,
-        "id": record_id(data),
-        "link": _str(data.get("link")),
+        **_identity("term", data, site),
         "taxonomy": _str(data.get("taxonomy")),
         "name": clean_inline_text(_str(data.get("name"))),
         "slug": _str(data.get("slug")),
@@ -198,10 +200,7 @@ def term_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
 def user_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
     """A user as the site shows them anonymously (authors of published content only)."""
     return {
-        "type": "user",
-        "site": site,
-        "id": record_id(data),
-        "link": _str(data.get("link")),
+        **_identity("user", data, site),
         "name": clean_inline_text(_str(data.get("name"))),
         "slug": _str(data.get("slug")),
         "url": _str(data.get("url")) or None,
@@ -212,10 +211,7 @@ def user_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
 def comment_record(data: dict[str, Any], *, site: str) -> dict[str, Any]:
     """An approved comment as a flat record; its HTML is cleaned later like post content."""
     return {
-        "type": "comment",
-        "site": site,
-        "id": record_id(data),
-        "link": _str(data.get("link")),
+        **_identity("comment", data, site),
         "post": _optional_int(data.get("post")),
         "parent": _optional_int(data.get("parent")),
         "author_name": clean_inline_text(_str(data.get("author_name"))),
