@@ -7,32 +7,29 @@ and items, and every failure into one log line that says what happened and what 
 Flow, one way: the page given → its advertised REST root (or probes) → the REST index →
 ``/types`` and ``/taxonomies`` → phase 1, the linked collections (users, terms, media,
 comments), paged concurrently and kept as small lookup tables → phase 2, the content
-collections (posts, pages, custom types), each record joined with its links as it arrives.
-Every collection costs one request per 100 records, however many links its records have.
+collections (posts, pages, custom types), each record joined with its links as it arrives →
+(incremental runs) phase 3, tombstones and fetches by id → items to the cleaning pipeline and
+the feeds → the state, committed once the feeds are stored. Every collection costs one request
+per 100 records, however many links its records have.
 """
 
 from __future__ import annotations
 
-import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
-from scrapy.exceptions import (
-    CannotResolveHostError,
-    DownloadConnectionRefusedError,
-    DownloadTimeoutError,
-)
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as wordpress_signals
 from crawler.feeds import FeedLayout, host_slug, use_default_feeds
-from crawler.items import CommentItem, MediaItem, TermItem, TombstoneItem, UserItem, build_item
+from crawler.items import CommentItem, MediaItem, TermItem, UserItem, build_item
 from crawler.params import ArgumentError, CrawlParams
+from crawler.spiders.discovery import API_STATUSES, JSON_HEADERS, DiscoveryMixin
+from crawler.spiders.incremental import IncrementalMixin
 from crawler.spiders.plan import (
-    BY_ID,
     CHANGES,
     CONTENT,
     FINAL,
@@ -42,21 +39,15 @@ from crawler.spiders.plan import (
     LINKED_CLASSES,
     LOOKUP,
     NEWEST,
-    RECORD_TYPES,
     Listing,
-    by_id_listing,
     plan_listings,
 )
+from crawler.spiders.responses import lower_headers
 from crawler.state.changes import RunChanges, fingerprint, past_the_mark, since
-from crawler.state.resume import exported_records, start_job
-from crawler.state.store import StateError, load_state, save_state, state_path
+from crawler.state.store import StateError, load_state, state_path
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.discovery import (
     SiteInfo,
-    api_root_from_headers,
-    api_root_from_html,
-    is_rest_index,
-    probe_candidates,
     site_info,
 )
 from crawler.wordpress.errors import Problem, diagnose, error_code
@@ -69,7 +60,6 @@ from crawler.wordpress.pagination import (
     header_int,
 )
 from crawler.wordpress.records import MalformedRecordError, utc_iso
-from crawler.wordpress.records import record_id as record_id_of
 from crawler.wordpress.routes import ApiRoot
 
 if TYPE_CHECKING:
@@ -79,20 +69,15 @@ if TYPE_CHECKING:
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
-JSON_HEADERS = {"Accept": "application/json"}
-"""WordPress 5.0+ turns PHP's error display off for JSON requests, so notices stay out of bodies."""
 
-# Statuses whose bodies the spider reads itself (WordPress error JSON, block pages). Redirects
-# are not listed: RedirectMiddleware must keep following them. 429 and 5xx arrive here only
-# after RetryMiddleware has given up on them.
-API_STATUSES = [400, 401, 403, 404, 405, 410, 429, 500, 502, 503, 504, 520, 521, 522, 523, 524]
-
-
-class WordPressSpider(Spider):
+class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
     """Crawl a WordPress site's content and everything it links to, through its REST API.
 
-    Arguments: ``-a url=<any page of the site, or its REST root>``, optionally
-    ``-a types=posts,pages`` to crawl only those post types (REST base or name).
+    Arguments (validated by :class:`crawler.params.CrawlParams`): ``-a url=`` any page of the
+    site or its REST root; ``-a types=posts,pages`` only those post types; ``-a
+    incremental=true`` only what changed since the last clean run. Discovery lives in
+    :class:`~crawler.spiders.discovery.DiscoveryMixin`, change tracking and resume in
+    :class:`~crawler.spiders.incremental.IncrementalMixin`.
     """
 
     name = "wordpress"
@@ -168,30 +153,6 @@ class WordPressSpider(Spider):
         crawler.signals.connect(spider.commit_state, signal=signals.feed_exporter_closed)
         return spider
 
-    def resume_job(self, jobdir: str, layout: FeedLayout) -> None:
-        """Join the job in ``jobdir``: same run folder, and on a resume, what the feeds hold.
-
-        Scrapy's own queue and duplicate filter are reset on a resume: after a kill they are
-        not reliable, and the crawl is planned again anyway.
-        """
-        job = start_job(jobdir, self.run_id, self.url)
-        self.run_id = job.run_id
-        if not job.resuming:
-            return
-        for name in ("requests.queue", "requests.seen"):
-            target = Path(jobdir) / name
-            if target.is_dir():
-                shutil.rmtree(target)
-            else:
-                target.unlink(missing_ok=True)
-        folder = Path(layout.uri("feed") % {"host": host_slug(self.url), "run": self.run_id}).parent
-        self.already_exported = exported_records(folder) if folder.is_dir() else set()
-        self.logger.info(
-            "Resuming the job in %s (start %d): %d records are already in %s and will not be "
-            "written again",
-            jobdir, job.starts, len(self.already_exported), folder,
-        )  # fmt: skip
-
     async def start(self) -> AsyncIterator[Request]:
         if self.params is None:
             self.fail("bad_argument", str(self.argument_error))
@@ -206,91 +167,6 @@ class WordPressSpider(Spider):
         )
 
     # Discovery ---------------------------------------------------------------------------
-
-    def parse_entry(self, response: Response) -> Iterator[Request]:
-        """The page the user gave: a REST root itself, or a page that advertises one."""
-        index = self._json_or_none(response)
-        if is_rest_index(index):
-            yield from self.on_index(response, index)
-            return
-        if self._stop_if_blocked(response):
-            return
-        link_values = [v.decode("latin-1") for v in response.headers.getlist("Link")]
-        root = api_root_from_headers(link_values, response.url)
-        if root is None and _is_html(response):
-            root = api_root_from_html(response.text, response.url)
-        if root is not None:
-            self.logger.info("The site advertises its REST API at %s", root)
-            yield self._index_request(root, tried=[], fallbacks=probe_candidates(self.url))
-            return
-        self.logger.info("No REST API link on %s; probing the usual places", response.url)
-        yield from self._probe(tried=[], candidates=probe_candidates(self.url))
-
-    def parse_index(
-        self, response: Response, tried: list[str], fallbacks: list[str]
-    ) -> Iterator[Request]:
-        """A candidate REST root: the index, a block, or nothing (then the next candidate)."""
-        tried = [*tried, response.request.url if response.request else response.url]
-        index = self._json_or_none(response)
-        if is_rest_index(index):
-            yield from self.on_index(response, index)
-            return
-        problem = diagnose(response.status, _lower_headers(response), response.body, response.url)
-        if problem.blocks_crawl:
-            self.fail(f"api_{problem.kind}", problem.message)
-            return
-        yield from self._probe(tried=tried, candidates=fallbacks, last_problem=problem)
-
-    def on_index_error(self, failure: Failure) -> Iterator[Request]:
-        """A candidate root could not be fetched at all: try the next one."""
-        request = failure.request  # type: ignore[attr-defined]
-        if failure.check(CannotResolveHostError, DownloadConnectionRefusedError):
-            self.on_entry_error(failure)
-            return
-        yield from self._probe(
-            tried=[*request.cb_kwargs["tried"], request.url],
-            candidates=request.cb_kwargs["fallbacks"],
-        )
-
-    def on_entry_error(self, failure: Failure) -> None:
-        """The site did not answer at all: nothing to crawl."""
-        url = failure.request.url  # type: ignore[attr-defined]
-        host = urlsplit(url).netloc
-        if failure.check(CannotResolveHostError):
-            why = f"the host name {host} does not resolve; check the URL for typos"
-        elif failure.check(DownloadConnectionRefusedError):
-            why = f"{host} refused the connection; check the URL, the port and that the site is up"
-        elif failure.check(DownloadTimeoutError):
-            why = f"{host} did not answer in time; the site may be down or very slow (raise -s DOWNLOAD_TIMEOUT)"
-        else:
-            why = f"{failure.getErrorMessage()}"
-        self.fail("site_unreachable", f"could not reach {url}: {why}")
-
-    def _probe(
-        self, *, tried: list[str], candidates: list[str], last_problem: Problem | None = None
-    ) -> Iterator[Request]:
-        remaining = [c for c in candidates if c not in tried]
-        if not remaining:
-            detail = f" (last answer: {last_problem.message})" if last_problem else ""
-            self.fail(
-                "api_not_found",
-                f"no WordPress REST API found for {self.url}; tried {', '.join(tried)}{detail}. "
-                "Is it a WordPress site? If its API lives elsewhere, pass the API root as -a url=",
-            )
-            return
-        yield self._index_request(remaining[0], tried=tried, fallbacks=remaining[1:])
-
-    def _index_request(self, url: str, *, tried: list[str], fallbacks: list[str]) -> Request:
-        self.allowed_hosts.add(urlsplit(url).netloc.lower())
-        return Request(
-            url,
-            headers=JSON_HEADERS,
-            callback=self.parse_index,
-            errback=self.on_index_error,
-            cb_kwargs={"tried": tried, "fallbacks": fallbacks},
-            meta={"handle_httpstatus_list": API_STATUSES, "wordpress_discovery": True},
-            dont_filter=True,
-        )
 
     def on_index(self, response: Response, index: dict[str, Any]) -> Iterator[Request]:
         """The REST index: learn the site, then ask which post types and taxonomies it has."""
@@ -327,7 +203,7 @@ class WordPressSpider(Spider):
         data = self._json_or_none(response)
         if not isinstance(data, dict) or error_code(data):
             problem = diagnose(
-                response.status, _lower_headers(response), response.body, response.url
+                response.status, lower_headers(response), response.body, response.url
             )
             if problem.blocks_crawl:
                 self.fail(f"api_{problem.kind}", problem.message)
@@ -421,66 +297,6 @@ class WordPressSpider(Spider):
             yield from self._deletions()
             yield from self._missed_changes()
 
-    def _deletions(self) -> Iterator[TombstoneItem]:
-        """Tombstones for what the previous state had and the site no longer lists."""
-        if self.changes is None or not self.changes.previous.runs:
-            return
-        assert self.site is not None
-        detected_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        by_collection: dict[str, list[Listing]] = {}
-        for listing in self.listings.values():
-            by_collection.setdefault(listing.collection, []).append(listing)
-        for collection, listings in by_collection.items():
-            states = [
-                self.collections[item.key] for item in listings if item.key in self.collections
-            ]
-            if any(state.failed_pages for state in states):
-                continue  # a lost page: absence proves nothing
-            if any(item.kind == IDS for item in listings):
-                present = set(self.present.get(collection, {}))
-            else:
-                present = set(self.collections[collection].seen)
-            record_type = listings[0].record_type or RECORD_TYPES[listings[0].item_class]
-            for record_id in self.changes.deleted(collection, present):
-                self.crawler.stats.inc_value(f"wordpress/{collection}/deleted")
-                self.changes.record_removed(collection, record_id)
-                if (record_type, record_id) not in self.already_exported:
-                    yield TombstoneItem(
-                        type=record_type, id=record_id, site=self.site.home, detected_at=detected_at
-                    )
-
-    def _missed_changes(self) -> Iterator[Request]:
-        """Fetch by id what the id listings show changed and the date filter did not return."""
-        if self.changes is None:
-            return
-        for listing in list(self.listings.values()):
-            if listing.kind != IDS:
-                continue
-            known = self.changes.previous.records.get(listing.collection, {})
-            yielded = self.yielded.get(listing.collection, {})
-            missed = sorted(
-                record_id
-                for record_id, modified in self.present.get(listing.collection, {}).items()
-                if known.get(record_id) != modified and yielded.get(record_id) != modified
-            )
-            if missed:
-                self.crawler.stats.inc_value(
-                    f"wordpress/{listing.collection}/fetched_by_id", len(missed)
-                )
-                self.logger.info(
-                    "%s: %d changes the date filter did not return; fetching them by id",
-                    listing.collection, len(missed),
-                )  # fmt: skip
-            for start in range(0, len(missed), 100):
-                yield self._by_id_request(listing, missed[start : start + 100], BY_ID)
-
-    def _by_id_request(self, listing: Listing, ids: list[int], kind: str) -> Request:
-        self.batches += 1
-        batch = by_id_listing(listing, ids, self.batches, kind=kind)
-        self.listings[batch.key] = batch
-        state = self.collections.setdefault(batch.key, CollectionState(batch.route))
-        return self._page_request(batch.key, state.first_page())
-
     # Collections -------------------------------------------------------------------------
 
     def _page_request(self, key: str, ref: PageRef) -> Request:
@@ -518,7 +334,7 @@ class WordPressSpider(Spider):
         except NotJsonError:
             data = None
         if not isinstance(data, list):
-            problem = diagnose(200, _lower_headers(response), response.body, response.url)
+            problem = diagnose(200, lower_headers(response), response.body, response.url)
             if data is not None and error_code(data) is None:
                 problem = Problem(
                     "not_json", f"expected a JSON list of records from {response.url}"
@@ -615,52 +431,9 @@ class WordPressSpider(Spider):
                 continue
             yield build_item(listing.item_class, record)
 
-    def _note_ids(self, listing: Listing, objects: list[Any]) -> None:
-        """An id listing's page: which records the site shows now, and their versions."""
-        present = self.present.setdefault(listing.collection, {})
-        state = self.collections[listing.key]
-        for data in objects:
-            try:
-                record_id = record_id_of(data)
-            except MalformedRecordError:
-                continue
-            if state.accept(record_id):
-                self.crawler.stats.inc_value(f"wordpress/{listing.key}/collected")
-            present[record_id] = utc_iso(data.get("modified_gmt")) or ""
-
-    def _missing_media(self, listing: Listing, objects: list[Any]) -> list[int]:
-        """Featured images of the changed records here that no table holds yet."""
-        assert self.changes is not None
-        missing = set()
-        for data in objects:
-            if not isinstance(data, dict) or not isinstance(data.get("id"), int):
-                continue
-            version = utc_iso(data.get("modified_gmt")) or ""
-            if self.changes.classify(listing.collection, data["id"], version) is None:
-                continue  # unchanged (the overlap): not exported, no link needed
-            media_id = data.get("featured_media")
-            known = media_id in self.lookups.media or media_id in self.lookups.hidden_media
-            if isinstance(media_id, int) and media_id > 0 and not known:
-                missing.add(media_id)
-        return sorted(missing)[:100]
-
-    def _lookup_answer(self, key: str, objects: list[Any]) -> Iterator[Any]:
-        """Linked media a page of changed records needed: into the table, then the records."""
-        assert self.site is not None
-        asked = {int(i) for i in dict(self.listings[key].params)["include"].split(",")}
-        for data in objects:
-            try:
-                record = self.listings[key].build(data, site=self.site.home)
-            except MalformedRecordError:
-                continue
-            self.lookups.add_media(record)
-        self.lookups.hidden_media.update(asked - set(self.lookups.media))
-        waiting_key, waiting_objects = self.waiting.pop(key)
-        yield from self._records(waiting_key, waiting_objects, ready=True)
-
     def _on_page_status(self, response: Response, key: str, ref: PageRef) -> Iterator[Request]:
         state = self.collections[key]
-        problem = diagnose(response.status, _lower_headers(response), response.body, response.url)
+        problem = diagnose(response.status, lower_headers(response), response.body, response.url)
         if response.status == 400 and problem.code in END_OF_COLLECTION_CODES:
             state.after_end(ref)
             return
@@ -776,91 +549,7 @@ class WordPressSpider(Spider):
 
     # Crawl state (incremental runs) ---------------------------------------------------------
 
-    def on_item_scraped(self, item: Any, response: Any = None, spider: Any = None) -> None:
-        """An item reached the feeds: its version may go into the next state."""
-        if self.changes is None or isinstance(item, TombstoneItem):
-            return
-        version = self.versions.pop((item.type, item.id), None)
-        if version is not None:
-            collection, value, modified = version
-            self.changes.record_exported(collection, item.id, value, modified)
-
-    def commit_state(self) -> None:
-        """The feeds are stored: the state can follow them."""
-        self.feeds_stored = True
-        self._commit_when_feeds_are_stored()
-
-    def _commit_when_feeds_are_stored(self) -> None:
-        """Commit the state only after a clean crawl whose feeds are written.
-
-        A crawl that failed, was stopped, lost a page or came up short of ``X-WP-Total`` on its
-        content leaves the previous state as it was, so the next run covers the gap again.
-        """
-        if self.changes is None or self.state_file is None:
-            return
-        if not (self.feeds_stored and self.close_reason):
-            return
-        problems = []
-        if self.close_reason != "finished":
-            problems.append(f"the crawl ended with {self.close_reason!r}")
-        if self.crawler.stats.get_value("wordpress/incomplete"):
-            problems.append("pages were lost")
-        for key, state in self.collections.items():
-            listing = self.listings[key]
-            short = (
-                listing.kind in (FULL, IDS)
-                and listing.dated
-                and listing.item_class is not MediaItem
-            )
-            if short and state.shortfall:
-                problems.append(f"{key} came up {state.shortfall} short of X-WP-Total")
-        if problems or self.waiting or self.versions:
-            if self.versions:
-                problems.append(f"{len(self.versions)} records did not reach the feeds")
-            self.crawler.stats.set_value("wordpress/state_committed", False)
-            self.logger.warning(
-                "State not updated (%s); the next run covers this run's changes again",
-                "; ".join(problems) or "records still waiting",
-            )
-            return
-        committed_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        state = self.changes.next_state(committed_at)
-        save_state(self.state_file, state)
-        self.crawler.stats.set_value("wordpress/state_committed", True)
-        self.logger.info(
-            "State saved to %s: %d records, mark %s",
-            self.state_file,
-            sum(len(ids) for ids in state.records.values()),
-            state.mark,
-        )
-
     # Helpers ------------------------------------------------------------------------------
-
-    def _json_or_none(self, response: Response) -> Any:
-        if not 200 <= response.status < 300:
-            return None
-        try:
-            return parse_json(response.body)
-        except NotJsonError:
-            return None
-
-    def _stop_if_blocked(self, response: Response) -> bool:
-        problem = diagnose(response.status, _lower_headers(response), response.body, response.url)
-        if problem.blocks_crawl:
-            self.fail(f"api_{problem.kind}", problem.message)
-        return problem.blocks_crawl
-
-
-def _lower_headers(response: Response) -> dict[str, str]:
-    return {
-        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
-        for key, values in response.headers.items()
-    }
-
-
-def _is_html(response: Response) -> bool:
-    content_type = (response.headers.get("Content-Type") or b"").decode("latin-1").lower()
-    return "html" in content_type
 
 
 def _page_too_large(status: int, problem: Problem) -> bool:
