@@ -35,7 +35,7 @@ from .site import MODES, WordPressSite, site_from_env
 def _unavailable(reason: str) -> None:
     if os.environ.get("CI") == "true":
         pytest.fail(f"WordPress test site cannot start in CI: {reason}", pytrace=False)
-    pytest.skip(f"WordPress test site unavailable: {reason}")
+    pytest.skip(f"WordPress test site unavailable (a skip outside CI only; CI fails): {reason}")
 
 
 @pytest.fixture(scope="session")
