@@ -541,3 +541,27 @@ def test_deleted_records_become_tombstones_after_the_id_listing():
     assert [(t.type, t.id, t.deleted, t.change) for t in tombstones] == [
         ("post", 2, True, "deleted")
     ]
+
+
+def test_a_refused_collection_produces_no_tombstones():
+    from crawler.state.changes import RunChanges
+    from crawler.state.store import SiteState
+
+    spider = make_spider()
+    spider.changes = RunChanges(SiteState("https://e.com/", mark="2024-05-01T00:00:00Z",
+                                          records={"users": {2: "sha1:x"}, "posts": {}}, runs=1))  # fmt: skip
+    queue, items = linked_requests(spider), []
+    refused = {"code": "rest_user_cannot_view", "message": "no", "data": {"status": 401}}
+    while queue:
+        request = queue.pop(0)
+        key = request.cb_kwargs["key"]
+        answer = (
+            response_for(request, refused, status=401)
+            if key == "users"
+            else response_for(request, [])
+        )
+        found, more = call(request, answer)
+        items += found
+        queue += more
+    assert spider.phase == 3
+    assert not [i for i in items if type(i).__name__ == "TombstoneItem"]

@@ -52,6 +52,7 @@ class IncrementalMixin:
     versions: dict[tuple[str, int], tuple[str, str, str | None]]
     waiting: dict[str, tuple[str, list[Any]]]
     already_exported: set[tuple[str, int]]
+    refused: set[str]
     batches: int
 
     def _page_request(self, key: str, ref: PageRef) -> Request:  # provided by the spider
@@ -97,8 +98,8 @@ class IncrementalMixin:
             states = [
                 self.collections[item.key] for item in listings if item.key in self.collections
             ]
-            if any(state.failed_pages for state in states):
-                continue  # a lost page: absence proves nothing
+            if collection in self.refused or any(state.failed_pages for state in states):
+                continue  # refused or a lost page: absence proves nothing
             if any(item.kind == IDS for item in listings):
                 present = set(self.present.get(collection, {}))
             else:

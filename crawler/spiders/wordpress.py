@@ -124,6 +124,8 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
         """Content pages waiting for the linked media they need: lookup key → (key, objects)."""
         self.batches = 0
         self.feeds_stored = False
+        self.refused: set[str] = set()
+        """Collections the site would not show: no conclusion about their deletions."""
         self.already_exported: set[tuple[str, int]] = set()
         """A resumed job: the ``(type, id)`` of records its feeds hold from earlier starts."""
 
@@ -463,6 +465,7 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
     def _refused(self, key: str, problem: Problem) -> None:
         """A whole collection is not public: not a failed crawl, the rest goes on without it."""
         self.crawler.stats.set_value(f"wordpress/{key}/refused", problem.code or problem.kind)
+        self.refused.add(self.listings[key].collection)
         if key == "users":
             self.embed_author = True
             self.logger.warning(
