@@ -565,3 +565,18 @@ def test_a_refused_collection_produces_no_tombstones():
         queue += more
     assert spider.phase == 3
     assert not [i for i in items if type(i).__name__ == "TombstoneItem"]
+
+
+def test_records_waiting_for_media_are_exported_even_if_the_media_request_fails():
+    spider = incremental_spider()
+    requests = content_requests(spider)
+    first = requests["posts"]
+    changed = [{**linked_post(5), "modified_gmt": "2024-06-01T00:00:00"}]
+    items, more = call(first, response_for(first, changed, headers={"X-WP-TotalPages": "1"}))
+    assert not items
+    [lookup] = [r for r in more if "-lookup-" in r.cb_kwargs["key"]]
+    assert "include=9" in lookup.url
+    items, _ = call(lookup, response_for(lookup, "<html>boom</html>", status=500, html=True))
+    assert [(i.id, i.featured_media["id"], i.featured_media["source_url"]) for i in items] == [
+        (5, 9, None)
+    ]

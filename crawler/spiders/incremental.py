@@ -243,5 +243,13 @@ class IncrementalMixin:
                 continue
             self.lookups.add_media(record)
         self.lookups.hidden_media.update(asked - set(self.lookups.media))
-        waiting_key, waiting_objects = self.waiting.pop(key)
-        yield from self._records(waiting_key, waiting_objects, ready=True)
+        if key in self.waiting:  # not on the empty page that closes a header-less listing
+            waiting_key, waiting_objects = self.waiting.pop(key)
+            yield from self._records(waiting_key, waiting_objects, ready=True)
+
+    def _release_waiting(self, key: str) -> Iterator[Any]:
+        """The media a page of records waited for could not be fetched: export the records
+        anyway, their featured image as an id only, rather than hold them back."""
+        if key in self.waiting:
+            waiting_key, waiting_objects = self.waiting.pop(key)
+            yield from self._records(waiting_key, waiting_objects, ready=True)

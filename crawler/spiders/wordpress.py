@@ -30,6 +30,7 @@ from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.discovery import API_STATUSES, JSON_HEADERS, DiscoveryMixin
 from crawler.spiders.incremental import IncrementalMixin
 from crawler.spiders.plan import (
+    BY_ID,
     CHANGES,
     CONTENT,
     FINAL,
@@ -329,6 +330,7 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
         state, ref = self.collections[key], PageRef(page, per_page)
         if response.status != 200:
             yield from self._on_page_status(response, key, ref)
+            yield from self._release_waiting(key)
             yield from self._advance()
             return
         try:
@@ -443,7 +445,8 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
             state.after_end(ref)
             self._refused(key, problem)
             return
-        if not _page_too_large(response.status, problem):
+        by_id = self.listings[key].kind in (BY_ID, LOOKUP)  # at most 100 ids: size is not it
+        if by_id or not _page_too_large(response.status, problem):
             state.after_failure(ref)
             self._report_lost_page(key, ref, problem)
             return
@@ -486,6 +489,7 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
         self.collections[key].after_failure(ref)
         problem = Problem("network", f"could not fetch {request.url}: {failure.getErrorMessage()}")
         self._report_lost_page(key, ref, problem)
+        yield from self._release_waiting(key)
         yield from self._advance()
 
     def _report_lost_page(self, key: str, ref: PageRef, problem: Problem) -> None:
