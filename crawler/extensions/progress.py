@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
+from scrapy.extensions.feedexport import FeedExporter
 from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import task
 
@@ -89,6 +90,13 @@ class CrawlProgress:
             total = self.stats.get_value(f"wordpress/{name}/total")
             logger.info("Progress %s", progress_line(name, collected, total, elapsed))
 
+    def feeds(self) -> dict[str, Any]:
+        """The feeds of this crawl, including those opened during it (custom post types)."""
+        for component in self.crawler.extensions.middlewares:
+            if isinstance(component, FeedExporter):
+                return component.feeds
+        return self.crawler.settings.getdict("FEEDS")
+
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:
             self.loop.stop()
@@ -106,7 +114,7 @@ class CrawlProgress:
             self.stats.get_value("downloader/request_count", 0),
             self.stats.get_value("log_count/ERROR", 0),
             elapsed,
-            ", ".join(feed_paths(self.crawler.settings.getdict("FEEDS"), spider)) or "none",
+            ", ".join(feed_paths(self.feeds(), spider)) or "none",
         )
 
 
