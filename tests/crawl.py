@@ -50,6 +50,7 @@ def run_crawl(
     stats_file = tmp_path / "stats.json"
     all_settings = {
         "WORDPRESS_OUTPUT_DIR": str(output_dir),
+        # Beside the run's folder, so runs in sibling folders (run1, run2) share a state.
         "STATE_DIR": str(tmp_path.parent / "state"),
         "WORDPRESS_STATS_FILE": str(stats_file),
         "LOG_LEVEL": "INFO",

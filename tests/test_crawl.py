@@ -53,7 +53,7 @@ def expected_titles() -> dict[int, str]:
     }
 
 
-def assert_complete(result, wp=None):
+def assert_complete(result, wp):
     """The feed holds every published post once, with the site's titles and dates."""
     records = result.feed("posts")
     ids = [record["id"] for record in records]

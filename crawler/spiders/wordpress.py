@@ -134,10 +134,9 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WordPressSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         incremental = bool(spider.params and spider.params.incremental)
+        layout = FeedLayout.from_settings(crawler.settings, incremental=incremental)
         # Spider priority: a user's -o/-O (command-line priority) or FEEDS setting wins.
-        use_default_feeds(
-            crawler.settings, FeedLayout.from_settings(crawler.settings, incremental=incremental)
-        )
+        use_default_feeds(crawler.settings, layout)
         if incremental and spider.params:
             spider.state_file = state_path(
                 crawler.settings.get("STATE_DIR", "state"), host_slug(spider.url)
@@ -148,9 +147,7 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
                 spider.params, spider.argument_error = None, str(exc)
         jobdir = crawler.settings.get("JOBDIR")
         if jobdir and spider.params:
-            spider.resume_job(
-                jobdir, FeedLayout.from_settings(crawler.settings, incremental=incremental)
-            )
+            spider.resume_job(jobdir, layout)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
         crawler.signals.connect(spider.commit_state, signal=signals.feed_exporter_closed)
@@ -410,9 +407,11 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
                 stats.inc_value(f"wordpress/{key}/duplicates")
                 continue
             stats.inc_value(f"wordpress/{key}/collected")
-            version = (record.get("modified_gmt") or "") if listing.dated else fingerprint(record)
-            change = None
-            if self.changes is not None:
+            change = version = None
+            if self.changes is not None:  # full crawls need no versions: no fingerprinting
+                version = (
+                    (record.get("modified_gmt") or "") if listing.dated else fingerprint(record)
+                )
                 change = self.changes.classify(listing.collection, record["id"], version)
             if add is not None:
                 add(record)
