@@ -1,16 +1,19 @@
 """The records the crawler exports: one class per record type, one JSONL feed per class.
 
-These classes are the feed contract. Field order is export order; every field's docstring is
-its documentation and goes into the JSON Schema under ``docs/schema/`` (``python -m
-crawler.schema`` regenerates it and the README's field tables; a test fails when either
-differs from the code). Linked records (author, terms, featured image) are exported as nested
-objects, shaped by the small classes below.
+These classes are the feed contract and the one registry of record types. Field order is export
+order; every field's docstring is its documentation and goes into the JSON Schema under
+``docs/schema/`` (``python -m crawler.schema`` regenerates it and the README's field tables; a
+test fails when either differs from the code). Each class also says, as class variables, which
+feed it goes to, its record ``type``, whether it is dated (versioned by ``modified_gmt``) and
+whether other records link to it; every other mapping of the project is derived from these.
+Linked records (author, terms, featured image) are exported as nested objects, shaped by the
+small classes below.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from typing import Any, TypeVar
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 _UTC = {"json_schema_extra": {"format": "date-time", "pattern": "Z$"}}
 _URL = {"json_schema_extra": {"format": "uri"}}
@@ -18,6 +21,20 @@ _URL = {"json_schema_extra": {"format": "uri"}}
 
 def _const(value: str) -> Any:
     return field(default=value, metadata={"json_schema_extra": {"const": value}})
+
+
+def _change() -> Any:
+    """The ``change`` field, last in every record class (documented on :class:`_Changes`)."""
+    return field(default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}})
+
+
+class _Changes:
+    """Documents the ``change`` field that every record class declares last (its export
+    position) with :func:`_change`; not a dataclass, so it adds no field of its own."""
+
+    change: str | None
+    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
+    in full crawls."""
 
 
 @dataclass(kw_only=True)
@@ -65,8 +82,19 @@ class ImageSize:
 
 
 @dataclass(kw_only=True)
-class _Record:
+class _Record(_Changes):
     """The fields every exported record starts with."""
+
+    feed: ClassVar[str]
+    """The feed (``<feed>.jsonl``) of the class; custom post types get one per type instead."""
+    record_type: ClassVar[str | None]
+    """The ``type`` of the class's records; ``None`` where the post type's name is the type."""
+    dated: ClassVar[bool] = False
+    """Whether records carry ``modified_gmt``, their version in the crawl state; others are
+    versioned by a fingerprint of their fields."""
+    linked: ClassVar[bool] = False
+    """Whether other records link to these (author, terms, media, comments): their collections
+    are listed first, into the lookup tables of the join."""
 
     type: str
     site: str = field(metadata=_URL)
@@ -80,6 +108,8 @@ class _Record:
 @dataclass(kw_only=True)
 class _Entry(_Record):
     """Fields shared by posts, pages and custom post types."""
+
+    dated: ClassVar[bool] = True
 
     slug: str | None = None
     """The URL slug."""
@@ -134,22 +164,24 @@ class _Entry(_Record):
 class PostItem(_Entry):
     """A published post, as the site's REST API shows it to anonymous visitors."""
 
+    feed: ClassVar[str] = "posts"
+    record_type: ClassVar[str | None] = "post"
+
     type: str = _const("post")
     """Record type: always ``post``."""
     sticky: bool = False
     """Whether the post is pinned to the front page."""
     format: str | None = None
     """Post format: ``standard``, ``aside``, ``gallery``, ``video``..."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
 class PageItem(_Entry):
     """A published page."""
+
+    feed: ClassVar[str] = "pages"
+    record_type: ClassVar[str | None] = "page"
 
     type: str = _const("page")
     """Record type: always ``page``."""
@@ -157,16 +189,15 @@ class PageItem(_Entry):
     """Id of the parent page, or null for a top-level page."""
     menu_order: int | None = None
     """Position among its siblings, as set by the site's editors."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
 class EntryItem(_Entry):
     """A published record of a custom post type (events, products...): one feed per type."""
+
+    feed: ClassVar[str] = "custom-types"
+    record_type: ClassVar[str | None] = None
 
     type: str
     """Record type: the post type's name, e.g. ``event`` or ``product``."""
@@ -174,16 +205,17 @@ class EntryItem(_Entry):
     """Id of the parent record (hierarchical types), or null."""
     menu_order: int | None = None
     """Position among its siblings (hierarchical types), or null."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
 class MediaItem(_Record):
     """An attachment of the media library: images and other files."""
+
+    feed: ClassVar[str] = "media"
+    record_type: ClassVar[str | None] = "media"
+    dated: ClassVar[bool] = True
+    linked: ClassVar[bool] = True
 
     type: str = _const("media")
     """Record type: always ``media``."""
@@ -215,16 +247,16 @@ class MediaItem(_Record):
     """Height of the full-size file in pixels (images)."""
     sizes: dict[str, ImageSize] = field(default_factory=dict)
     """Generated sizes by name (``thumbnail``, ``medium``...): ``{source_url, width, height, mime_type}``."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
 class TermItem(_Record):
     """A term of a public taxonomy: a category, a tag, or a custom taxonomy's term."""
+
+    feed: ClassVar[str] = "terms"
+    record_type: ClassVar[str | None] = "term"
+    linked: ClassVar[bool] = True
 
     type: str = _const("term")
     """Record type: always ``term``."""
@@ -240,16 +272,16 @@ class TermItem(_Record):
     """Number of published records with this term, as WordPress counts them."""
     description: str = ""
     """The description as plain text."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
 class UserItem(_Record):
     """An author, as the site shows them anonymously (authors of published content only)."""
+
+    feed: ClassVar[str] = "users"
+    record_type: ClassVar[str | None] = "user"
+    linked: ClassVar[bool] = True
 
     type: str = _const("user")
     """Record type: always ``user``."""
@@ -261,16 +293,16 @@ class UserItem(_Record):
     """The website the author gave, or null."""
     description: str = ""
     """The biography as plain text."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
 class CommentItem(_Record):
     """An approved comment."""
+
+    feed: ClassVar[str] = "comments"
+    record_type: ClassVar[str | None] = "comment"
+    linked: ClassVar[bool] = True
 
     type: str = _const("comment")
     """Record type: always ``comment``."""
@@ -286,11 +318,7 @@ class CommentItem(_Record):
     """The comment as sanitized HTML."""
     content_text: str = ""
     """The comment as plain text."""
-    change: str | None = field(
-        default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}}
-    )
-    """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
-    in full crawls."""
+    change: str | None = _change()
 
 
 @dataclass(kw_only=True)
@@ -312,21 +340,35 @@ class TombstoneItem:
     """Always ``deleted``."""
 
 
-RECORD_CLASSES: dict[str, type] = {
-    "posts": PostItem,
-    "pages": PageItem,
-    "media": MediaItem,
-    "terms": TermItem,
-    "users": UserItem,
-    "comments": CommentItem,
-}
-"""The exported record classes with a fixed feed, keyed by feed name (``posts`` → ``posts.jsonl``).
+FIXED_FEED_CLASSES: tuple[type[_Record], ...] = (
+    PostItem,
+    PageItem,
+    MediaItem,
+    TermItem,
+    UserItem,
+    CommentItem,
+)
+"""The record classes with a fixed feed, in feed order."""
+RECORD_CLASSES: dict[str, type[_Record]] = {cls.feed: cls for cls in FIXED_FEED_CLASSES}
+"""The record classes with a fixed feed, keyed by feed name (``posts`` → ``posts.jsonl``).
 Custom post types are :class:`EntryItem` records in one feed per type, named by REST base."""
+LINKED_CLASSES: tuple[type[_Record], ...] = tuple(c for c in FIXED_FEED_CLASSES if c.linked)
+"""Records other records link to: they fill the lookup tables of the join."""
 
-ItemT = TypeVar("ItemT")
+Record = _Record
+"""Any exported record (not a tombstone)."""
+EntryRecord = _Entry
+"""A post, a page or a custom type's record."""
 
 
-def build_item(item_class: type[ItemT], record: dict[str, Any]) -> ItemT:
-    """An item of ``item_class`` from a record, keeping only the fields that class has."""
-    names = {f.name for f in fields(item_class)}  # type: ignore[arg-type]
-    return item_class(**{key: value for key, value in record.items() if key in names})
+def entry_class(post_type: str) -> type[_Entry]:
+    """The record class of a post type's records.
+
+    >>> entry_class("post").__name__, entry_class("page").__name__, entry_class("event").__name__
+    ('PostItem', 'PageItem', 'EntryItem')
+    """
+    if post_type == PostItem.record_type:
+        return PostItem
+    if post_type == PageItem.record_type:
+        return PageItem
+    return EntryItem

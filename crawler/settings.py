@@ -53,10 +53,15 @@ EXTENSIONS = {
     "crawler.feeds.WordPressFeedExporter": 0,
     "crawler.extensions.progress.CrawlProgress": 500,
     "crawler.extensions.quietlog.QuietExpectedErrors": 0,
+    # Incremental runs: the state follows the feeds, after a clean crawl.
+    "crawler.extensions.state.CommitState": 600,
 }
 
-# Records flow: spider (discover, list, join) -> cleaning -> feeds.
+# Records flow: spider (discover, list, join) -> resume (a resumed job skips what its feeds
+# hold) -> changes (incremental runs drop unchanged records) -> cleaning -> feeds.
 ITEM_PIPELINES = {
+    "crawler.pipelines.resume.ResumePipeline": 100,
+    "crawler.pipelines.changes.ChangePipeline": 200,
     "crawler.pipelines.clean.CleanContentPipeline": 300,
 }
 # Cleaning: Markdown on; the raw rendered HTML off (archivists: -s WORDPRESS_KEEP_RAW_HTML=True);

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from crawler.spiders.plan import CHANGES, FULL, IDS, NEWEST, plan_listings
+from crawler.crawl.listings import Kind, plan_listings
 from crawler.state.changes import RunChanges
 from crawler.state.store import SiteState, StateError, load_state, save_state
 from crawler.wordpress.types import Collection
 
+CHANGES, FULL, IDS, NEWEST = Kind.CHANGES, Kind.FULL, Kind.IDS, Kind.NEWEST
 POSTS = Collection("post", "posts", "wp/v2/posts", taxonomies=("category",))
 CATEGORIES = Collection("category", "categories", "wp/v2/categories")
 

@@ -39,7 +39,9 @@ class CleanContentPipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
-        patterns = settings.getlist("WORDPRESS_BOILERPLATE_PATTERNS", DEFAULT_BOILERPLATE_PATTERNS)
+        patterns = settings.getlist(
+            "WORDPRESS_BOILERPLATE_PATTERNS", list(DEFAULT_BOILERPLATE_PATTERNS)
+        )
         self.options = CleanOptions(
             markdown=settings.getbool("WORDPRESS_CONTENT_MARKDOWN", True),
             keep_raw=settings.getbool("WORDPRESS_KEEP_RAW_HTML", False),

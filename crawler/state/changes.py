@@ -46,6 +46,22 @@ def since(mark: str | None, overlap_seconds: float) -> str | None:
     return (moment - timedelta(seconds=overlap_seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+@dataclass(frozen=True)
+class Version:
+    """The version of a record on its way to the feeds, and where it goes in the state."""
+
+    collection: str
+    """The collection in the state (the REST base: ``posts``, ``categories``...)."""
+    value: str
+    """``modified_gmt``, or a fingerprint for records without one."""
+    modified: str | None = None
+    """``modified_gmt`` of dated records: it moves the mark once the record is exported."""
+
+
+RecordKey = tuple[str, int]
+"""A record's ``(type, id)``: unique across a site's feeds."""
+
+
 @dataclass
 class RunChanges:
     """The change bookkeeping of one run against the previous state.
@@ -64,6 +80,56 @@ class RunChanges:
     """Versions exported during this run (only committed if the run ends cleanly)."""
     removed: dict[str, set[int]] = field(default_factory=dict)
     mark: str | None = None
+    present: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Ids and ``modified_gmt`` the id listings found, per collection: what the site shows."""
+    listed: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Versions of the records the listings returned this run, per collection."""
+    pending: dict[RecordKey, Version] = field(default_factory=dict)
+    """Versions of records on their way to the feeds; only exported ones reach the state."""
+
+    def note_listed(self, key: RecordKey, version: Version) -> None:
+        """A listing returned this record: it goes to the feeds unless it is unchanged."""
+        self.listed.setdefault(version.collection, {})[key[1]] = version.value
+        self.pending[key] = version
+
+    def note_present(self, collection: str, record_id: int, modified: str) -> None:
+        """An id listing shows this record, last modified at ``modified``."""
+        self.present.setdefault(collection, {})[record_id] = modified
+
+    def change_of(self, key: RecordKey) -> str | None:
+        """``added`` or ``updated`` for a listed record; ``None`` (and forgotten) if unchanged
+        or not listed by this run."""
+        version = self.pending.get(key)
+        if version is None:
+            return None
+        change = self.classify(version.collection, key[1], version.value)
+        if change is None:
+            del self.pending[key]
+        return change
+
+    def reached_feeds(self, key: RecordKey) -> None:
+        """The record reached the feeds: its version goes into the next state."""
+        version = self.pending.pop(key, None)
+        if version is not None:
+            self.record_exported(version.collection, key[1], version.value, version.modified)
+
+    def missed(self, collection: str) -> list[int]:
+        """Ids the id listing shows changed that no listing of this run returned as such.
+
+        >>> run = RunChanges(SiteState("s", records={"posts": {1: "a", 2: "a"}}))
+        >>> for i, modified in ((1, "a"), (2, "b"), (3, "c")):
+        ...     run.note_present("posts", i, modified)
+        >>> run.note_listed(("post", 3), Version("posts", "c"))
+        >>> run.missed("posts")
+        [2]
+        """
+        known = self.previous.records.get(collection, {})
+        listed = self.listed.get(collection, {})
+        return sorted(
+            record_id
+            for record_id, modified in self.present.get(collection, {}).items()
+            if known.get(record_id) != modified and listed.get(record_id) != modified
+        )
 
     def classify(self, collection: str, record_id: int, version: str) -> str | None:
         """``added``, ``updated``, or ``None`` when this version was already exported."""
@@ -90,10 +156,10 @@ class RunChanges:
     def next_state(self, committed_at: str) -> SiteState:
         """The state to commit: the previous one with this run's exports and removals applied."""
         records = {name: dict(ids) for name, ids in self.previous.records.items()}
-        for name, ids in self.exported.items():
-            records.setdefault(name, {}).update(ids)
-        for name, ids in self.removed.items():
-            for record_id in ids:
+        for name, versions in self.exported.items():
+            records.setdefault(name, {}).update(versions)
+        for name, gone in self.removed.items():
+            for record_id in gone:
                 records.get(name, {}).pop(record_id, None)
         marks = [m for m in (self.previous.mark, self.mark) if m]
         return SiteState(

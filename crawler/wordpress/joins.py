@@ -17,18 +17,19 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from crawler.cleaning import clean_inline_text
+from crawler.items import (
+    CommentItem,
+    EntryRecord,
+    FeaturedImage,
+    MediaItem,
+    Record,
+    Ref,
+    TermItem,
+    UserItem,
+)
 
+from .records import int_list, linked_id
 from .routes import ApiRoot
-
-Ref = dict[str, Any]
-
-
-def _ref(record: dict[str, Any]) -> Ref:
-    return {"id": record["id"], "name": record.get("name"), "slug": record.get("slug")}
-
-
-def _unknown(record_id: int) -> Ref:
-    return {"id": record_id, "name": None, "slug": None}
 
 
 @dataclass
@@ -37,7 +38,7 @@ class Lookups:
 
     users: dict[int, Ref] = field(default_factory=dict)
     terms: dict[tuple[str, int], Ref] = field(default_factory=dict)
-    media: dict[int, dict[str, Any]] = field(default_factory=dict)
+    media: dict[int, FeaturedImage] = field(default_factory=dict)
     comment_counts: Counter[int] = field(default_factory=Counter)
     unresolved: Counter[str] = field(default_factory=Counter)
     """Links that named a record the site does not show anonymously, by kind."""
@@ -46,58 +47,63 @@ class Lookups:
     hidden_media: set[int] = field(default_factory=set)
     """Media ids asked for by id that the site did not show (not asked again)."""
 
-    def add_user(self, record: dict[str, Any]) -> None:
-        self.users[record["id"]] = _ref(record)
+    def add(self, record: Record) -> None:
+        """Keep what links to ``record`` resolve to (a user, term, attachment or comment)."""
+        if isinstance(record, UserItem):
+            self.users[record.id] = Ref(id=record.id, name=record.name, slug=record.slug)
+        elif isinstance(record, TermItem):
+            ref = Ref(id=record.id, name=record.name, slug=record.slug)
+            self.terms[(record.taxonomy or "", record.id)] = ref
+        elif isinstance(record, MediaItem):
+            self.media[record.id] = FeaturedImage(
+                id=record.id,
+                source_url=record.source_url,
+                alt_text=record.alt_text,
+                mime_type=record.mime_type,
+                width=record.width,
+                height=record.height,
+            )
+        elif isinstance(record, CommentItem) and record.post:
+            self.comment_counts[record.post] += 1
 
-    def add_term(self, record: dict[str, Any]) -> None:
-        self.terms[(record["taxonomy"] or "", record["id"])] = _ref(record)
+    def knows_media(self, media_id: int) -> bool:
+        """Whether the featured image ``media_id`` needs no request: known, or known hidden."""
+        return media_id in self.media or media_id in self.hidden_media
 
-    def add_media(self, record: dict[str, Any]) -> None:
-        self.media[record["id"]] = {
-            key: record.get(key)
-            for key in ("id", "source_url", "alt_text", "mime_type", "width", "height")
-        }
+    def resolve(self, record: EntryRecord, data: dict[str, Any], root: ApiRoot) -> None:
+        """Fill ``record``'s links from the tables (``data`` is the REST object it came from).
 
-    def add_comment(self, record: dict[str, Any]) -> None:
-        if record.get("post"):
-            self.comment_counts[record["post"]] += 1
-
-    def resolve(
-        self, record: dict[str, Any], data: dict[str, Any], root: ApiRoot
-    ) -> dict[str, Any]:
-        """``record`` with its links resolved (``data`` is the REST object it came from).
-
+        >>> from crawler.items import PostItem
         >>> lookups = Lookups()
-        >>> lookups.add_user({"id": 2, "name": "Ann", "slug": "ann"})
-        >>> lookups.add_term({"id": 7, "taxonomy": "category", "name": "News", "slug": "news"})
+        >>> lookups.add(UserItem(site="s", id=2, name="Ann", slug="ann"))
+        >>> lookups.add(TermItem(site="s", id=7, taxonomy="category", name="News", slug="news"))
         >>> root = ApiRoot("https://e.com/wp-json/")
         >>> data = {"id": 1, "author": 2, "categories": [7, 8], "_links": {"wp:term": [
         ...     {"taxonomy": "category", "href": "https://e.com/wp-json/wp/v2/categories?post=1"}]}}
-        >>> rec = lookups.resolve({"id": 1, "author": 2, "featured_media": None}, data, root)
-        >>> rec["author"], rec["categories"]
-        ({'id': 2, 'name': 'Ann', 'slug': 'ann'}, [{'id': 7, 'name': 'News', 'slug': 'news'}, {'id': 8, 'name': None, 'slug': None}])
+        >>> post = PostItem(site="s", id=1)
+        >>> lookups.resolve(post, data, root)
+        >>> post.author, post.categories
+        (Ref(id=2, name='Ann', slug='ann'), [Ref(id=7, name='News', slug='news'), Ref(id=8, name=None, slug=None)])
         >>> dict(lookups.unresolved)
         {'terms': 1}
         """
-        author = record.get("author")
+        author = linked_id(data, "author")
         if author:
-            record["author"] = self.users.get(author) or self._embedded_author(data, author)
-        media_id = record.get("featured_media")
+            record.author = self.users.get(author) or self._embedded_author(data, author)
+        media_id = linked_id(data, "featured_media")
         if media_id:
             media = self.media.get(media_id)
             if media is None:
                 self.unresolved["media"] += 1
-                media = {"id": media_id, "source_url": None, "alt_text": None,
-                         "mime_type": None, "width": None, "height": None}  # fmt: skip
-            record["featured_media"] = media
+                media = FeaturedImage(id=media_id)
+            record.featured_media = media
         terms: dict[str, list[Ref]] = {}
         for taxonomy, ids in self.term_ids(data, root).items():
             terms[taxonomy] = [self._term(taxonomy, term_id) for term_id in ids]
-        record["categories"] = terms.pop("category", [])
-        record["tags"] = terms.pop("post_tag", [])
-        record["terms"] = terms
-        record["comment_count"] = self.comment_counts.get(record["id"], 0)
-        return record
+        record.categories = terms.pop("category", [])
+        record.tags = terms.pop("post_tag", [])
+        record.terms = terms
+        record.comment_count = self.comment_counts.get(record.id, 0)
 
     def term_ids(self, data: dict[str, Any], root: ApiRoot) -> dict[str, list[int]]:
         """Term ids by taxonomy, found through the record's ``wp:term`` links."""
@@ -114,14 +120,14 @@ class Lookups:
                 continue
             ids = data.get(route.rsplit("/", 1)[-1])
             if isinstance(ids, list):
-                found[taxonomy] = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+                found[taxonomy] = int_list(ids)
         return found
 
     def _term(self, taxonomy: str, term_id: int) -> Ref:
         ref = self.terms.get((taxonomy, term_id))
         if ref is None:
             self.unresolved["terms"] += 1
-            return _unknown(term_id)
+            return Ref(id=term_id)
         return ref
 
     def _embedded_author(self, data: dict[str, Any], author: int) -> Ref:
@@ -129,7 +135,11 @@ class Lookups:
         embedded = (data.get("_embedded") or {}).get("author") or []
         for entry in embedded:
             if isinstance(entry, dict) and entry.get("id") == author and "code" not in entry:
-                return {"id": author, "name": clean_inline_text(entry.get("name") or ""),
-                        "slug": entry.get("slug")}  # fmt: skip
+                name, slug = entry.get("name"), entry.get("slug")
+                return Ref(
+                    id=author,
+                    name=clean_inline_text(name if isinstance(name, str) else ""),
+                    slug=slug if isinstance(slug, str) else None,
+                )
         self.unresolved["users"] += 1
-        return _unknown(author)
+        return Ref(id=author)

@@ -1,0 +1,195 @@
+"""Which collections a crawl lists, in which phase, and what their records become.
+
+A full crawl lists every linked collection once (phase 1) and then the content (phase 2), so
+content records are joined on arrival. An incremental run lists the same, but asks the content
+and media collections only for what changed since the mark (``modified_after``), and adds a
+cheap id listing (``_fields=id,modified_gmt``) per collection to find deletions and anything the
+date filter missed, which is fetched by id at the end (phase 3).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from crawler.items import (
+    CommentItem,
+    MediaItem,
+    Record,
+    TermItem,
+    UserItem,
+    entry_class,
+)
+from crawler.wordpress.records import (
+    comment_record,
+    entry_record,
+    media_record,
+    term_record,
+    user_record,
+)
+from crawler.wordpress.types import Collection
+
+
+class Phase(IntEnum):
+    """The phases of a crawl, in order."""
+
+    LINKED = 1
+    """The linked collections (users, media, comments, terms), into the join's tables."""
+    CONTENT = 2
+    """Posts, pages and custom types, each record joined on arrival."""
+    FINAL = 3
+    """Incremental runs: tombstones, and fetches by id of what the date filter missed."""
+
+
+class Kind(StrEnum):
+    """What a listing asks the site for."""
+
+    FULL = "full"
+    """Every record."""
+    CHANGES = "changes"
+    """Records modified since the mark (``modified_after``)."""
+    NEWEST = "newest"
+    """Newest first until past the mark (sites without ``modified_after``)."""
+    IDS = "ids"
+    """Ids and versions only: what the site shows now, for deletions and missed changes."""
+    BY_ID = "by_id"
+    """Records named by id: changes the date filter missed."""
+    LOOKUP = "lookup"
+    """Linked records (featured images) that changed records need and no table holds."""
+
+    @property
+    def counted(self) -> bool:
+        """Whether the listing pages through a whole collection, so ``X-WP-Total`` applies."""
+        return self in (Kind.FULL, Kind.CHANGES, Kind.IDS)
+
+    @property
+    def by_id(self) -> bool:
+        """Whether the listing names its records by id (at most 100: size is never the issue)."""
+        return self in (Kind.BY_ID, Kind.LOOKUP)
+
+
+Builder = Callable[[Any], Record]
+"""Builds one record from a REST object (the site's home URL already bound)."""
+
+_BUILDERS: dict[type[Record], Callable[..., Record]] = {
+    UserItem: user_record,
+    MediaItem: media_record,
+    CommentItem: comment_record,
+    TermItem: term_record,
+}
+
+
+@dataclass(frozen=True)
+class Listing:
+    """One collection to page through, and what its records become."""
+
+    key: str
+    """Name in stats and cb_kwargs: the REST base (``posts``, ``categories``...), with a suffix
+    for the extra listings of incremental runs (``posts-ids``)."""
+    collection: str
+    """The collection the records belong to, in the crawl state (the REST base)."""
+    route: str
+    phase: Phase
+    item_class: type[Record]
+    post_type: str | None = None
+    """For content: the post type's name (``post``, ``page``, ``event``), the records' type."""
+    kind: Kind = Kind.FULL
+    params: tuple[tuple[str, Any], ...] = ()
+    """Extra query parameters of every page request."""
+    since: str | None = None
+    """For ``newest`` listings: stop paging once records are older than this."""
+
+    @property
+    def dated(self) -> bool:
+        """Whether records carry ``modified_gmt`` (content, media) rather than a fingerprint."""
+        return self.item_class.dated
+
+    def build(self, data: Any, *, site: str) -> Record:
+        """The record of one REST object of this listing (``MalformedRecordError`` if none)."""
+        if self.post_type is not None:
+            return entry_record(data, site=site, post_type=self.post_type)
+        return _BUILDERS[self.item_class](data, site=site)
+
+
+def plan_listings(
+    content: list[Collection],
+    taxonomies: list[Collection],
+    *,
+    changes_since: str | None = None,
+    supports_modified_after: Callable[[str], bool] = lambda route: True,
+) -> list[Listing]:
+    """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
+
+    Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
+    incremental run after a first one), media and content are asked for changes only, plus an
+    id listing each. A route without ``modified_after`` (WordPress before 5.7) is read newest
+    first, one page after another, until the records are older than the mark.
+
+    >>> posts = Collection("post", "posts", "wp/v2/posts", taxonomies=("category",))
+    >>> tags = Collection("post_tag", "tags", "wp/v2/tags")
+    >>> [(x.key, x.phase.name) for x in plan_listings([posts], [tags])][-1]
+    ('posts', 'CONTENT')
+    >>> [(x.key, x.kind.value) for x in plan_listings([posts], [], changes_since="2024-01-01")][-2:]
+    [('posts', 'changes'), ('posts-ids', 'ids')]
+    """
+    used = {name for ctype in content for name in ctype.taxonomies}
+    listings = [
+        Listing("users", "users", "wp/v2/users", Phase.LINKED, UserItem),
+        *_dated("media", "wp/v2/media", Phase.LINKED, MediaItem, None, changes_since,
+                supports_modified_after),
+        Listing("comments", "comments", "wp/v2/comments", Phase.LINKED, CommentItem),
+    ]  # fmt: skip
+    listings += [
+        Listing(tax.rest_base, tax.rest_base, tax.route, Phase.LINKED, TermItem)
+        for tax in taxonomies
+        if tax.name in used
+    ]
+    for ctype in content:
+        listings += _dated(ctype.rest_base, ctype.route, Phase.CONTENT, entry_class(ctype.name),
+                           ctype.name, changes_since, supports_modified_after)  # fmt: skip
+    return listings
+
+
+def _dated(
+    base: str,
+    route: str,
+    phase: Phase,
+    item_class: type[Record],
+    post_type: str | None,
+    changes_since: str | None,
+    supports_modified_after: Callable[[str], bool],
+) -> list[Listing]:
+    full = Listing(base, base, route, phase, item_class, post_type)
+    if changes_since is None:
+        return [full]
+    if supports_modified_after(route):
+        changes = replace(
+            full,
+            kind=Kind.CHANGES,
+            params=(("modified_after", changes_since), ("orderby", "modified")),
+        )
+    else:  # WordPress before 5.7 ignores modified_after: newest first, until past the mark
+        changes = replace(
+            full,
+            kind=Kind.NEWEST,
+            since=changes_since,
+            params=(("orderby", "modified"), ("order", "desc")),
+        )
+    ids = replace(full, key=f"{base}-ids", kind=Kind.IDS, params=(("_fields", "id,modified_gmt"),))
+    return [changes, ids]  # fmt: skip
+
+
+def by_id_listing(
+    listing: Listing, ids: list[int], number: int, *, kind: Kind = Kind.BY_ID
+) -> Listing:
+    """A listing of at most 100 records of ``listing``'s collection, named by id."""
+    return replace(
+        listing,
+        key=f"{listing.collection}-{kind.value}-{number}",
+        phase=Phase.FINAL if kind == Kind.BY_ID else listing.phase,
+        kind=kind,
+        params=(("include", ",".join(map(str, ids))), ("orderby", "include")),
+        since=None,
+    )

@@ -1,0 +1,488 @@
+"""One crawl of one site, from its known types to the last page: the state of the run and its
+decisions, with no Scrapy import.
+
+The spider hands every page answer here as a :class:`~crawler.crawl.outcome.PageOutcome` and
+gets back a :class:`Step`: the records to export, the pages to request next, or a reason to
+stop. Along the way the run keeps each collection's paging state, the join's lookup tables, the
+phase (linked collections, then content, then the fetches by id of incremental runs), the pages
+of records held back for a linked record, and the versions of what it exported.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from crawler.items import EntryRecord, MediaItem, Record, TombstoneItem
+from crawler.state.changes import RunChanges, Version, fingerprint, past_the_mark, since
+from crawler.wordpress import types as wp_types
+from crawler.wordpress.discovery import SiteInfo
+from crawler.wordpress.errors import Problem
+from crawler.wordpress.joins import Lookups
+from crawler.wordpress.pagination import CollectionState, PageRef
+from crawler.wordpress.records import MalformedRecordError, record_id, utc_iso
+from crawler.wordpress.routes import ApiRoot
+from crawler.wordpress.types import Collection
+
+from .listings import Kind, Listing, Phase, by_id_listing, plan_listings
+from .outcome import PageOutcome, Stop, Verdict
+
+logger = logging.getLogger(__name__)
+
+VERSION_EXCLUDED = ("change", "content_text")
+"""Fields left out of a fingerprint: set by this run or derived by cleaning, not by the site."""
+
+
+class Stats(Protocol):
+    """The part of Scrapy's stats collector the run writes to."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None: ...
+    def set_value(self, key: str, value: Any) -> None: ...
+    def get_value(self, key: str, default: Any = None) -> Any: ...
+
+
+@dataclass(frozen=True)
+class PageCall:
+    """A page to request: which listing, which page, and its URL."""
+
+    key: str
+    ref: PageRef
+    url: str
+
+
+@dataclass
+class Step:
+    """What the spider does next."""
+
+    records: list[Record | TombstoneItem] = field(default_factory=list)
+    pages: list[PageCall] = field(default_factory=list)
+    stop: Stop | None = None
+    """The crawl cannot go on (the API is blocked, no such types): stop with this line."""
+    custom_types: list[tuple[str, str]] = field(default_factory=list)
+    """``(rest_base, name)`` of the custom post types to crawl: each needs its feed."""
+
+    def add(self, other: Step) -> Step:
+        self.records += other.records
+        self.pages += other.pages
+        self.stop = self.stop or other.stop
+        self.custom_types += other.custom_types
+        return self
+
+
+class CrawlRun:
+    """The run of one crawl once the REST index is known (see the module docstring)."""
+
+    def __init__(
+        self,
+        site: SiteInfo,
+        root: ApiRoot,
+        stats: Stats,
+        *,
+        types: str | None = None,
+        changes: RunChanges | None = None,
+        overlap: float = 3600,
+    ) -> None:
+        self.site, self.root, self.stats, self.changes = site, root, stats, changes
+        self.wanted_types = types
+        """The ``types`` argument: post types to crawl (all public ones if ``None``)."""
+        self.overlap = overlap
+        """Seconds before the mark from which an incremental run asks for changes."""
+        self.catalog: dict[str, dict[str, Any] | None] = {}
+        """``/types`` and ``/taxonomies`` as they arrive (``None``: WordPress's defaults)."""
+        self.listings: dict[str, Listing] = {}
+        self.collections: dict[str, CollectionState] = {}
+        self.lookups = Lookups()
+        self.phase: Phase | None = None
+        self.stopped = False
+        """The crawl is stopping: no new phase starts."""
+        self.embed_author = False
+        """The site hides its users: content requests embed each record's author."""
+        self.refused: set[str] = set()
+        """Collections the site would not show: no conclusion about their deletions."""
+        self.waiting: dict[str, tuple[str, list[Any]]] = {}
+        """Content pages waiting for the linked media they need: lookup key → (key, objects)."""
+        self.batches = 0
+
+    # Planning -----------------------------------------------------------------------------
+
+    def on_catalog(self, kind: str, data: dict[str, Any] | None) -> Step:
+        """``/types`` or ``/taxonomies`` is known (``None``: assume WordPress's defaults); once
+        both are, plan the crawl and start it."""
+        self.catalog[kind] = data
+        if len(self.catalog) < 2 or self.phase is not None:
+            return Step()
+        available = wp_types.content_types(self.catalog["types"], self.root)
+        content = wp_types.select(available, self.wanted_types)
+        if not content:
+            return Step(stop=Stop("no_such_types",
+                f"none of the post types {self.wanted_types!r} exist on this site; it has "
+                + ", ".join(t.rest_base for t in available)))  # fmt: skip
+        taxonomies = wp_types.taxonomies(self.catalog["taxonomies"], self.root)
+        self.catalog.clear()
+        changes_since = None
+        if self.changes is not None and self.changes.previous.runs:
+            changes_since = (
+                since(self.changes.previous.mark, self.overlap) or "1970-01-01T00:00:00Z"
+            )
+            logger.info(
+                "Incremental run: changes since %s (the mark %s minus %.0f s), deletions by id listing",
+                changes_since, self.changes.previous.mark, self.overlap,
+            )  # fmt: skip
+        step = self.plan(content, taxonomies, changes_since)
+        step.custom_types = [
+            (t.rest_base, t.name) for t in content if t.name not in ("post", "page")
+        ]
+        logger.info(
+            "Crawling %s, with %s",
+            ", ".join(t.rest_base for t in content),
+            ", ".join(k for k, x in self.listings.items() if x.phase == Phase.LINKED),
+        )
+        return step
+
+    def plan(
+        self,
+        content: list[Collection],
+        taxonomies: list[Collection],
+        changes_since: str | None = None,
+    ) -> Step:
+        """Plan the listings and start phase 1, the linked collections."""
+        site = self.site
+        plan = plan_listings(
+            content,
+            taxonomies,
+            changes_since=changes_since,
+            supports_modified_after=lambda route: site.supports(route, "modified_after"),
+        )
+        self.listings = {listing.key: listing for listing in plan}
+        return self._start_phase(Phase.LINKED)
+
+    def _start_phase(self, phase: Phase) -> Step:
+        self.phase = phase
+        step = Step()
+        for key, listing in self.listings.items():
+            if listing.phase == phase:
+                state = self.collections.setdefault(key, CollectionState(listing.route))
+                step.pages.append(self._call(key, state.first_page()))
+        return step
+
+    def _call(self, key: str, ref: PageRef) -> PageCall:
+        listing = self.listings[key]
+        params: dict[str, Any] = {
+            "per_page": ref.per_page,
+            "page": ref.page,
+            "orderby": "id",
+            "order": "asc",
+            **dict(listing.params),
+        }
+        if self.embed_author and listing.post_type is not None:
+            params["_embed"] = "author"
+        return PageCall(key, ref, self.root.route(listing.route, **params))
+
+    def _advance(self) -> Step:
+        """Move to the next phase once every collection of this one is complete."""
+        if self.stopped or self.phase is None or self.waiting:
+            return Step()
+        if not all(
+            self.collections[key].done
+            for key, listing in self.listings.items()
+            if listing.phase == self.phase and key in self.collections
+        ):
+            return Step()
+        if self.phase == Phase.LINKED:
+            return self._start_phase(Phase.CONTENT)
+        if self.phase == Phase.CONTENT:
+            self.phase = Phase.FINAL
+            return Step(records=list(self._deletions())).add(self._missed_changes())
+        return Step()
+
+    # Pages --------------------------------------------------------------------------------
+
+    def on_page(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
+        """Act on the verdict on one page: export, page on, shrink, or note the loss."""
+        state, listing = self.collections[key], self.listings[key]
+        if outcome.verdict == Verdict.RECORDS:
+            return self._on_records(key, ref, outcome).add(self._advance())
+        problem = outcome.problem or Problem("unknown", "no answer")
+        step = Step()
+        if outcome.verdict == Verdict.END:
+            state.after_end(ref)
+        elif outcome.verdict == Verdict.REFUSED:
+            state.after_end(ref)
+            self._refused(key, problem)
+        elif outcome.verdict == Verdict.TOO_LARGE and not listing.kind.by_id:
+            smaller = state.after_too_large(ref)
+            if smaller:
+                logger.warning(
+                    "%s: the site failed on %d records a page (%s); retrying with %d a page",
+                    key, ref.per_page, problem.message, smaller[0].per_page,
+                )  # fmt: skip
+                self.stats.inc_value("wordpress/page_size_reduced")
+                step.pages += [self._call(key, smaller_ref) for smaller_ref in smaller]
+            else:
+                step.stop = self._lost(key, ref, problem)
+        else:
+            state.after_failure(ref)
+            step.stop = self._lost(key, ref, problem)
+        if step.stop:
+            self.stopped = True
+        return step.add(self._release_waiting(key)).add(self._advance())
+
+    def _on_records(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
+        state, listing = self.collections[key], self.listings[key]
+        if listing.kind != Kind.NEWEST:  # newest-first listings stop early: totals do not apply
+            state.note_total(outcome.total)
+        if state.total is not None and listing.kind.counted:
+            self.stats.set_value(f"wordpress/{key}/total", state.total)
+        step = self._records(key, outcome.records)
+        total_pages = outcome.total_pages
+        if listing.kind == Kind.NEWEST and listing.since:
+            modified = [
+                utc_iso(d.get("modified_gmt")) for d in outcome.records if isinstance(d, dict)
+            ]
+            if past_the_mark(modified, listing.since):
+                state.after_end(ref)
+                return step
+            total_pages = None  # one page after another, never all at once
+        next_refs = state.after_page(ref, count=len(outcome.records), total_pages=total_pages)
+        step.pages += [self._call(key, next_ref) for next_ref in next_refs]
+        return step
+
+    def _lost(self, key: str, ref: PageRef, problem: Problem) -> Stop | None:
+        """Count a page lost for good; a block of the whole API stops the crawl."""
+        self.stats.inc_value("wordpress/pages_failed")
+        self.stats.set_value("wordpress/incomplete", True)
+        if problem.blocks_crawl:
+            return Stop.blocked(problem)
+        logger.error(
+            "Lost page %d of %s (%d records a page): %s",
+            ref.page, key, ref.per_page, problem.message,
+        )  # fmt: skip
+        return None
+
+    def _refused(self, key: str, problem: Problem) -> None:
+        """A whole collection is not public: not a failed crawl, the rest goes on without it."""
+        self.stats.set_value(f"wordpress/{key}/refused", problem.code or problem.kind)
+        self.refused.add(self.listings[key].collection)
+        if key == "users":
+            self.embed_author = True
+            logger.warning(
+                "The site hides its users (%s); author names come from each record's embedded "
+                "author where the site shows it, otherwise only the author id is exported",
+                problem.code or problem.message,
+            )
+        else:
+            logger.warning(
+                "Skipping %s: the site does not show them anonymously (%s)", key, problem.message
+            )
+
+    # Records ------------------------------------------------------------------------------
+
+    def _records(self, key: str, objects: list[Any], *, ready: bool = False) -> Step:
+        """Records of one page: ids noted, linked records looked up, the rest exported."""
+        listing = self.listings[key]
+        if listing.kind == Kind.IDS:
+            self._note_ids(listing, objects)
+            return Step()
+        if listing.kind == Kind.LOOKUP:
+            return self._lookup_answer(key, objects)
+        if self.changes is not None and not ready and not listing.item_class.linked:
+            missing = self._missing_media(listing, objects)
+            if missing:
+                call = self._by_id_call(self.listings["media"], missing, Kind.LOOKUP)
+                self.waiting[call.key] = (key, objects)
+                return Step(pages=[call])
+        return Step(records=list(self._export(listing, objects)))
+
+    def _export(self, listing: Listing, objects: list[Any]) -> Iterable[Record]:
+        state = self.collections[listing.key]
+        for data in objects:
+            try:
+                record = listing.build(data, site=self.site.home)
+            except MalformedRecordError as exc:
+                self.stats.inc_value("wordpress/records_malformed")
+                logger.warning("Skipping a malformed %s record: %s (%.80r)", listing.key, exc, data)
+                continue
+            if not state.accept(record.id):
+                self.stats.inc_value(f"wordpress/{listing.key}/duplicates")
+                continue
+            self.stats.inc_value(f"wordpress/{listing.key}/collected")
+            if self.changes is not None:  # full crawls need no versions: no fingerprinting
+                self.changes.note_listed((record.type, record.id), _version(listing, record))
+            if record.linked:
+                self.lookups.add(record)
+            else:
+                assert isinstance(record, EntryRecord)
+                self.lookups.resolve(record, data, self.root)
+            yield record
+
+    def _note_ids(self, listing: Listing, objects: list[Any]) -> None:
+        """An id listing's page: which records the site shows now, and their versions."""
+        assert self.changes is not None
+        state = self.collections[listing.key]
+        for data in objects:
+            try:
+                found = record_id(data)
+            except MalformedRecordError:
+                continue
+            if state.accept(found):
+                self.stats.inc_value(f"wordpress/{listing.key}/collected")
+            self.changes.note_present(
+                listing.collection, found, utc_iso(data.get("modified_gmt")) or ""
+            )
+
+    # Linked media of incremental runs -------------------------------------------------------
+
+    def _missing_media(self, listing: Listing, objects: list[Any]) -> list[int]:
+        """Featured images of the changed records here that no table holds yet."""
+        assert self.changes is not None
+        missing = set()
+        for data in objects:
+            if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+                continue
+            version = utc_iso(data.get("modified_gmt")) or ""
+            if self.changes.classify(listing.collection, data["id"], version) is None:
+                continue  # unchanged (the overlap): not exported, no link needed
+            media_id = data.get("featured_media")
+            if (
+                isinstance(media_id, int)
+                and media_id > 0
+                and not self.lookups.knows_media(media_id)
+            ):
+                missing.add(media_id)
+        return sorted(missing)[:100]
+
+    def _lookup_answer(self, key: str, objects: list[Any]) -> Step:
+        """Linked media a page of changed records needed: into the table, then the records."""
+        asked = {int(i) for i in dict(self.listings[key].params)["include"].split(",")}
+        for data in objects:
+            try:
+                self.lookups.add(self.listings[key].build(data, site=self.site.home))
+            except MalformedRecordError:
+                continue
+        self.lookups.hidden_media.update(asked - set(self.lookups.media))
+        return self._release_waiting(key)
+
+    def _release_waiting(self, key: str) -> Step:
+        """Export the records that waited for ``key``'s answer; if it failed, their featured
+        image is exported as an id only, rather than hold them back."""
+        if key not in self.waiting:  # e.g. the empty page that closes a header-less listing
+            return Step()
+        waiting_key, objects = self.waiting.pop(key)
+        return self._records(waiting_key, objects, ready=True)
+
+    def _by_id_call(self, listing: Listing, ids: list[int], kind: Kind) -> PageCall:
+        self.batches += 1
+        batch = by_id_listing(listing, ids, self.batches, kind=kind)
+        self.listings[batch.key] = batch
+        state = self.collections.setdefault(batch.key, CollectionState(batch.route))
+        return self._call(batch.key, state.first_page())
+
+    # Phase 3 of incremental runs ------------------------------------------------------------
+
+    def _deletions(self) -> Iterable[TombstoneItem]:
+        """Tombstones for what the previous state had and the site no longer lists."""
+        if self.changes is None or not self.changes.previous.runs:
+            return
+        detected_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        by_collection: dict[str, list[Listing]] = {}
+        for listing in self.listings.values():
+            by_collection.setdefault(listing.collection, []).append(listing)
+        for collection, listings in by_collection.items():
+            states = [self.collections[x.key] for x in listings if x.key in self.collections]
+            if collection in self.refused or any(state.failed_pages for state in states):
+                continue  # refused or a lost page: absence proves nothing
+            if any(x.kind == Kind.IDS for x in listings):
+                present = set(self.changes.present.get(collection, {}))
+            else:
+                present = set(self.collections[collection].seen)
+            record_type = listings[0].post_type or listings[0].item_class.record_type or ""
+            for gone in self.changes.deleted(collection, present):
+                self.stats.inc_value(f"wordpress/{collection}/deleted")
+                self.changes.record_removed(collection, gone)
+                yield TombstoneItem(
+                    type=record_type, id=gone, site=self.site.home, detected_at=detected_at
+                )
+
+    def _missed_changes(self) -> Step:
+        """Fetch by id what the id listings show changed and the date filter did not return."""
+        step = Step()
+        if self.changes is None:
+            return step
+        for listing in list(self.listings.values()):
+            if listing.kind != Kind.IDS:
+                continue
+            missed = self.changes.missed(listing.collection)
+            if missed:
+                self.stats.inc_value(f"wordpress/{listing.collection}/fetched_by_id", len(missed))
+                logger.info(
+                    "%s: %d changes the date filter did not return; fetching them by id",
+                    listing.collection, len(missed),
+                )  # fmt: skip
+            for start in range(0, len(missed), 100):
+                step.pages.append(
+                    self._by_id_call(listing, missed[start : start + 100], Kind.BY_ID)
+                )
+        return step
+
+    # The end ------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Compare what was collected with what the site said it has, into the stats.
+
+        A shortfall is reported, not failed: ``X-WP-Total`` counts records that permissions
+        then hide (media of private posts), so only lost pages make a crawl incomplete.
+        """
+        for name, count in self.lookups.unresolved.items():
+            self.stats.set_value(f"wordpress/unresolved_links/{name}", count)
+        if self.lookups.offsite_links:
+            self.stats.set_value("wordpress/offsite_links", self.lookups.offsite_links)
+        for key, state in self.collections.items():
+            if state.failed_pages:
+                self.stats.set_value("wordpress/incomplete", True)
+            if not self.listings[key].kind.counted:
+                continue  # fetches by id: counted under their collection
+            self.stats.set_value(f"wordpress/{key}/collected", len(state.seen))
+            if state.shortfall:
+                self.stats.set_value(f"wordpress/{key}/shortfall", state.shortfall)
+                logger.warning(
+                    "%s: collected %d of the %d the site reported (X-WP-Total)%s",
+                    key, len(state.seen), state.total,
+                    "; pages were lost, see the errors above"
+                    if state.failed_pages
+                    else "; the site may count records it does not show",
+                )  # fmt: skip
+
+    def commit_problems(self, close_reason: str) -> list[str]:
+        """Why the state may not be committed after this run (nothing: it may).
+
+        A crawl that failed, was stopped, lost a page, came up short of ``X-WP-Total`` on its
+        content, or left records on their way to the feeds leaves the previous state as it
+        was, so the next run covers the gap again.
+        """
+        problems = []
+        if close_reason != "finished":
+            problems.append(f"the crawl ended with {close_reason!r}")
+        if self.stats.get_value("wordpress/incomplete"):
+            problems.append("pages were lost")
+        for key, state in self.collections.items():
+            listing = self.listings[key]
+            content = listing.dated and listing.item_class is not MediaItem
+            if listing.kind in (Kind.FULL, Kind.IDS) and content and state.shortfall:
+                problems.append(f"{key} came up {state.shortfall} short of X-WP-Total")
+        if self.waiting:
+            problems.append("records still waiting")
+        if self.changes is not None and self.changes.pending:
+            problems.append(f"{len(self.changes.pending)} records did not reach the feeds")
+        return problems
+
+
+def _version(listing: Listing, record: Record) -> Version:
+    """A record's version: ``modified_gmt`` when dated, else a fingerprint of its fields."""
+    modified = getattr(record, "modified_gmt", None) if listing.dated else None
+    if listing.dated:
+        return Version(listing.collection, modified or "", modified)
+    fields = {k: v for k, v in asdict(record).items() if k not in VERSION_EXCLUDED}
+    return Version(listing.collection, fingerprint(fields))

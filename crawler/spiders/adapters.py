@@ -1,0 +1,52 @@
+"""Scrapy's side of the pure crawl code: responses, download errors and job folders."""
+
+from __future__ import annotations
+
+import shutil
+from typing import TYPE_CHECKING
+
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadConnectionRefusedError,
+    DownloadTimeoutError,
+)
+
+from crawler.crawl.answer import Answer
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from scrapy.http import Response
+    from twisted.python.failure import Failure
+
+
+def answer_of(response: Response) -> Answer:
+    """A Scrapy response as the pure code reads it."""
+    headers = {
+        key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
+        for key, values in response.headers.items()
+    }
+    links = tuple(value.decode("latin-1") for value in response.headers.getlist("Link"))
+    return Answer(response.status, headers, response.body, response.url, links)
+
+
+def reset_scheduler(jobdir: Path) -> None:
+    """Forget Scrapy's queue and seen requests of a resumed job: after a kill they are not
+    reliable, and the crawl is planned again anyway (the feeds say what is already done)."""
+    for name in ("requests.queue", "requests.seen"):
+        target = jobdir / name
+        if target.is_dir():
+            shutil.rmtree(target)
+        else:
+            target.unlink(missing_ok=True)
+
+
+def download_error_kind(failure: Failure) -> str | None:
+    """The kind of download error, for :func:`crawler.crawl.discovery.unreachable`."""
+    if isinstance(failure.value, CannotResolveHostError):
+        return "dns"
+    if isinstance(failure.value, DownloadConnectionRefusedError):
+        return "refused"
+    if isinstance(failure.value, DownloadTimeoutError):
+        return "timeout"
+    return None

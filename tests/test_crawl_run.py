@@ -1,0 +1,259 @@
+"""The pure crawl run: what an answer means (tables), and how the run acts on it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from crawler.crawl import discovery
+from crawler.crawl.answer import Answer
+from crawler.crawl.listings import Kind, Phase
+from crawler.crawl.outcome import PageOutcome, Verdict, classify_page, read_catalog
+from crawler.crawl.run import CrawlRun
+from crawler.items import PostItem, TombstoneItem
+from crawler.state.changes import RunChanges
+from crawler.state.store import SiteState
+from crawler.wordpress.discovery import site_info
+from crawler.wordpress.errors import Problem
+from crawler.wordpress.pagination import PageRef
+from crawler.wordpress.routes import ApiRoot
+
+ROOT = ApiRoot("https://e.com/wp-json/")
+INDEX = {"name": "E", "home": "https://e.com", "namespaces": ["wp/v2"], "routes": {}}
+END = {"code": "rest_post_invalid_page_number", "message": "x", "data": {"status": 400}}
+BLOCKED = {"code": "rest_cannot_access", "message": "DRA: no", "data": {"status": 401}}
+FORBIDDEN = {"code": "rest_forbidden", "message": "no", "data": {"status": 401}}
+TOO_MANY = {"code": "rest_invalid_param", "message": "per_page", "data": {"status": 400}}
+
+
+def answer(status=200, body=b"[]", headers=None, url="https://e.com/wp-json/wp/v2/posts"):
+    if not isinstance(body, bytes):
+        body = json.dumps(body).encode()
+    return Answer(status, {k.lower(): v for k, v in (headers or {}).items()}, body, url)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "page", "verdict", "detail"),
+    [
+        (200, [{"id": 1}], 1, Verdict.RECORDS, None),
+        (200, [], 4, Verdict.RECORDS, None),
+        (200, b'<br />\n<b>Notice</b>: x\n[{"id": 1}]', 1, Verdict.RECORDS, None),
+        (400, END, 3, Verdict.END, "rest_post_invalid_page_number"),
+        (400, TOO_MANY, 1, Verdict.TOO_LARGE, "rest_invalid_param"),
+        (500, b"<b>Fatal error</b>: memory", 2, Verdict.TOO_LARGE, None),
+        (401, FORBIDDEN, 1, Verdict.REFUSED, "rest_forbidden"),
+        (404, b"<h1>Not found</h1>", 1, Verdict.REFUSED, None),
+        (401, FORBIDDEN, 2, Verdict.LOST, "rest_forbidden"),  # not the whole collection
+        (401, BLOCKED, 1, Verdict.LOST, "rest_cannot_access"),  # the whole API: blocks
+        (200, {"id": 1}, 1, Verdict.LOST, "expected a JSON list"),
+        (200, b"<html><title>Security check</title></html>", 1, Verdict.LOST, "Security check"),
+        (410, b"gone", 1, Verdict.LOST, None),
+    ],
+)
+def test_classify_page(status, body, page, verdict, detail):
+    outcome = classify_page(answer(status, body), page=page)
+    assert outcome.verdict == verdict
+    if detail:
+        problem = outcome.problem
+        assert detail in ((problem.code or "") + problem.message)
+
+
+def test_classify_page_reads_the_first_of_repeated_counting_headers():
+    headers = {"X-WP-Total": "250, 250", "X-WP-TotalPages": "3"}
+    outcome = classify_page(answer(headers=headers), page=1)
+    assert (outcome.total, outcome.total_pages) == (250, 3)
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "readable", "blocks"),
+    [
+        (200, {"post": {"rest_base": "posts"}}, True, False),
+        (401, {"code": "rest_cannot_view", "message": "no"}, False, False),
+        (401, BLOCKED, False, True),
+        (200, b"<html>nope</html>", False, False),
+    ],
+)
+def test_read_catalog(status, body, readable, blocks):
+    data, problem = read_catalog(answer(status, body))
+    assert (data is not None) == readable
+    assert (problem is not None and problem.blocks_crawl) == blocks
+
+
+# Discovery -------------------------------------------------------------------------------
+
+SITE = "https://e.com/blog/"
+CANDIDATES = discovery.probe_candidates(SITE)
+
+
+@pytest.mark.parametrize(
+    ("entry", "expected"),
+    [
+        (answer(200, INDEX, url=SITE), discovery.Found),
+        (answer(401, BLOCKED, url=SITE), discovery.Stop),
+        (Answer(200, {"content-type": "text/html"}, b"<p>hi</p>", SITE), discovery.Probe),
+    ],
+)
+def test_after_entry(entry, expected):
+    assert isinstance(discovery.after_entry(entry, SITE), expected)
+
+
+def test_an_advertised_root_is_tried_first_then_the_usual_places():
+    tag = b'<html><head><link rel="https://api.w.org/" href="https://e.com/?rest_route=/"></head>'
+    probe = discovery.after_entry(Answer(200, {"content-type": "text/html"}, tag, SITE), SITE)
+    assert (probe.url, probe.advertised, probe.fallbacks) == (
+        "https://e.com/?rest_route=/", True, tuple(CANDIDATES)
+    )  # fmt: skip
+    tried = []
+    while isinstance(probe, discovery.Probe):
+        tried.append(probe.url)
+        probe = discovery.after_candidate(answer(404, b"nope", url=probe.url), probe, SITE)
+    assert tried == ["https://e.com/?rest_route=/", *(c for c in CANDIDATES if c not in tried[:1])]
+    assert probe.reason == "api_not_found"
+    assert all(url in probe.message for url in tried)
+
+
+def test_a_candidate_that_cannot_be_fetched_moves_on_but_a_dead_host_stops():
+    probe = discovery.Probe(CANDIDATES[0], (), tuple(CANDIDATES[1:]))
+    after = discovery.after_candidate_error(probe, probe.url, "e.com", "timeout", "t", SITE)
+    assert after.url == CANDIDATES[1]
+    after = discovery.after_candidate_error(probe, probe.url, "e.com", "refused", "r", SITE)
+    assert (after.reason, "refused the connection" in after.message) == ("site_unreachable", True)
+
+
+# The run ---------------------------------------------------------------------------------
+
+
+class Stats(dict):
+    def inc_value(self, key, count=1, start=0):
+        self[key] = self.get(key, start) + count
+
+    def set_value(self, key, value):
+        self[key] = value
+
+    def get_value(self, key, default=None):
+        return self.get(key, default)
+
+
+TYPES = {"post": {"rest_base": "posts", "taxonomies": []}}
+
+
+def new_run(changes=None, index=INDEX):
+    run = CrawlRun(site_info(index, "https://e.com/"), ROOT, Stats(), changes=changes)
+    assert run.on_catalog("types", TYPES).pages == []  # waits for /taxonomies
+    step = run.on_catalog("taxonomies", {})
+    return run, step
+
+
+def post(post_id, modified="2024-06-01T00:00:00"):
+    return {"id": post_id, "title": {"rendered": f"P{post_id}"}, "modified_gmt": modified}
+
+
+def records(objects, total=None, pages=None):
+    return PageOutcome(Verdict.RECORDS, records=objects, total=total, total_pages=pages)
+
+
+def finish_linked(run, step):
+    for call in step.pages:
+        step = run.on_page(call.key, call.ref, records([]))
+    return step
+
+
+def test_the_run_lists_linked_collections_then_the_content():
+    run, step = new_run()
+    assert [c.key for c in step.pages] == ["users", "media", "comments"]
+    assert run.phase == Phase.LINKED
+    content = finish_linked(run, step)
+    assert [c.url for c in content.pages] == [
+        "https://e.com/wp-json/wp/v2/posts?per_page=100&page=1&orderby=id&order=asc"
+    ]
+    assert run.phase == Phase.CONTENT
+
+
+def test_pages_fan_out_records_are_exported_once_and_the_end_is_quiet():
+    run, step = new_run()
+    [first] = finish_linked(run, step).pages
+    step = run.on_page("posts", first.ref, records([post(i) for i in range(1, 101)], 150, 2))
+    assert [type(r) for r in step.records] == [PostItem] * 100
+    [second] = step.pages
+    step = run.on_page("posts", second.ref, records([post(100), post(101)], 150, 2))
+    assert [r.id for r in step.records] == [101]  # 100 was already exported
+    assert run.stats == {**run.stats, "wordpress/posts/duplicates": 1, "wordpress/posts/total": 150}
+    assert run.collections["posts"].done
+    run.close()
+    assert run.stats["wordpress/posts/shortfall"] == 49
+
+
+@pytest.mark.parametrize(
+    ("outcome", "pages", "lost", "stops"),
+    [
+        (PageOutcome(Verdict.TOO_LARGE, problem=Problem("server_error", "500")), [(1, 50), (2, 50)], 0, False),
+        (PageOutcome(Verdict.END, problem=Problem("http_error", "400")), [], 0, False),
+        (PageOutcome(Verdict.REFUSED, problem=Problem("http_error", "403")), [], 0, False),
+        (PageOutcome.lost(Problem("network", "could not fetch")), [], 1, False),
+        (PageOutcome(Verdict.LOST, problem=Problem("blocked", "DRA", "rest_cannot_access")), [], 1, True),
+    ],
+)  # fmt: skip
+def test_what_the_run_does_with_each_verdict(outcome, pages, lost, stops):
+    run, step = new_run()
+    [first] = finish_linked(run, step).pages
+    step = run.on_page("posts", first.ref, outcome)
+    assert [(c.ref.page, c.ref.per_page) for c in step.pages] == pages
+    assert run.stats.get("wordpress/pages_failed", 0) == lost
+    assert (step.stop is not None) == stops
+    assert run.stopped == stops
+
+
+def test_a_page_failing_at_every_size_is_lost_after_the_ladder():
+    run, step = new_run()
+    queue, lost = finish_linked(run, step).pages, 0
+    fatal = PageOutcome(Verdict.TOO_LARGE, problem=Problem("server_error", "500"))
+    requests = 0
+    while queue:
+        call = queue.pop(0)
+        requests += 1
+        if call.ref.start <= 0 < call.ref.end:  # the record at offset 0 crashes PHP
+            queue += run.on_page(call.key, call.ref, fatal).pages
+        else:
+            queue += run.on_page(call.key, call.ref, records([])).pages
+    lost = run.stats["wordpress/pages_failed"]
+    assert (lost, run.collections["posts"].failed_pages) == (1, [PageRef(1, 10)])
+    assert requests == 1 + 2 + 5  # 100, then 2 x 50, then 5 x 10
+
+
+WP_57 = {
+    **INDEX,
+    "routes": {
+        "/wp/v2/posts": {"endpoints": [{"methods": ["GET"], "args": {"modified_after": {}}}]}
+    },
+}
+
+
+def incremental_run(known, mark="2024-05-01T00:00:00Z"):
+    previous = SiteState("https://e.com/", mark=mark, records={"posts": known}, runs=1)
+    return new_run(RunChanges(previous), WP_57)
+
+
+def test_an_incremental_run_lists_changes_and_ids_then_tombstones_and_missed_changes():
+    known = {1: "2024-01-01T00:00:00Z", 2: "2024-01-01T00:00:00Z", 3: "2024-01-01T00:00:00Z"}
+    run, step = incremental_run(known)
+    content = {c.key: c for c in finish_linked(run, step).pages}
+    assert content["posts"].url.endswith(
+        "orderby=modified&order=asc&modified_after=2024-04-30T23:00:00Z"
+    )
+    step = run.on_page("posts", content["posts"].ref, records([post(4)], 1, 1))
+    assert [r.id for r in step.records] == [4]
+    ids = [{"id": 1, "modified_gmt": "2024-01-01T00:00:00"}, {"id": 3, "modified_gmt": "2024-06-02T00:00:00"},
+           {"id": 4, "modified_gmt": "2024-06-01T00:00:00"}]  # fmt: skip
+    step = run.on_page("posts-ids", content["posts-ids"].ref, records(ids))
+    [end] = step.pages  # a header-less listing: one more page to be sure
+    step = run.on_page("posts-ids", end.ref, records([]))
+    assert run.phase == Phase.FINAL
+    assert [(t.type, t.id) for t in step.records if isinstance(t, TombstoneItem)] == [("post", 2)]
+    [by_id] = step.pages  # post 3 changed but the date filter did not return it
+    assert "include=3" in by_id.url
+    assert run.listings[by_id.key].kind == Kind.BY_ID
+    assert run.commit_problems("finished") == ["1 records did not reach the feeds"]
+    run.changes.reached_feeds(("post", 4))
+    run.on_page(by_id.key, by_id.ref, records([]))
+    assert run.commit_problems("finished") == []
