@@ -20,7 +20,7 @@ PROJECT_DIR = Path(__file__).resolve().parent.parent
 SCHEMA_DIR = PROJECT_DIR / "docs" / "schema"
 SCHEMA_CLASSES: dict[str, type] = {
     **RECORD_CLASSES,
-    "custom-types": EntryItem,
+    EntryItem.feed: EntryItem,
     "tombstones": TombstoneItem,
 }
 """Every exported record class; ``custom-types`` is the shape of each custom post type's feed."""

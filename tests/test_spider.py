@@ -7,6 +7,7 @@ import json
 
 import pytest
 from scrapy.exceptions import DropItem
+from scrapy.utils.test import get_crawler
 
 from crawler.items import (
     CommentItem,
@@ -18,6 +19,7 @@ from crawler.items import (
     UserItem,
 )
 from crawler.pipelines.changes import ChangePipeline
+from crawler.spiders.wordpress import WordPressSpider
 from tests.utils import call, make_spider, response_for
 
 INDEX = {
@@ -104,6 +106,16 @@ def test_bad_url_stops_before_any_request(caplog):
         start_request(spider)
     assert spider.stop_reason == "bad_argument"
     assert "is not an http(s) URL" in caplog.text
+
+
+def test_sites_argument_points_to_the_crawlsites_command(caplog):
+    crawler = get_crawler(WordPressSpider)
+    spider = WordPressSpider.from_crawler(crawler, url="https://e.com/", sites="sites.txt")
+    crawler.spider = spider
+    with pytest.raises(StopAsyncIteration):
+        start_request(spider)
+    assert spider.stop_reason == "bad_argument"
+    assert "scrapy crawlsites FILE" in caplog.text
 
 
 def test_link_header_leads_to_the_index():
