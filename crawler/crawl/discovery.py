@@ -56,12 +56,9 @@ def after_entry(answer: Answer, site_url: str) -> Next:
     >>> after_entry(page, "https://e.com/")
     Probe(url='https://e.com/wp-json/', tried=(), fallbacks=('https://e.com/wp-json/', 'https://e.com/index.php/wp-json/', 'https://e.com/?rest_route=/'), advertised=True)
     """
-    index = answer.json()
-    if is_rest_index(index):
-        return Found(index, answer.url)
-    problem = answer.problem()
-    if problem.blocks_crawl:
-        return Stop.blocked(problem)
+    settled = _settled(answer)
+    if settled is not None:
+        return settled
     root = api_root_from_headers(list(answer.link_headers), answer.url)
     if root is None and answer.is_html:
         root = api_root_from_html(answer.body.decode("utf-8", "replace"), answer.url)
@@ -73,13 +70,20 @@ def after_entry(answer: Answer, site_url: str) -> Next:
 
 def after_candidate(answer: Answer, probe: Probe, site_url: str) -> Next:
     """A candidate REST root answered: the index, a block, or on to the next candidate."""
+    settled = _settled(answer)
+    if settled is not None:
+        return settled
+    tried = (*probe.tried, probe.url)
+    return next_candidate(tried, probe.fallbacks, site_url, answer.problem())
+
+
+def _settled(answer: Answer) -> Found | Stop | None:
+    """The REST index itself, or a block of the whole API: either ends the search."""
     index = answer.json()
     if is_rest_index(index):
         return Found(index, answer.url)
     problem = answer.problem()
-    if problem.blocks_crawl:
-        return Stop.blocked(problem)
-    return next_candidate((*probe.tried, probe.url), probe.fallbacks, site_url, problem)
+    return Stop.blocked(problem) if problem.blocks_crawl else None
 
 
 def next_candidate(
