@@ -150,7 +150,7 @@ class WordPressSpider(DiscoveryMixin, IncrementalMixin, Spider):
             spider.resume_job(jobdir, layout)
         crawler.signals.connect(spider.on_closed, signal=signals.spider_closed)
         crawler.signals.connect(spider.on_item_scraped, signal=signals.item_scraped)
-        crawler.signals.connect(spider.commit_state, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(spider.commit_state, signal=wordpress_signals.feeds_stored)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
