@@ -2,22 +2,21 @@
 
 Why not plain ``FEEDS``: Scrapy's ``FeedExporter`` reads ``FEEDS`` once, when the crawler is
 built, and fixes each feed's URI when it opens, while a site's custom post types are known only
-once its ``/types`` route has answered. No ``FEEDS`` entry, URI parameter or item filter can
-open a file per type found later, so this extension opens those feeds when the spider sends
-``custom_types_found``, with the same options as the fixed feeds (:class:`~crawler.feeds.
-FeedLayout`) and the same parts Scrapy builds its feeds from: the storage ``FEED_STORAGES``
-names (``AtomicFileFeedStorage``: the ``.part`` write, resume-append in a ``JOBDIR``), the
-``postprocessing`` plugins, the item exporter ``FEED_EXPORTERS`` names, the ``item_filter`` and
-``FEED_URI_PARAMS``. Like Scrapy it writes a feed only once it has a record (``store_empty``
-is off: a failed re-run keeps yesterday's file), stores the feeds when the spider closes, logs
-a failed store as one ERROR and counts ``feedexport/success_count|failed_count/<Storage>``.
-
-Custom feeds are added only while the default feeds are in use: a user's own
-``-o``/``-O``/``FEEDS`` gets every record as configured.
+once its ``/types`` route has answered; no ``FEEDS`` entry, URI parameter or item filter can
+open a file per type found later. So, when the spider sends ``custom_types_found``, this opens
+their feeds with the fixed feeds' options (``FeedLayout.options``) from the parts Scrapy builds
+its own feeds from: the ``FEED_STORAGES`` storage (``AtomicFileFeedStorage``: ``.part`` write,
+``JOBDIR`` append), the ``postprocessing`` plugins, the ``FEED_EXPORTERS`` exporter, the
+``item_filter`` and ``FEED_URI_PARAMS``. As Scrapy does, a feed is written only once it has a
+record (a failed re-run keeps yesterday's file) and stored when the spider closes, a failed
+store is one ERROR line, and ``feedexport/success_count|failed_count/<Storage>`` count them.
+Only the default feeds get these: a user's ``-o``/``-O``/``FEEDS`` gets every record as set.
 
 It also sends :data:`crawler.signals.feeds_stored` once every feed of the crawl, Scrapy's and
-these, is stored: the incremental state is committed only then. Everything used here is public
-Scrapy API; what its documentation does not describe is pinned by ``tests/test_feeds.py``.
+these, is stored, so that the incremental state is committed only then.
+
+Only public Scrapy names are used; those its docs do not describe are pinned by
+``tests/test_feeds.py`` (see the Scrapy bound in ``pyproject.toml``).
 """
 
 from __future__ import annotations
@@ -43,6 +42,7 @@ if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
     from scrapy.exporters import BaseItemExporter
+    from scrapy.extensions.feedexport import FeedStorageProtocol
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +53,7 @@ class TypeFeed:
 
     uri: str
     options: dict[str, Any]
-    storage: Any
+    storage: FeedStorageProtocol
     filter: ItemFilter
     file: IO[bytes] | None = None
     exporter: BaseItemExporter | None = field(default=None, repr=False)
@@ -92,9 +92,9 @@ class CustomTypeFeeds:
     def add_feeds(self, types: list[tuple[str, str]], spider: Spider) -> None:
         """Open a feed for each custom type ``(rest_base, name)``, if the default feeds are on."""
         settings = self.crawler.settings
-        layout: FeedLayout | None = settings.get("WORDPRESS_FEED_LAYOUT")
-        if layout is None or not default_feeds_in_use(settings) or not self.scrapy_feeds_pending:
+        if not default_feeds_in_use(settings) or not self.scrapy_feeds_pending:
             return  # the user's own feeds, or none written at all: no custom-type feeds either
+        layout: FeedLayout = settings["WORDPRESS_FEED_LAYOUT"]
         for rest_base, name in types:
             template = layout.uri(custom_type_feed(rest_base))
             if template in self.feeds:
@@ -139,7 +139,7 @@ class CustomTypeFeeds:
         changed = load_object(function)(params, spider)
         return params if changed is None else cast("dict[str, Any]", changed)
 
-    def build_storage(self, uri: str, options: dict[str, Any]) -> Any:
+    def build_storage(self, uri: str, options: dict[str, Any]) -> FeedStorageProtocol:
         """The ``FEED_STORAGES`` storage of the URI's scheme (local files when unknown)."""
         storages = {
             scheme: path
@@ -147,7 +147,10 @@ class CustomTypeFeeds:
             if path is not None
         }
         path = storages.get(urlparse(uri).scheme) or storages["file"]
-        return build_from_crawler(load_object(path), self.crawler, uri, feed_options=options)
+        storage: FeedStorageProtocol = build_from_crawler(
+            load_object(path), self.crawler, uri, feed_options=options
+        )
+        return storage
 
     def start(self, feed: TypeFeed, spider: Spider) -> BaseItemExporter:
         """Open the storage (behind the post-processing plugins) and the item exporter."""
@@ -196,6 +199,7 @@ class CustomTypeFeeds:
             exporter = feed.exporter or self.start(feed, spider)
             exporter.finish_exporting()
             file = feed.file
+            assert file is not None  # opened with the exporter
             if isinstance(file, PostProcessingManager):
                 file.close()  # flushes the plugins (the gzip trailer) into the storage's file
                 file = file.file
