@@ -1,7 +1,9 @@
 """The default feeds: one JSONL file per record type under ``<output dir>/<host>/[<run>/]``.
 
-They are plain Scrapy ``FEEDS`` entries routed by ``item_classes``, set at the spider's priority,
-so a user's own ``-o``/``-O``/``FEEDS`` replaces them without any special case.
+They are plain Scrapy ``FEEDS`` entries routed by each record's ``type`` (``item_filter``), set
+at the spider's priority, so a user's own ``-o``/``-O``/``FEEDS`` replaces them without any
+special case. A site's custom post types get a feed each with the same options, opened once the
+site's types are known (:mod:`crawler.extensions.typefeeds`).
 
 Overwritten feeds are written to ``<file>.part`` and moved into place when the crawl closes, so
 the previous run's file stays whole until a new one is complete: a crawl that is killed, or
@@ -17,31 +19,29 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from itemadapter import ItemAdapter
-from scrapy.extensions.feedexport import (
-    FeedExporter,
-    FileFeedStorage,
-    ItemFilter,
-    apply_uri_params,
-)
+from scrapy.extensions.feedexport import FileFeedStorage, ItemFilter
 from scrapy.settings import SETTINGS_PRIORITIES
-from scrapy.utils.conf import feed_complete_default_values_from_settings
 
-from crawler import signals as wordpress_signals
+from crawler.items import RECORD_CLASSES
 from crawler.state.resume import job_starts
 
 if TYPE_CHECKING:
     from scrapy import Spider
 
 
-FEED_RECORD_TYPES = {
-    "posts": "post",
-    "pages": "page",
-    "media": "media",
-    "terms": "term",
-    "users": "user",
-    "comments": "comment",
+FEED_RECORD_TYPES: dict[str, str] = {
+    feed: record_class.record_type or "" for feed, record_class in RECORD_CLASSES.items()
 }
 """Each fixed feed and the record ``type`` it holds; custom post types get a feed each."""
+
+
+def custom_type_feed(rest_base: str) -> str:
+    """The feed name of a custom post type: its ``rest_base``, unless a fixed feed has that name.
+
+    >>> custom_type_feed("events"), custom_type_feed("posts")
+    ('events', 'type-posts')
+    """
+    return f"type-{rest_base}" if rest_base in FEED_RECORD_TYPES else rest_base
 
 
 @dataclass(frozen=True)
@@ -113,6 +113,14 @@ def use_default_feeds(settings: Any, layout: FeedLayout) -> None:
     settings.set("WORDPRESS_FEED_LAYOUT", layout, "spider")
 
 
+def default_feeds_in_use(settings: Any) -> bool:
+    """Whether ``FEEDS`` are still the default ones: no ``-o``/``-O``/``FEEDS`` of the user's."""
+    return (
+        settings.getpriority("FEEDS") == SETTINGS_PRIORITIES["spider"]
+        and settings.get("WORDPRESS_FEED_LAYOUT") is not None
+    )
+
+
 def host_slug(url: str) -> str:
     """A file-name-safe form of a URL's host and port.
 
@@ -180,45 +188,3 @@ class RecordTypeFilter(ItemFilter):
 
     def accepts(self, item: Any) -> bool:
         return ItemAdapter(item).get("type") == self.record_type
-
-
-class WordPressFeedExporter(FeedExporter):
-    """Scrapy's feed exporter, plus one feed per custom post type, opened when the site's types
-    are known (``events.jsonl``, ``products.jsonl``...).
-
-    Scrapy reads ``FEEDS`` once, before the crawl starts, while a site's custom types are only
-    known from its ``/types`` route; this subclass adds their feeds at that moment. It does so
-    only when the default feeds are in use: a user's own ``-o``/``-O``/``FEEDS`` gets every
-    record as configured.
-    """
-
-    @classmethod
-    def from_crawler(cls, crawler: Any) -> WordPressFeedExporter:
-        exporter = super().from_crawler(crawler)
-        crawler.signals.connect(
-            exporter.add_custom_type_feeds, signal=wordpress_signals.custom_types_found
-        )
-        return exporter
-
-    def add_custom_type_feeds(self, types: list[tuple[str, str]], spider: Spider) -> None:
-        layout = self.settings.get("WORDPRESS_FEED_LAYOUT")
-        if self.settings.getpriority("FEEDS") != SETTINGS_PRIORITIES["spider"] or layout is None:
-            return
-        for rest_base, name in types:
-            feed = rest_base if rest_base not in FEED_RECORD_TYPES else f"type-{rest_base}"
-            uri = layout.uri(feed)
-            options = feed_complete_default_values_from_settings(
-                layout.options(name), self.settings, uri
-            )
-            self.feeds[uri] = options
-            self.filters[uri] = self._load_filter(options)
-            uri_params = self._get_uri_params(spider, options["uri_params"])
-            self.slots.append(
-                self._start_new_batch(
-                    batch_id=1,
-                    uri=apply_uri_params(uri, uri_params),
-                    feed_options=options,
-                    spider=spider,
-                    uri_template=uri,
-                )
-            )

@@ -48,9 +48,9 @@ WORDPRESS_RETRY_AFTER_MAX = 120.0
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
     "scrapy.extensions.remote_control.RemoteControl": None,
-    # Scrapy's feed exports, plus a feed per custom post type once the site's types are known.
-    "scrapy.extensions.feedexport.FeedExporter": None,
-    "crawler.feeds.WordPressFeedExporter": 0,
+    # Scrapy's feed exports (on by default) write FEEDS; this adds a feed per custom post type
+    # once the site's types are known, and tells the spider when every feed is stored.
+    "crawler.extensions.typefeeds.CustomTypeFeeds": 0,
     "crawler.extensions.progress.CrawlProgress": 500,
     "crawler.extensions.quietlog.QuietExpectedErrors": 0,
     # Incremental runs: the state follows the feeds, after a clean crawl.

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import signals
-from scrapy.extensions.feedexport import FeedExporter
 from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import task
 
+from crawler.extensions.typefeeds import CustomTypeFeeds
 from crawler.feeds import host_slug
 
 if TYPE_CHECKING:
@@ -91,11 +91,12 @@ class CrawlProgress:
             logger.info("Progress %s", progress_line(name, collected, total, elapsed))
 
     def feeds(self) -> dict[str, Any]:
-        """The feeds of this crawl, including those opened during it (custom post types)."""
-        for component in self.crawler.extensions.middlewares:
-            if isinstance(component, FeedExporter):
-                return component.feeds
-        return self.crawler.settings.getdict("FEEDS")
+        """The feeds of this crawl: ``FEEDS``, then those opened during it (custom post types)."""
+        feeds = dict(self.crawler.settings.getdict("FEEDS"))
+        custom = self.crawler.get_extension(CustomTypeFeeds)
+        if custom is not None:
+            feeds.update(custom.feeds)
+        return feeds
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         if self.loop is not None and self.loop.running:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from scrapy import signals
 
+from crawler import signals as wordpress_signals
 from crawler.state.store import save_state
 
 if TYPE_CHECKING:
@@ -37,7 +38,7 @@ class CommitState:
     def from_crawler(cls, crawler: Crawler) -> CommitState:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
-        crawler.signals.connect(extension.feeds_closed, signal=signals.feed_exporter_closed)
+        crawler.signals.connect(extension.feeds_closed, signal=wordpress_signals.feeds_stored)
         return extension
 
     def spider_closed(self, spider: Spider, reason: str) -> None:

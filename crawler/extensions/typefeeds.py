@@ -1,0 +1,235 @@
+"""One feed per custom post type (``events.jsonl``...), built from Scrapy's feed-export parts.
+
+Why not plain ``FEEDS``: Scrapy's ``FeedExporter`` reads ``FEEDS`` once, when the crawler is
+built, and fixes each feed's URI when it opens, while a site's custom post types are known only
+once its ``/types`` route has answered; no ``FEEDS`` entry, URI parameter or item filter can
+open a file per type found later. So, when the spider sends ``custom_types_found``, this opens
+their feeds with the fixed feeds' options (``FeedLayout.options``) from the parts Scrapy builds
+its own feeds from: the ``FEED_STORAGES`` storage (``AtomicFileFeedStorage``: ``.part`` write,
+``JOBDIR`` append), the ``postprocessing`` plugins, the ``FEED_EXPORTERS`` exporter, the
+``item_filter`` and ``FEED_URI_PARAMS``. As Scrapy does, a feed is written only once it has a
+record (a failed re-run keeps yesterday's file) and stored when the spider closes, a failed
+store is one ERROR line, and ``feedexport/success_count|failed_count/<Storage>`` count them.
+Only the default feeds get these: a user's ``-o``/``-O``/``FEEDS`` gets every record as set.
+
+It also sends :data:`crawler.signals.feeds_stored` once every feed of the crawl, Scrapy's and
+these, is stored, so that the incremental state is committed only then.
+
+Only public Scrapy names are used; those its docs do not describe are pinned by
+``tests/test_feeds.py`` (see the Scrapy bound in ``pyproject.toml``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import IO, TYPE_CHECKING, Any, cast
+from urllib.parse import urlparse
+
+from scrapy import signals
+from scrapy.extensions.feedexport import FeedExporter, ItemFilter, apply_uri_params
+from scrapy.extensions.postprocessing import PostProcessingManager
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import build_from_crawler, load_object
+from twisted.internet.defer import Deferred
+
+from crawler import signals as wordpress_signals
+from crawler.feeds import FeedLayout, custom_type_feed, default_feeds_in_use
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.exporters import BaseItemExporter
+    from scrapy.extensions.feedexport import FeedStorageProtocol
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class TypeFeed:
+    """One open custom-type feed: where it goes, and its file once it has a record."""
+
+    uri: str
+    options: dict[str, Any]
+    storage: FeedStorageProtocol
+    filter: ItemFilter
+    file: IO[bytes] | None = None
+    exporter: BaseItemExporter | None = field(default=None, repr=False)
+    count: int = 0
+
+
+class CustomTypeFeeds:
+    """Write each custom post type's records to its own feed; tell when all feeds are stored."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.feeds: dict[str, dict[str, Any]] = {}
+        """The custom types' feeds, URI template → options, like the ``FEEDS`` setting."""
+        self.open_feeds: list[TypeFeed] = []
+        self.scrapy_feeds_pending = False
+        """Scrapy's feed exporter runs and has not stored its feeds yet."""
+        self.stored = False
+        self.sent = False
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> CustomTypeFeeds:
+        extension = cls(crawler)
+        connect = crawler.signals.connect
+        connect(extension.spider_opened, signal=signals.spider_opened)
+        connect(extension.add_feeds, signal=wordpress_signals.custom_types_found)
+        connect(extension.item_scraped, signal=signals.item_scraped)
+        connect(extension.spider_closed, signal=signals.spider_closed)
+        connect(extension.scrapy_feeds_stored, signal=signals.feed_exporter_closed)
+        return extension
+
+    def spider_opened(self, spider: Spider) -> None:
+        # Scrapy's feed exporter is absent when no FEEDS are set or it refused them
+        # (NotConfigured): then there is no feed_exporter_closed to wait for.
+        self.scrapy_feeds_pending = self.crawler.get_extension(FeedExporter) is not None
+
+    def add_feeds(self, types: list[tuple[str, str]], spider: Spider) -> None:
+        """Open a feed for each custom type ``(rest_base, name)``, if the default feeds are on."""
+        settings = self.crawler.settings
+        if not default_feeds_in_use(settings) or not self.scrapy_feeds_pending:
+            return  # the user's own feeds, or none written at all: no custom-type feeds either
+        layout: FeedLayout = settings["WORDPRESS_FEED_LAYOUT"]
+        for rest_base, name in types:
+            template = layout.uri(custom_type_feed(rest_base))
+            if template in self.feeds:
+                continue
+            options = self.with_setting_defaults(layout.options(name))
+            self.feeds[template] = options
+            uri = apply_uri_params(template, self.uri_params(spider, options["uri_params"]))
+            self.open_feeds.append(
+                TypeFeed(
+                    uri=uri,
+                    options=options,
+                    storage=self.build_storage(uri, options),
+                    filter=load_object(options.get("item_filter", ItemFilter))(options),
+                )
+            )
+
+    def with_setting_defaults(self, options: dict[str, Any]) -> dict[str, Any]:
+        """Fill in what a ``FEEDS`` entry takes from the ``FEED_*`` settings when it omits it."""
+        settings = self.crawler.settings
+        indent = settings["FEED_EXPORT_INDENT"]
+        return {
+            "encoding": settings["FEED_EXPORT_ENCODING"],
+            "fields": settings.getdictorlist("FEED_EXPORT_FIELDS") or None,
+            "indent": None if indent is None else settings.getint("FEED_EXPORT_INDENT"),
+            "store_empty": settings.getbool("FEED_STORE_EMPTY"),
+            "uri_params": settings["FEED_URI_PARAMS"],
+            "item_export_kwargs": {},
+            **options,
+        }
+
+    @staticmethod
+    def uri_params(spider: Spider, function: Any) -> dict[str, Any]:
+        """The documented feed URI parameters (spider attributes, ``time``, ``batch_time``,
+        ``batch_id``), passed through ``FEED_URI_PARAMS``."""
+        params = {name: getattr(spider, name) for name in dir(spider)}
+        now = datetime.now(tz=UTC)
+        params["time"] = now.replace(microsecond=0).isoformat().replace(":", "-")
+        params["batch_time"] = now.isoformat().replace(":", "-")
+        params["batch_id"] = 1
+        if not function:
+            return params
+        changed = load_object(function)(params, spider)
+        return params if changed is None else cast("dict[str, Any]", changed)
+
+    def build_storage(self, uri: str, options: dict[str, Any]) -> FeedStorageProtocol:
+        """The ``FEED_STORAGES`` storage of the URI's scheme (local files when unknown)."""
+        storages = {
+            scheme: path
+            for scheme, path in self.crawler.settings.getwithbase("FEED_STORAGES").items()
+            if path is not None
+        }
+        path = storages.get(urlparse(uri).scheme) or storages["file"]
+        storage: FeedStorageProtocol = build_from_crawler(
+            load_object(path), self.crawler, uri, feed_options=options
+        )
+        return storage
+
+    def start(self, feed: TypeFeed, spider: Spider) -> BaseItemExporter:
+        """Open the storage (behind the post-processing plugins) and the item exporter."""
+        options = feed.options
+        file = feed.storage.open(spider)
+        if options.get("postprocessing"):
+            file = cast(
+                "IO[bytes]", PostProcessingManager(options["postprocessing"], file, options)
+            )
+        exporter_class = load_object(
+            self.crawler.settings.getwithbase("FEED_EXPORTERS")[options["format"]]
+        )
+        exporter: BaseItemExporter = build_from_crawler(
+            exporter_class,
+            self.crawler,
+            file,
+            fields_to_export=options["fields"],
+            encoding=options["encoding"],
+            indent=options["indent"],
+            **options["item_export_kwargs"],
+        )
+        exporter.start_exporting()
+        feed.file, feed.exporter = file, exporter
+        return exporter
+
+    def item_scraped(self, item: Any, spider: Spider) -> None:
+        for feed in self.open_feeds:
+            if feed.filter.accepts(item):
+                exporter = feed.exporter or self.start(feed, spider)
+                exporter.export_item(item)
+                feed.count += 1
+
+    async def spider_closed(self, spider: Spider) -> None:
+        for feed in self.open_feeds:
+            await self.store(feed, spider)
+        self.stored = True
+        await self.send_feeds_stored()
+
+    async def store(self, feed: TypeFeed, spider: Spider) -> None:
+        """Finish and store one feed, logged and counted as Scrapy does its own."""
+        if not feed.count and not feed.options["store_empty"]:
+            return  # nothing written: the previous run's file stays as it was
+        storage_name = type(feed.storage).__name__
+        message = f"{feed.options['format']} feed ({feed.count} items) in: {feed.uri}"
+        try:
+            exporter = feed.exporter or self.start(feed, spider)
+            exporter.finish_exporting()
+            file = feed.file
+            assert file is not None  # opened with the exporter
+            if isinstance(file, PostProcessingManager):
+                file.close()  # flushes the plugins (the gzip trailer) into the storage's file
+                file = file.file
+            result = feed.storage.store(file)
+            if isinstance(result, Deferred):
+                await maybe_deferred_to_future(result)
+            elif inspect.isawaitable(result):
+                await result
+        except Exception:
+            logger.exception("Error storing %s", message, extra={"spider": spider})
+            self.crawler.stats.inc_value(f"feedexport/failed_count/{storage_name}")
+        else:
+            logger.info("Stored %s", message, extra={"spider": spider})
+            self.crawler.stats.inc_value(f"feedexport/success_count/{storage_name}")
+
+    async def scrapy_feeds_stored(self) -> None:
+        self.scrapy_feeds_pending = False
+        await self.send_feeds_stored()
+
+    async def send_feeds_stored(self) -> None:
+        """Send ``feeds_stored`` once, when both Scrapy's feeds and these are stored.
+
+        The two are stored concurrently, both in ``spider_closed``: whichever finishes last
+        sends the signal.
+        """
+        if self.sent or not self.stored or self.scrapy_feeds_pending:
+            return
+        self.sent = True
+        stats = self.crawler.stats.get_stats()
+        failed = sum(v for k, v in stats.items() if k.startswith("feedexport/failed_count/"))
+        await self.crawler.signals.send_catch_log_async(
+            wordpress_signals.feeds_stored, failed=failed
+        )
