@@ -7,8 +7,8 @@
   to their content separated by ``<br>``;
 * a :class:`Pre` sink keeps whitespace verbatim.
 
-Handlers tell them apart with ``type(sink) is Flow`` (the classes are final, so the type
-checker narrows on it too).
+Handlers tell them apart with ``type(sink) is Flow`` or ``is Pre``: both classes are final,
+so the type checker narrows on it too.
 """
 
 from __future__ import annotations
