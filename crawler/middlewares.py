@@ -12,7 +12,7 @@ from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 
 if TYPE_CHECKING:
-    from scrapy import Request
+    from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
 
@@ -88,7 +88,10 @@ class RetryAfterMiddleware(RetryMiddleware):
     normal answers come in.
     """
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(
+        self, request: Request, response: Response, spider: Spider | None = None
+    ) -> Request | Response:
+        # ``spider`` only keeps the signature of RetryMiddleware's: Scrapy no longer passes it.
         if response.status in (429, 503) and not request.meta.get("dont_retry", False):
             self._slow_down(request, retry_after_seconds(response.headers.get("Retry-After")))
         return super().process_response(request, response)

@@ -84,6 +84,17 @@ def test_pagination_links_are_not_the_api():
             '<html><head></head><body><link rel="https://api.w.org/" href="https://x.com/wp-json/"></body>',
             None,
         ),
+        (
+            '<html><head></head><body class="home"><link rel="https://api.w.org/" href="/x/">',
+            None,
+        ),
+        # PHP notices before the doctype: libxml2 would start the body there, the head still counts.
+        (
+            "<br />\n<b>Warning</b>:  Undefined variable $x in <b>f.php</b><br />\n<!DOCTYPE html>"
+            '<html><head><link rel="alternate" href="/feed/"><link rel="https://api.w.org/" '
+            'href="/wp-json/"></head><body><p>Hi</p></body></html>',
+            "https://e.com/wp-json/",
+        ),
         ("<html><head><title>Not WordPress</title></head></html>", None),
         ("", None),
     ],
@@ -139,7 +150,6 @@ def test_site_info_feature_detection():
     info = site_info(index, "https://fallback/")
     assert info.name == "Café & Co"
     assert info.home == "https://e.com/blog/"
-    assert info.gmt_offset == 2.0
     assert info.has_wp_v2
     assert info.supports("wp/v2/posts", "modified_after")
     assert not info.supports("wp/v2/posts", "title")  # POST-only argument

@@ -9,7 +9,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from scrapy import Spider
+from scrapy.crawler import Crawler
 
+from crawler.commands.crawl import crawl_failed
+from crawler.commands.crawlsites import site_summary
 from crawler.params import ArgumentError
 from crawler.sites import parse_sites
 from tests.crawl import PROJECT_DIR
@@ -41,6 +45,14 @@ def test_sites_file_parsing():
         parse_sites("a.example\nftp://b.example/\n")
     with pytest.raises(ArgumentError, match="lists no site"):
         parse_sites("# nothing\n")
+
+
+def test_a_crawler_that_never_started_is_a_failure_not_a_traceback():
+    crawler = Crawler(Spider)  # Scrapy sets crawler.stats only when the crawl starts
+    assert crawl_failed(crawler)
+    assert site_summary("https://a.example/", crawler) == (
+        "FAILED  https://a.example/  the crawl did not start"
+    )
 
 
 @pytest.mark.wordpress

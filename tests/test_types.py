@@ -36,7 +36,6 @@ def test_core_internals_are_skipped_and_routes_come_from_the_links():
         ("product", "wc/v3/product"),
     ]
     assert found[0].taxonomies == ("category", "post_tag")
-    assert found[1].hierarchical
 
 
 def test_a_type_whose_link_points_elsewhere_is_not_crawled():

@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
 
 from .markdown import to_markdown
-from .sanitize import Sanitizer, parse_html
+from .parse import parse_html
+from .sanitize import Sanitizer
 from .text import count_words, to_text
 from .tree import serialize
 from .wordpress import (

@@ -24,26 +24,31 @@ node tree itself (see :class:`_NodeTreeBuilder`), so there is no second HTML par
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from bs4 import BeautifulSoup, NavigableString, Tag
+import markdownify
+from bs4 import BeautifulSoup
 from bs4.builder import HTMLTreeBuilder
-from markdownify import (
-    ATX,
-    BACKSLASH,
-    MarkdownConverter,
-    chomp,
-    re_newline_whitespace,
-    re_whitespace,
-    should_remove_whitespace_inside,
-    should_remove_whitespace_outside,
-)
+from bs4.element import NavigableString, PageElement, Tag
+from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from .tags import HEADING_TAGS
-from .tree import Item
+from .tree import Item, Node
 
 __all__ = ["to_markdown"]
+
+# The helpers markdownify's own process_text and convert_a use, which its type stub leaves out.
+_markdownify: Any = markdownify
+chomp: Callable[[str], tuple[str, str, str]] = _markdownify.chomp
+re_newline_whitespace: re.Pattern[str] = _markdownify.re_newline_whitespace
+re_whitespace: re.Pattern[str] = _markdownify.re_whitespace
+should_remove_whitespace_inside: Callable[[PageElement | None], bool] = (
+    _markdownify.should_remove_whitespace_inside
+)
+should_remove_whitespace_outside: Callable[[PageElement | None], bool] = (
+    _markdownify.should_remove_whitespace_outside
+)
 
 _SPECIAL = re.compile(r"[\\*`_<&\[\]|]")
 _COLLAPSIBLE = re.compile(r"[\t\r\n]|  ")
@@ -67,6 +72,12 @@ _LINE_PARENTS = (
 )
 # Phrasing elements (PHRASING_TAGS) markdownify writes no marker for.
 _UNMARKED_INLINE = frozenset({"u", "mark", "small", "abbr", "cite", "ins", "dfn", "var"})
+
+
+def _attr(el: Tag, name: str) -> str:
+    """An attribute of the clean tree, where each is one string; ``""`` when absent."""
+    value = el.get(name)
+    return value if isinstance(value, str) else ""
 
 
 def _destination(url: str) -> str:
@@ -211,8 +222,8 @@ class _Converter(MarkdownConverter):
         prefix, suffix, text = chomp(text)
         if not text:
             return ""
-        href = el.get("href")
-        title = el.get("title")
+        href = _attr(el, "href")
+        title = _attr(el, "title")
         if not href:
             return text
         if (
@@ -226,11 +237,13 @@ class _Converter(MarkdownConverter):
         return f"{prefix}[{text}]({_destination(href)}{title_part}){suffix}"
 
     def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        alt = _BRACKET.sub(r"\1\\\2", self.escape(el.get("alt") or "", parent_tags))
-        if "_inline" in parent_tags and el.parent.name not in ("td", "th", "a"):
+        alt = _BRACKET.sub(r"\1\\\2", self.escape(_attr(el, "alt"), parent_tags))
+        if "_inline" in parent_tags and (
+            el.parent is None or el.parent.name not in ("td", "th", "a")
+        ):
             return alt
-        src = el.get("src") or ""
-        title = el.get("title")
+        src = _attr(el, "src")
+        title = _attr(el, "title")
         title_part = ' "{}"'.format(title.replace('"', r"\"")) if title else ""
         return f"![{alt}]({_destination(src)}{title_part})"
 
@@ -278,7 +291,7 @@ class _NodeTreeBuilder(HTMLTreeBuilder):
     NAME = "crawler-clean-nodes"
     features = [NAME]  # noqa: RUF012 (bs4's class attribute)
 
-    def prepare_markup(  # type: ignore[override]
+    def prepare_markup(
         self, markup: Any, *args: Any, **kwargs: Any
     ) -> Iterator[tuple[Any, None, None, bool]]:
         yield markup, None, None, False
@@ -290,13 +303,14 @@ class _NodeTreeBuilder(HTMLTreeBuilder):
 
         def walk(items: list[Item]) -> None:
             for it in items:
-                if type(it) is str:
+                if type(it) is not Node:
                     data(it)
                     continue
                 children = it.children
-                if it.tag == "table" and children and getattr(children[0], "tag", "") == "caption":
+                caption = children[0] if it.tag == "table" and children else None
+                if type(caption) is Node and caption.tag == "caption":
                     start("p", None, None, {})
-                    walk(children[0].children)  # type: ignore[union-attr]
+                    walk(caption.children)
                     end("p")
                     children = children[1:]
                 start(it.tag, None, None, dict(it.attrs) if it.attrs else {})
@@ -309,7 +323,8 @@ class _NodeTreeBuilder(HTMLTreeBuilder):
 def _soup(items: list[Item]) -> BeautifulSoup:
     classes: dict[Any, Any] = {Tag: _FastTag}
     try:
-        return BeautifulSoup(items, builder=_NodeTreeBuilder(), element_classes=classes)
+        # bs4 accepts any sized markup and hands it to the builder, which reads the nodes.
+        return BeautifulSoup(items, builder=_NodeTreeBuilder(), element_classes=classes)  # type: ignore[arg-type]
     except (TypeError, AttributeError):  # pragma: no cover - a bs4 that changed its protocol
         from .tree import serialize
 

@@ -47,7 +47,7 @@ def _blocks(items: list[Item]) -> list[str]:
     out: list[str] = []
     pending: list[Item] = []
     for it in items:
-        if type(it) is str or it.tag not in BLOCK_TAGS:
+        if type(it) is not Node or it.tag not in BLOCK_TAGS:
             pending.append(it)
             continue
         if pending:
@@ -85,7 +85,7 @@ def _inline(items: list[Item]) -> str:
 
 def _inline_parts(items: list[Item], parts: list[str]) -> list[str]:
     for it in items:
-        if type(it) is str:
+        if type(it) is not Node:
             parts.append(it)
         elif it is BR:
             parts.append("\n")
@@ -108,7 +108,7 @@ def _inline_parts(items: list[Item], parts: list[str]) -> list[str]:
 def _pre(items: list[Item]) -> str:
     parts: list[str] = []
     for it in items:
-        if type(it) is str:
+        if type(it) is not Node:
             parts.append(it)
         elif it is BR:
             parts.append("\n")

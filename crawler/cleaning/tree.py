@@ -9,14 +9,21 @@ dropped, and all text and attribute values are escaped.
 
 from __future__ import annotations
 
+from html import escape
+from typing import final
+
 from .tags import ALLOWED_TAGS, BLOCK_TAGS
 from .urls import LINK_SCHEMES, MEDIA_SCHEMES, has_safe_scheme, url_scheme
 
 __all__ = ["ALLOWED_ATTRIBUTES", "BR", "Item", "Node", "serialize"]
 
 
+@final
 class Node:
-    """One element of the clean tree: a tag, its kept attributes and its children."""
+    """One element of the clean tree: a tag, its kept attributes and its children.
+
+    Final, so ``type(it) is Node`` (faster than ``isinstance``) tells a node from a string.
+    """
 
     __slots__ = ("attrs", "children", "tag")
 
@@ -62,12 +69,9 @@ _CONTAINER = frozenset(
 )
 
 
-def _escape_text(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def _escape_attr(s: str) -> str:
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    """Escape a value for a double-quoted attribute; ``'`` stays as it is (no ``&#x27;``)."""
+    return escape(s, quote=False).replace('"', "&quot;")
 
 
 def serialize(
@@ -92,8 +96,8 @@ def serialize(
     def emit(nodes: list[Item]) -> None:
         nonlocal at_line_start
         for node in nodes:
-            if type(node) is str:
-                out.append(_escape_text(node))
+            if type(node) is not Node:
+                out.append(escape(node, quote=False))
                 at_line_start = False
                 continue
             tag = node.tag

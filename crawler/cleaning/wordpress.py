@@ -9,9 +9,10 @@ feed footers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from functools import lru_cache
 
+from .attrs import Attributes
 from .urls import largest_srcset_candidate
 
 __all__ = [
@@ -177,7 +178,7 @@ _BOILERPLATE_HINT = re.compile(
 )
 
 
-def is_boilerplate_element(attrs: Mapping[str, str]) -> bool:
+def is_boilerplate_element(attrs: Attributes) -> bool:
     """True for share buttons, related posts, more-links and screen-reader-only text.
 
     >>> is_boilerplate_element({"class": "sharedaddy sd-sharing-enabled"})
@@ -191,10 +192,10 @@ def is_boilerplate_element(attrs: Mapping[str, str]) -> bool:
     if cls and _BOILERPLATE_HINT.search(cls) and not _BOILERPLATE_CLASSES.isdisjoint(cls.split()):
         return True
     ident = attrs.get("id")
-    return bool(ident) and ident.strip() in _BOILERPLATE_IDS
+    return ident is not None and ident.strip() in _BOILERPLATE_IDS
 
 
-def is_emoji_image(attrs: Mapping[str, str]) -> bool:
+def is_emoji_image(attrs: Attributes) -> bool:
     """True for ``img.wp-smiley``/``img.emoji`` and core's emoji/smiley image URLs.
 
     >>> is_emoji_image({"class": "wp-smiley", "alt": ":)"})
@@ -224,7 +225,7 @@ def _usable(url: str | None) -> bool:
     return bool(head) and not head.startswith(("data:", "about:blank", "#"))
 
 
-def lazy_image_src(attrs: Mapping[str, str]) -> str | None:
+def lazy_image_src(attrs: Attributes) -> str | None:
     """Pick the real image URL of a possibly lazy-loaded ``<img>`` (unresolved, unchecked).
 
     Order: the largest candidate of ``data-lazy-srcset`` › ``data-srcset`` › ``srcset``

@@ -7,7 +7,7 @@ original and only sets the exit code from the crawl's outcome.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
@@ -18,14 +18,18 @@ if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
 
+def crawl_stats(crawler: Crawler) -> dict[str, Any]:
+    """The stats of a crawl; empty if it never started (Scrapy creates them when it starts)."""
+    try:
+        return crawler.stats.get_stats()
+    except RuntimeError:  # Crawler.stats is not set yet
+        return {}
+
+
 def crawl_failed(crawler: Crawler) -> bool:
     """Whether a finished crawl failed: closed for another reason than ``finished``, or incomplete."""
-    stats = crawler.stats
-    if stats is None:
-        return True
-    return stats.get_value("finish_reason") != "finished" or bool(
-        stats.get_value("wordpress/incomplete")
-    )
+    stats = crawl_stats(crawler)
+    return stats.get("finish_reason") != "finished" or bool(stats.get("wordpress/incomplete"))
 
 
 class Command(ScrapyCrawlCommand):

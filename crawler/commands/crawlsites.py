@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
-from crawler.commands.crawl import crawl_failed
+from crawler.commands.crawl import crawl_failed, crawl_stats
 from crawler.params import ArgumentError
 from crawler.sites import read_sites
 
@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 def site_summary(url: str, crawler: Crawler) -> str:
     """One line: outcome, site, records per collection, or what went wrong."""
-    stats: dict[str, Any] = crawler.stats.get_stats() if crawler.stats else {}
+    stats = crawl_stats(crawler)
     if not crawl_failed(crawler):
         counts = [
             f"{key.split('/')[1]} {value}"
@@ -34,8 +34,10 @@ def site_summary(url: str, crawler: Crawler) -> str:
             if key.startswith("wordpress/") and key.endswith("/collected") and "-" not in key
         ]
         return f"ok      {url}  {', '.join(counts) or 'nothing new'}"
-    reason = stats.get("wordpress/failure") or (
-        "pages were lost" if stats.get("wordpress/incomplete") else stats.get("finish_reason")
+    reason = (
+        stats.get("wordpress/failure")
+        or ("pages were lost" if stats.get("wordpress/incomplete") else stats.get("finish_reason"))
+        or "the crawl did not start"
     )
     return f"FAILED  {url}  {reason}"
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from html import unescape
-from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
+
+from .jsonbody import html_selector
 
 API_REL = "https://api.w.org/"
 
@@ -42,35 +43,35 @@ def link_header_targets(values: list[str], rel: str) -> list[str]:
     return targets
 
 
-class _LinkTagParser(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.hrefs: list[str] = []
-        self.done = False
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "body":
-            self.done = True
-        if tag != "link" or self.done:
-            return
-        values = {name: value or "" for name, value in attrs}
-        if API_REL in values.get("rel", "").split() and values.get("href"):
-            self.hrefs.append(values["href"].strip())
+# Where the page's body starts: a <link> after it is content, not the site's own.
+_BODY_TAG = re.compile(r"<body[\s/>]", re.IGNORECASE)
 
 
 def api_root_from_html(text: str, page_url: str) -> str | None:
     """The root advertised by ``<link rel="https://api.w.org/" href=...>`` in a page's head.
 
+    Only what comes before the ``<body>`` tag is read, and not by its place in the parsed
+    tree: PHP notices printed before ``<!DOCTYPE html>`` make libxml2 start the body early.
+
     >>> api_root_from_html('<head><link rel="https://api.w.org/" href="/blog/wp-json/" /></head>',
     ...                    "https://e.com/blog/")
     'https://e.com/blog/wp-json/'
+    >>> api_root_from_html('<b>Notice</b>: x<br />\\n<!DOCTYPE html><html><head><link '
+    ...                    'rel="https://api.w.org/ other" href="/wp-json/">', "https://e.com/")
+    'https://e.com/wp-json/'
     >>> api_root_from_html("<p>no link</p>", "https://e.com/") is None
     True
     """
-    parser = _LinkTagParser()
     # The tag is in <head>; reading the first 256 KiB is enough even for bloated heads.
-    parser.feed(text[:262_144])
-    return urljoin(page_url, parser.hrefs[0]) if parser.hrefs else None
+    head = text[:262_144]
+    body = _BODY_TAG.search(head)
+    if body:
+        head = head[: body.start()]
+    if not head.strip():
+        return None
+    hrefs = html_selector(head).css(f'link[rel~="{API_REL}"]::attr(href)').getall()
+    href = next((h.strip() for h in hrefs if h.strip()), None)
+    return urljoin(page_url, href) if href else None
 
 
 def api_root_from_headers(link_values: list[str], page_url: str) -> str | None:
@@ -121,8 +122,6 @@ class SiteInfo:
     name: str
     home: str
     namespaces: tuple[str, ...]
-    gmt_offset: float = 0.0
-    timezone: str = ""
     route_args: dict[str, frozenset[str]] = field(default_factory=dict)
     """The query arguments each ``wp/v2`` GET route accepts, for feature detection."""
 
@@ -160,16 +159,10 @@ def site_info(index: dict[str, Any], fallback_home: str) -> SiteInfo:
                     args.update((endpoint.get("args") or {}).keys())
             route_args[route.strip("/")] = frozenset(args)
     namespaces = tuple(ns for ns in index.get("namespaces") or [] if isinstance(ns, str))
-    try:
-        gmt_offset = float(index.get("gmt_offset") or 0)
-    except (TypeError, ValueError):
-        gmt_offset = 0.0
     home = index.get("home") if isinstance(index.get("home"), str) else None
     return SiteInfo(
         name=unescape(str(index.get("name") or "")),
         home=(home or fallback_home).rstrip("/") + "/",
         namespaces=namespaces,
-        gmt_offset=gmt_offset,
-        timezone=str(index.get("timezone_string") or ""),
         route_args=route_args,
     )

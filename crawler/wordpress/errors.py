@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .jsonbody import NotJsonError, parse_json
+from .jsonbody import NotJsonError, decode_body, parse_json
 
 _BLOCKING_CODES: dict[str, str] = {
     "rest_cannot_access": (
@@ -53,9 +53,8 @@ def error_code(data: Any) -> str | None:
     >>> error_code([]) is None
     True
     """
-    if isinstance(data, dict) and isinstance(data.get("code"), str) and "message" in data:
-        return data["code"]
-    return None
+    code = data.get("code") if isinstance(data, dict) else None
+    return code if isinstance(code, str) and "message" in data else None
 
 
 def diagnose(status: int, headers: Mapping[str, str], body: bytes, url: str) -> Problem:
@@ -69,7 +68,7 @@ def diagnose(status: int, headers: Mapping[str, str], body: bytes, url: str) -> 
     >>> diagnose(200, {}, b"<html><title>Home</title></html>", "https://e.com/wp-json/").message
     'expected JSON from https://e.com/wp-json/ but got an HTML page ("Home") instead of JSON: a security plugin, cache or anti-bot page answered instead of the API; open the URL in a browser to see what it serves'
     """
-    text = body[:200_000].decode("utf-8", errors="replace")
+    text = decode_body(body[:200_000])
     if headers.get("cf-mitigated", "").lower() == "challenge" or (
         status in (403, 429, 503) and "/cdn-cgi/challenge-platform/" in text
     ):

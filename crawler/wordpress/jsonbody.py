@@ -9,15 +9,14 @@ says what was served instead.
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Any
 
+from parsel import Selector
+
 _BOM = "\ufeff"
 _DECODER = json.JSONDecoder()
-_TITLE = re.compile(r"<title[^>]*>(.*?)</title>", re.IGNORECASE | re.DOTALL)
-_TAG = re.compile(r"<[^>]+>")
 _HTML_START = re.compile(r"\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE)
 # A JSON document starts at a line start or right after markup/noise, with { or [ followed by
 # something JSON-like; this avoids treating "[Warning]" in a PHP notice as the payload.
@@ -79,15 +78,22 @@ def parse_json(body: bytes | str) -> Any:
 
 
 def html_title(text: str) -> str | None:
-    """The ``<title>`` of an HTML page, tags stripped and whitespace collapsed.
+    """The ``<title>`` of an HTML page, whitespace collapsed.
 
     >>> html_title("<html><title> Site &amp; \\n blog </title>")
     'Site & blog'
+    >>> html_title("<p>no title</p>") is None
+    True
     """
-    match = _TITLE.search(text)
-    if not match:
+    if "<" not in text:
         return None
-    return " ".join(html.unescape(_TAG.sub(" ", match.group(1))).split()) or None
+    title = html_selector(text).xpath("string((//title)[1])").get("")
+    return " ".join(title.split()) or None
+
+
+def html_selector(text: str) -> Selector:
+    """A parsel selector over an HTML page, whatever the text holds (lone surrogates too)."""
+    return Selector(body=text.encode("utf-8", "replace"), encoding="utf-8", type="html")
 
 
 def _describe_title(text: str) -> str:

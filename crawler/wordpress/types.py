@@ -20,11 +20,11 @@ INTERNAL_TAXONOMIES = frozenset({"nav_menu", "link_category", "post_format", "wp
 
 DEFAULT_TYPES = {
     "post": {"rest_base": "posts", "taxonomies": ["category", "post_tag"]},
-    "page": {"rest_base": "pages", "hierarchical": True},
+    "page": {"rest_base": "pages"},
 }
 """What every WordPress 4.7+ has, for sites whose ``/types`` route is blocked."""
 DEFAULT_TAXONOMIES = {
-    "category": {"rest_base": "categories", "hierarchical": True},
+    "category": {"rest_base": "categories"},
     "post_tag": {"rest_base": "tags"},
 }
 
@@ -39,7 +39,6 @@ class Collection:
     """The last segment of its route, also the key of its ids in linked records."""
     route: str
     """Its collection route under the API root, e.g. ``wp/v2/posts``."""
-    hierarchical: bool = False
     taxonomies: tuple[str, ...] = ()
     """For post types: the taxonomies its records are classified by."""
 
@@ -76,7 +75,6 @@ def _collections(
                 name=name,
                 rest_base=route.rsplit("/", 1)[-1],
                 route=route,
-                hierarchical=bool(spec.get("hierarchical")),
                 taxonomies=tuple(t for t in spec.get("taxonomies") or [] if isinstance(t, str)),
             )
         )

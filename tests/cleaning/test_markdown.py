@@ -10,7 +10,8 @@ from bs4 import BeautifulSoup
 
 from crawler.cleaning import clean_content
 from crawler.cleaning.markdown import _CONVERTER, to_markdown
-from crawler.cleaning.sanitize import Sanitizer, parse_html
+from crawler.cleaning.parse import parse_html
+from crawler.cleaning.sanitize import Sanitizer
 from crawler.cleaning.tree import Item, Node, serialize
 
 
