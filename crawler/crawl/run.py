@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from crawler.items import EntryRecord, MediaItem, Record, TombstoneItem
+from crawler.items import EntryItem, EntryRecord, MediaItem, Record, TombstoneItem, entry_class
 from crawler.state.changes import RunChanges, Version, fingerprint, past_the_mark, since
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.discovery import SiteInfo
@@ -133,7 +133,7 @@ class CrawlRun:
             )  # fmt: skip
         step = self.plan(content, taxonomies, changes_since)
         step.custom_types = [
-            (t.rest_base, t.name) for t in content if t.name not in ("post", "page")
+            (t.rest_base, t.name) for t in content if entry_class(t.name) is EntryItem
         ]
         logger.info(
             "Crawling %s, with %s",
