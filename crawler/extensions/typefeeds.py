@@ -21,7 +21,6 @@ Only public Scrapy names are used; those its docs do not describe are pinned by
 
 from __future__ import annotations
 
-import inspect
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -55,7 +54,7 @@ class TypeFeed:
     options: dict[str, Any]
     storage: FeedStorageProtocol
     filter: ItemFilter
-    file: IO[bytes] | None = None
+    file: IO[bytes] | PostProcessingManager | None = None
     exporter: BaseItemExporter | None = field(default=None, repr=False)
     count: int = 0
 
@@ -202,12 +201,11 @@ class CustomTypeFeeds:
             assert file is not None  # opened with the exporter
             if isinstance(file, PostProcessingManager):
                 file.close()  # flushes the plugins (the gzip trailer) into the storage's file
-                file = file.file
-            result = feed.storage.store(file)
+                result = feed.storage.store(file.file)
+            else:
+                result = feed.storage.store(file)
             if isinstance(result, Deferred):
                 await maybe_deferred_to_future(result)
-            elif inspect.isawaitable(result):
-                await result
         except Exception:
             logger.exception("Error storing %s", message, extra={"spider": spider})
             self.crawler.stats.inc_value(f"feedexport/failed_count/{storage_name}")

@@ -227,7 +227,11 @@ class WordPressSpider(Spider):
             self.fail(step.stop.reason, step.stop.message)
         yield from step.records
         for call in step.pages:
-            page = {"key": call.key, "page": call.ref.page, "per_page": call.ref.per_page}
+            page: dict[str, Any] = {
+                "key": call.key,
+                "page": call.ref.page,
+                "per_page": call.ref.per_page,
+            }
             yield self._request(call.url, self.parse_page, self.on_page_error, **page)
 
     def _request(
