@@ -12,7 +12,6 @@ that finds nothing (a site that is down), never leaves a truncated or empty feed
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -172,7 +171,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
     def store(self, file: IO[bytes]) -> None:
         file.close()
         if self.write_mode == "wb" and not self.jobdir:
-            os.replace(self.path + ".part", self.path)
+            Path(self.path + ".part").replace(self.path)
 
 
 class RecordTypeFilter(ItemFilter):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from crawler.params import ArgumentError, site_url
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def read_sites(path: Path) -> list[str]:

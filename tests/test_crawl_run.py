@@ -115,9 +115,13 @@ def test_an_advertised_root_is_tried_first_then_the_usual_places():
 
 def test_a_candidate_that_cannot_be_fetched_moves_on_but_a_dead_host_stops():
     probe = discovery.Probe(CANDIDATES[0], (), tuple(CANDIDATES[1:]))
-    after = discovery.after_candidate_error(probe, probe.url, "e.com", "timeout", "t", SITE)
+    after = discovery.after_candidate_error(
+        probe, discovery.DownloadError(probe.url, "timeout"), SITE
+    )
     assert after.url == CANDIDATES[1]
-    after = discovery.after_candidate_error(probe, probe.url, "e.com", "refused", "r", SITE)
+    after = discovery.after_candidate_error(
+        probe, discovery.DownloadError(probe.url, "refused"), SITE
+    )
     assert (after.reason, "refused the connection" in after.message) == ("site_unreachable", True)
 
 

@@ -12,7 +12,7 @@ from typing import Protocol, overload
 __all__ = ["Attributes", "attr_text", "is_caption_class", "is_hidden"]
 
 _WS = re.compile(r"\s+")
-_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.I)
+_HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
 
 
 class Attributes(Protocol):

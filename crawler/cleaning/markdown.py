@@ -24,8 +24,7 @@ node tree itself (see :class:`_NodeTreeBuilder`), so there is no second HTML par
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import markdownify
 from bs4 import BeautifulSoup
@@ -34,7 +33,10 @@ from bs4.element import NavigableString, PageElement, Tag
 from markdownify import ATX, BACKSLASH, MarkdownConverter
 
 from .tags import HEADING_TAGS
-from .tree import Item, Node
+from .tree import Item, Node, serialize
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 __all__ = ["to_markdown"]
 
@@ -326,8 +328,6 @@ def _soup(items: list[Item]) -> BeautifulSoup:
         # bs4 accepts any sized markup and hands it to the builder, which reads the nodes.
         return BeautifulSoup(items, builder=_NodeTreeBuilder(), element_classes=classes)  # type: ignore[arg-type]
     except (TypeError, AttributeError):  # pragma: no cover - a bs4 that changed its protocol
-        from .tree import serialize
-
         return BeautifulSoup(serialize(items), "lxml", element_classes=classes)
 
 

@@ -66,7 +66,7 @@ def _cells(s: Sanitizer, el: etree._Element, cells: list[Item], flags: int) -> N
         tag = child.tag
         if type(tag) is not str:
             continue
-        if tag == "td" or tag == "th":
+        if tag in {"td", "th"}:
             body = Flow(flags)
             s.children(child, body)
             attrs = {}

@@ -10,7 +10,10 @@ difference named, so a tag added here reaches every module that should know it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 __all__ = [
     "ALLOWED_TAGS",

@@ -58,7 +58,7 @@ def _blocks(items: list[Item]) -> list[str]:
             _add(out, _inline(it.children))
         elif tag in _NESTED_BLOCKS:
             out.extend(_blocks(it.children))
-        elif tag == "ul" or tag == "ol":
+        elif tag in {"ul", "ol"}:
             _add(out, _list(it))
         elif tag == "table":
             _add(out, _table(it))

@@ -74,7 +74,7 @@ def _escape_attr(s: str) -> str:
     return escape(s, quote=False).replace('"', "&quot;")
 
 
-def serialize(
+def serialize(  # noqa: PLR0915 - one pass over the tree, one case per node kind
     items: list[Item],
     links: list[str] | None = None,
     images: list[dict[str, str]] | None = None,
@@ -93,7 +93,7 @@ def serialize(
     seen_images: set[str] = set()
     at_line_start = True
 
-    def emit(nodes: list[Item]) -> None:
+    def emit(nodes: list[Item]) -> None:  # noqa: PLR0912 - one branch per node kind
         nonlocal at_line_start
         for node in nodes:
             if type(node) is not Node:

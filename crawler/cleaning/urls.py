@@ -200,7 +200,7 @@ _PIXEL_HOSTS = frozenset(
 # Spacer/beacon file names themes and newsletters use for 1x1 images.
 _PIXEL_NAMES = re.compile(
     r"/(?:spacer|blank|pixel|transparent|1x1|clear)\.gif(?:$|\?)|//(?:www\.)?facebook\.com/tr\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 

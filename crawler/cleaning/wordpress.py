@@ -9,11 +9,15 @@ feed footers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from .attrs import Attributes
 from .urls import largest_srcset_candidate
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from .attrs import Attributes
 
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",

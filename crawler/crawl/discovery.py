@@ -11,7 +11,8 @@ WordPress rules themselves (header and tag parsing, the candidates) are in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from crawler.wordpress.discovery import (
     SiteInfo,
@@ -20,10 +21,12 @@ from crawler.wordpress.discovery import (
     is_rest_index,
     probe_candidates,
 )
-from crawler.wordpress.errors import Problem
 
-from .answer import Answer
+from .answer import Answer  # noqa: TC001 - the doctests use it
 from .outcome import Stop
+
+if TYPE_CHECKING:
+    from crawler.wordpress.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -129,21 +132,34 @@ UNREACHABLE = {
 """Why a site could not be reached, by kind of download error, and what to do."""
 
 
-def unreachable(url: str, host: str, kind: str | None, detail: str) -> Stop:
+@dataclass(frozen=True)
+class DownloadError:
+    """A request that got no answer at all: its URL, and the kind of error (``dns``,
+    ``refused``, ``timeout``, or ``None`` with the error's own ``detail``)."""
+
+    url: str
+    kind: str | None
+    detail: str = ""
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.url).netloc
+
+
+def unreachable(error: DownloadError) -> Stop:
     """The site did not answer at all: nothing to crawl.
 
-    >>> unreachable("http://x.invalid/", "x.invalid", "dns", "").message
+    >>> unreachable(DownloadError("http://x.invalid/", "dns")).message
     'could not reach http://x.invalid/: the host name x.invalid does not resolve; check the URL for typos'
     """
-    why = UNREACHABLE[kind].format(host=host) if kind in UNREACHABLE else detail
-    return Stop("site_unreachable", f"could not reach {url}: {why}")
+    known = UNREACHABLE.get(error.kind or "")
+    why = known.format(host=error.host) if known else error.detail
+    return Stop("site_unreachable", f"could not reach {error.url}: {why}")
 
 
-def after_candidate_error(
-    probe: Probe, url: str, host: str, kind: str | None, detail: str, site_url: str
-) -> Probe | Stop:
+def after_candidate_error(probe: Probe, error: DownloadError, site_url: str) -> Probe | Stop:
     """A candidate root could not be fetched: the site is gone (no such host, refused), or
     that candidate is (try the next)."""
-    if kind in ("dns", "refused"):
-        return unreachable(url, host, kind, detail)
+    if error.kind in ("dns", "refused"):
+        return unreachable(error)
     return next_candidate((*probe.tried, probe.url), probe.fallbacks, site_url)

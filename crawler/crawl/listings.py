@@ -29,7 +29,7 @@ from crawler.wordpress.records import (
     term_record,
     user_record,
 )
-from crawler.wordpress.types import Collection
+from crawler.wordpress.types import Collection  # noqa: TC001 - the doctests use it
 
 
 class Phase(IntEnum):
@@ -137,8 +137,8 @@ def plan_listings(
     used = {name for ctype in content for name in ctype.taxonomies}
     listings = [
         Listing("users", "users", "wp/v2/users", Phase.LINKED, UserItem),
-        *_dated("media", "wp/v2/media", Phase.LINKED, MediaItem, None, changes_since,
-                supports_modified_after),
+        *_dated("media", "wp/v2/media", phase=Phase.LINKED, item_class=MediaItem, post_type=None,
+                changes_since=changes_since, supports_modified_after=supports_modified_after),
         Listing("comments", "comments", "wp/v2/comments", Phase.LINKED, CommentItem),
     ]  # fmt: skip
     listings += [
@@ -147,14 +147,17 @@ def plan_listings(
         if tax.name in used
     ]
     for ctype in content:
-        listings += _dated(ctype.rest_base, ctype.route, Phase.CONTENT, entry_class(ctype.name),
-                           ctype.name, changes_since, supports_modified_after)  # fmt: skip
+        listings += _dated(ctype.rest_base, ctype.route, phase=Phase.CONTENT,
+                           item_class=entry_class(ctype.name), post_type=ctype.name,
+                           changes_since=changes_since,
+                           supports_modified_after=supports_modified_after)  # fmt: skip
     return listings
 
 
 def _dated(
     base: str,
     route: str,
+    *,
     phase: Phase,
     item_class: type[Record],
     post_type: str | None,

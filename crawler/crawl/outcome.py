@@ -7,16 +7,18 @@ header or a body means live here in one table-tested function, and the run
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.wordpress.errors import Problem, diagnose, error_code
 from crawler.wordpress.jsonbody import NotJsonError, parse_json
 from crawler.wordpress.pagination import END_OF_COLLECTION_CODES, header_int
 
-from .answer import Answer
+from .answer import Answer  # noqa: TC001 - the doctests use it
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 
 class Verdict(Enum):

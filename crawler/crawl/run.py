@@ -11,24 +11,27 @@ of records held back for a linked record, and the versions of what it exported.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from crawler.items import EntryItem, EntryRecord, MediaItem, Record, TombstoneItem, entry_class
 from crawler.state.changes import RunChanges, Version, fingerprint, past_the_mark, since
 from crawler.wordpress import types as wp_types
-from crawler.wordpress.discovery import SiteInfo
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.joins import Lookups
 from crawler.wordpress.pagination import CollectionState, PageRef
 from crawler.wordpress.records import MalformedRecordError, record_id, utc_iso
-from crawler.wordpress.routes import ApiRoot
-from crawler.wordpress.types import Collection
 
 from .listings import Kind, Listing, Phase, by_id_listing, plan_listings
 from .outcome import PageOutcome, Stop, Verdict
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from crawler.wordpress.discovery import SiteInfo
+    from crawler.wordpress.routes import ApiRoot
+    from crawler.wordpress.types import Collection
 
 logger = logging.getLogger(__name__)
 

@@ -12,6 +12,7 @@ from scrapy.exceptions import (
 )
 
 from crawler.crawl.answer import Answer
+from crawler.crawl.discovery import DownloadError
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -41,12 +42,13 @@ def reset_scheduler(jobdir: Path) -> None:
             target.unlink(missing_ok=True)
 
 
-def download_error_kind(failure: Failure) -> str | None:
-    """The kind of download error, for :func:`crawler.crawl.discovery.unreachable`."""
+def download_error(url: str, failure: Failure) -> DownloadError:
+    """A download failure as the pure code reads it."""
+    kind = None
     if isinstance(failure.value, CannotResolveHostError):
-        return "dns"
-    if isinstance(failure.value, DownloadConnectionRefusedError):
-        return "refused"
-    if isinstance(failure.value, DownloadTimeoutError):
-        return "timeout"
-    return None
+        kind = "dns"
+    elif isinstance(failure.value, DownloadConnectionRefusedError):
+        kind = "refused"
+    elif isinstance(failure.value, DownloadTimeoutError):
+        kind = "timeout"
+    return DownloadError(url, kind, failure.getErrorMessage())

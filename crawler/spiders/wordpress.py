@@ -26,7 +26,7 @@ from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import CrawlRun, Step
 from crawler.feeds import FeedLayout, host_slug, use_default_feeds
 from crawler.params import ArgumentError, CrawlParams
-from crawler.spiders.adapters import answer_of, download_error_kind, reset_scheduler
+from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
 from crawler.state.changes import RunChanges
 from crawler.state.resume import Job, start_job
 from crawler.state.store import StateError, load_state, state_path
@@ -132,16 +132,12 @@ class WordPressSpider(Spider):
     def on_discovery_error(self, failure: Failure) -> Iterator[Request]:
         """The site, or a candidate root, could not be fetched at all."""
         request = failure.request  # type: ignore[attr-defined]
-        host, detail = urlsplit(request.url).netloc, failure.getErrorMessage()
-        kind = download_error_kind(failure)
+        error = download_error(request.url, failure)
         probe = request.cb_kwargs.get("probe")
         if probe is None:
-            yield from self._discover(discovery.unreachable(request.url, host, kind, detail))
+            yield from self._discover(discovery.unreachable(error))
         else:
-            after = discovery.after_candidate_error(
-                probe, request.url, host, kind, detail, self.url
-            )
-            yield from self._discover(after)
+            yield from self._discover(discovery.after_candidate_error(probe, error, self.url))
 
     def _discover(self, step: discovery.Next) -> Iterator[Request]:
         if isinstance(step, Stop):

@@ -8,11 +8,13 @@ markers so they are reported as blocks, never parsed as data.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .jsonbody import NotJsonError, decode_body, parse_json
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 _BLOCKING_CODES: dict[str, str] = {
     "rest_cannot_access": (

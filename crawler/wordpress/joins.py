@@ -29,7 +29,7 @@ from crawler.items import (
 )
 
 from .records import int_list, linked_id
-from .routes import ApiRoot
+from .routes import ApiRoot  # noqa: TC001 - the doctests use it
 
 
 @dataclass

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import error_code
-from .routes import ApiRoot
+from .routes import ApiRoot  # noqa: TC001 - the doctests use it
 
 INTERNAL_TYPES = frozenset({"attachment", "nav_menu_item"})
 """Types that are not crawled as content: media has its own feed, menus are site chrome."""
