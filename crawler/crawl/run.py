@@ -111,9 +111,19 @@ class CrawlRun:
 
     # Planning -----------------------------------------------------------------------------
 
-    def on_catalog(self, kind: str, data: dict[str, Any] | None) -> Step:
-        """``/types`` or ``/taxonomies`` is known (``None``: assume WordPress's defaults); once
-        both are, plan the crawl and start it."""
+    def on_catalog(
+        self, kind: str, data: dict[str, Any] | None, problem: Problem | None = None
+    ) -> Step:
+        """``/types`` or ``/taxonomies`` is known, or could not be read (``problem``: then
+        WordPress's defaults are assumed, unless the whole API is blocked); once both are
+        known, plan the crawl and start it."""
+        if problem is not None:
+            if problem.blocks_crawl:
+                self.stopped = True
+                return Step(stop=Stop.blocked(problem))
+            logger.warning(
+                "Could not read %s (%s); assuming WordPress's defaults", kind, problem.message
+            )
         self.catalog[kind] = data
         if len(self.catalog) < 2 or self.phase is not None:
             return Step()

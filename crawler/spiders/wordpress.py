@@ -180,22 +180,12 @@ class WordPressSpider(Spider):
     def parse_catalog(self, response: Response, kind: str) -> Iterator[Any]:
         """``/types`` or ``/taxonomies``; when refused, WordPress's defaults are assumed."""
         data, problem = read_catalog(answer_of(response))
-        if problem is not None:
-            if problem.blocks_crawl:
-                self.fail(f"api_{problem.kind}", problem.message)
-                return
-            self.logger.warning(
-                "Could not read %s (%s); assuming WordPress's defaults", kind, problem.message
-            )
-        yield from self._act(self._running().on_catalog(kind, data))
+        yield from self._act(self._running().on_catalog(kind, data, problem))
 
     def on_catalog_error(self, failure: Failure) -> Iterator[Any]:
         kind = failure.request.cb_kwargs["kind"]  # type: ignore[attr-defined]
-        self.logger.warning(
-            "Could not fetch %s (%s); assuming WordPress's defaults",
-            kind, failure.getErrorMessage(),
-        )  # fmt: skip
-        yield from self._act(self._running().on_catalog(kind, None))
+        problem = Problem("network", failure.getErrorMessage())
+        yield from self._act(self._running().on_catalog(kind, None, problem))
 
     # Collections -------------------------------------------------------------------------
 
