@@ -54,7 +54,7 @@ def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, flo
         )  # fmt: skip
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "demo.server", "--site", str(site), "--port", str(port),
+        [sys.executable, "-m", "demo.fake_wordpress", "--site", str(site), "--port", str(port),
          "--spelling", spelling],
         cwd=PROJECT_DIR, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip

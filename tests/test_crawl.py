@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from demo.fake_wordpress import FakeWordPressServer
 from demo.faults import Faults
-from demo.server import FakeWordPress
 from tests.crawl import crawl, crawl_cli, schema_validator
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
@@ -86,7 +86,7 @@ def assert_every_feed_complete(result):
 
 @pytest.fixture
 def site():
-    with FakeWordPress(SITE_DIR, spelling="pathinfo") as wp:
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo") as wp:
         yield wp
 
 
@@ -94,13 +94,13 @@ def site():
 def default_crawl(tmp_path_factory):
     """One crawl of the home page with the default settings, shared by the tests that only read
     its feeds and stats (each would otherwise make the very same crawl)."""
-    with FakeWordPress(SITE_DIR, spelling="pathinfo") as wp:
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo") as wp:
         yield crawl(wp.home_url, tmp_path_factory.mktemp("default")), wp
 
 
 @pytest.mark.parametrize("spelling", ["pathinfo", "plain", "pretty"])
 def test_every_permalink_spelling_is_crawled_completely(spelling, tmp_path):
-    with FakeWordPress(SITE_DIR, spelling=spelling) as wp:
+    with FakeWordPressServer(SITE_DIR, spelling=spelling) as wp:
         result = crawl(wp.home_url, tmp_path)
         assert_complete(result, wp)
         api_requests = [r for r in wp.requests if wp.route_of(r) == "/wp/v2/posts"]
@@ -168,7 +168,7 @@ def test_types_argument_limits_the_content(site, tmp_path):
 
 
 def test_hidden_users_do_not_fail_the_crawl(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(block_users=True)) as wp:
+    with FakeWordPressServer(SITE_DIR, faults=Faults(block_users=True)) as wp:
         result = crawl(wp.home_url, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
     assert result.stats["wordpress/users/refused"] == "rest_user_cannot_view"
@@ -200,7 +200,7 @@ def test_start_from_a_post_page_or_from_the_rest_root(site, tmp_path):
     ],
 )
 def test_broken_sites_are_still_crawled_completely(faults, tmp_path):
-    with FakeWordPress(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
         assert_complete(crawl(wp.home_url, tmp_path), wp)
 
 
@@ -209,7 +209,9 @@ def test_a_rate_limited_site_is_crawled_completely(tmp_path):
     # download slot to the wait the site asks for, capped by WORDPRESS_RETRY_AFTER_MAX, and
     # retries. The cap keeps each wait at 0.2 s here: waiting the full second after every third
     # request made this the slowest test of the suite (about 22 s) and was asserted nowhere.
-    with FakeWordPress(SITE_DIR, spelling="pathinfo", faults=Faults(rate_limit_every=3)) as wp:
+    with FakeWordPressServer(
+        SITE_DIR, spelling="pathinfo", faults=Faults(rate_limit_every=3)
+    ) as wp:
         result = crawl(wp.home_url, tmp_path, settings={"WORDPRESS_RETRY_AFTER_MAX": 0.2})
         assert_complete(result, wp)
     # The Retry-After path ran: the site's 429s were retried after slowing down.
@@ -220,7 +222,7 @@ def test_a_rate_limited_site_is_crawled_completely(tmp_path):
 
 
 def test_a_site_that_cannot_serve_100_a_page_is_crawled_in_smaller_pages(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(max_per_page=50)) as wp:
+    with FakeWordPressServer(SITE_DIR, faults=Faults(max_per_page=50)) as wp:
         result = crawl(wp.home_url, tmp_path)
         assert_complete(result, wp)
     assert result.stats["wordpress/page_size_reduced"] >= 1
@@ -266,12 +268,12 @@ def one_error_line(result, *fragments):
     ids=["disable-rest-api-plugin", "cloudflare"],
 )
 def test_blocked_apis_fail_with_one_clear_line(faults, fragments, tmp_path):
-    with FakeWordPress(SITE_DIR, faults=faults) as wp:
+    with FakeWordPressServer(SITE_DIR, faults=faults) as wp:
         one_error_line(crawl(wp.home_url, tmp_path), *fragments)
 
 
 def test_html_instead_of_json_says_so(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(html_instead_of_json=True)) as wp:
+    with FakeWordPressServer(SITE_DIR, faults=Faults(html_instead_of_json=True)) as wp:
         result = crawl(wp.home_url, tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.log
@@ -281,7 +283,7 @@ def test_html_instead_of_json_says_so(tmp_path):
 def test_a_page_lost_for_good_fails_the_crawl_and_keeps_the_rest(tmp_path):
     # Page 2 fails at every size the crawler tries (100, then 50, then 10 a page).
     lost = frozenset(("posts", page) for page in range(2, 21))
-    with FakeWordPress(SITE_DIR, faults=Faults(fail_pages=lost)) as wp:
+    with FakeWordPressServer(SITE_DIR, faults=Faults(fail_pages=lost)) as wp:
         result = crawl(wp.home_url, tmp_path, settings={"RETRY_TIMES": 0})
     assert result.returncode == 1
     assert "Traceback" not in result.log
@@ -326,7 +328,7 @@ def test_bad_arguments_fail_before_any_request(url, tmp_path):
 
 
 def test_progress_is_reported_against_x_wp_total(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(latency=0.4)) as wp:
+    with FakeWordPressServer(SITE_DIR, faults=Faults(latency=0.4)) as wp:
         result = crawl(wp.home_url, tmp_path, settings={"WORDPRESS_PROGRESS_INTERVAL": 0.3})
     assert result.returncode == 0
     progress = [line for line in result.log.splitlines() if "Progress posts:" in line]
