@@ -69,7 +69,7 @@ def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, flo
 def bench_wordpress(posts: int, workdir: Path, spelling: str) -> dict[str, float]:
     """Seed and start the real WordPress of the test suite, then crawl it."""
     sys.path.insert(0, str(PROJECT_DIR))
-    from tests.wordpress.site import WordPressSite
+    from wpsite.site import WordPressSite
 
     with WordPressSite(posts=posts) as site:
         print(f"WordPress seeded with {posts} posts: {site.timings}", flush=True)

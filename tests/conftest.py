@@ -7,7 +7,7 @@ import pytest
 
 from tests import reactor_thread
 
-pytest_plugins = ["tests.wordpress.fixtures"]
+pytest_plugins = ["wpsite.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

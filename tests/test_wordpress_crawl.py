@@ -1,6 +1,6 @@
 """End to end against a real WordPress: the feeds hold exactly what the site publishes.
 
-The site runs from Debian's packages on 127.0.0.1 (see ``tests/wordpress``), in each permalink
+The site runs from Debian's packages on 127.0.0.1 (see ``wpsite/``), in each permalink
 mode. The expected records are read from the site itself through WordPress (the ground truth),
 never from the crawler's code.
 """

@@ -1,11 +1,11 @@
 """Pytest plugin: the real WordPress test site as fixtures.
 
-Enable it in tests/conftest.py with ``pytest_plugins = ["tests.wordpress.fixtures"]``.
+Enable it in tests/conftest.py with ``pytest_plugins = ["wpsite.fixtures"]``.
 
 Fixtures
 --------
 ``wordpress_site`` (session)
-    A started :class:`tests.wordpress.site.WordPressSite`, seeded once per session with
+    A started :class:`wpsite.site.WordPressSite`, seeded once per session with
     ``WP_TEST_POSTS`` published posts (default 300) and stopped at the end. Use
     ``.url(mode)``, ``.rest_root(mode)``, ``.ground_truth(mode)``, ``.php(code)``.
 ``wordpress_urls`` (session)
