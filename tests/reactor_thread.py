@@ -8,12 +8,17 @@ the same coroutine plumbing. The test thread hands it a coroutine and blocks unt
 crawls never overlap, and the test reads the results afterwards, as it would from a
 subprocess.
 
-Why a thread and not the alternatives (measured in the report of the change that added it):
-Scrapy's reactorless mode (``TWISTED_REACTOR_ENABLED=False``) swaps in another download
-handler and forbids importing the reactor, which the project's ``CrawlProgress`` extension
-needs for its ``LoopingCall``; pytest-twisted runs the reactor in a greenlet (one more
-compiled dependency, and every test then runs with it); ``crochet`` does what this module does,
-as a dependency.
+Why a thread, and not the alternatives that were tried:
+
+- Scrapy's reactorless mode (``TWISTED_REACTOR_ENABLED=False``, a new asyncio loop per crawl)
+  downloads with another handler (aiohttp) than ``scrapy crawl`` does, and the project's
+  ``CrawlProgress`` extension imports the reactor for its ``LoopingCall``: the first crawl
+  loses its progress timer and the second refuses to start ("TWISTED_REACTOR_ENABLED is False
+  but a Twisted reactor is installed").
+- pytest-twisted runs the reactor in a greenlet, but a plain test cannot wait on it
+  (``blockon`` is refused inside tests): every crawl test would become an ``async`` test,
+  with greenlet as one more dependency. Its crawls took the same time as these.
+- crochet runs the reactor in a thread as this module does, as a dependency.
 """
 
 from __future__ import annotations
