@@ -42,10 +42,10 @@ schema: setup
 
 # A real WordPress on 127.0.0.1 for trying the crawler by hand (installs Debian packages as root).
 wordpress: setup
-	$(PY) -m tests.wordpress start
+	$(PY) -m wpsite start
 
 wordpress-stop: setup
-	$(PY) -m tests.wordpress stop
+	$(PY) -m wpsite stop
 
 bench: setup
 	$(PY) bench/bench_crawl.py

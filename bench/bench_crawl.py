@@ -54,7 +54,7 @@ def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, flo
         )  # fmt: skip
     port = free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "demo.server", "--site", str(site), "--port", str(port),
+        [sys.executable, "-m", "demo.fake_wordpress", "--site", str(site), "--port", str(port),
          "--spelling", spelling],
         cwd=PROJECT_DIR, env=ENV, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
@@ -69,7 +69,7 @@ def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, flo
 def bench_wordpress(posts: int, workdir: Path, spelling: str) -> dict[str, float]:
     """Seed and start the real WordPress of the test suite, then crawl it."""
     sys.path.insert(0, str(PROJECT_DIR))
-    from tests.wordpress.site import WordPressSite
+    from wpsite.site import WordPressSite
 
     with WordPressSite(posts=posts) as site:
         print(f"WordPress seeded with {posts} posts: {site.timings}", flush=True)

@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-from demo.server import FakeWordPress
+from demo.fake_wordpress import FakeWordPressServer
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 SITE_DIR = Path(__file__).resolve().parent / "site"
@@ -37,7 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     output = parser.parse_args(argv).output.resolve()
     recorded = json.loads((SITE_DIR / "site.json").read_text(encoding="utf-8"))
     stats_file = output / "demo-stats.json"
-    with FakeWordPress(SITE_DIR, spelling="pathinfo", port=free_port(PREFERRED_PORT)) as wp:
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo", port=free_port(PREFERRED_PORT)) as wp:
         print(
             f"Demo site ({recorded.get('recorded_from', 'WordPress')}, PATHINFO permalinks) at {wp.home_url}"
         )

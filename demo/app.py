@@ -1,6 +1,6 @@
 """Request handling without sockets: target -> response, with the faults applied in order.
 
-Kept apart from :mod:`demo.server` so the behaviour can be read (and tested) as plain
+Kept apart from :mod:`demo.fake_wordpress` so the behaviour can be read (and tested) as plain
 functions, and the HTTP layer stays a thin, fast byte pump.
 """
 

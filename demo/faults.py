@@ -1,6 +1,6 @@
 """Switchable faults, each reproducing a breakage real WordPress sites show a crawler.
 
-All are off by default. A running :class:`~demo.server.FakeWordPress` reads its ``faults``
+All are off by default. A running :class:`~demo.fake_wordpress.FakeWordPressServer` reads its ``faults``
 attribute on every request, so tests can swap or mutate them mid-crawl.
 """
 

@@ -1,8 +1,10 @@
-"""End to end: ``scrapy crawl wordpress`` against the demo server, as a user runs it.
+"""End to end: the ``wordpress`` crawl against the fake WordPress, as ``scrapy crawl`` runs it.
 
-The demo server serves a site recorded from a real WordPress (``demo/site``) and can break in
-the ways real sites break. The expected records come from the site's own data, not from the
-crawler's code.
+The fake WordPress serves a site recorded from a real WordPress (``demo/site``) and can break
+in the ways real sites break. The expected records come from the site's own data, not from the
+crawler's code. Most crawls run in this process (:func:`tests.crawl.crawl`, the command's
+settings and exit code without its start-up); the tests of what only the command shows (exit
+codes, ``-O``, ``-a`` errors) run the real ``scrapy crawl`` (:func:`tests.crawl.crawl_cli`).
 """
 
 from __future__ import annotations
@@ -16,13 +18,11 @@ from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-import jsonschema
 import pytest
 
-from crawler.schema import SCHEMA_DIR
+from demo.fake_wordpress import FakeWordPressServer
 from demo.faults import Faults
-from demo.server import FakeWordPress
-from tests.crawl import run_crawl
+from tests.crawl import crawl, crawl_cli, schema_validator
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
 TAG = re.compile(r"<[^>]+>")
@@ -86,14 +86,22 @@ def assert_every_feed_complete(result):
 
 @pytest.fixture
 def site():
-    with FakeWordPress(SITE_DIR, spelling="pathinfo") as wp:
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo") as wp:
         yield wp
+
+
+@pytest.fixture(scope="module")
+def default_crawl(tmp_path_factory):
+    """One crawl of the home page with the default settings, shared by the tests that only read
+    its feeds and stats (each would otherwise make the very same crawl)."""
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo") as wp:
+        yield crawl(wp.home_url, tmp_path_factory.mktemp("default")), wp
 
 
 @pytest.mark.parametrize("spelling", ["pathinfo", "plain", "pretty"])
 def test_every_permalink_spelling_is_crawled_completely(spelling, tmp_path):
-    with FakeWordPress(SITE_DIR, spelling=spelling) as wp:
-        result = run_crawl(wp.home_url, tmp_path)
+    with FakeWordPressServer(SITE_DIR, spelling=spelling) as wp:
+        result = crawl(wp.home_url, tmp_path)
         assert_complete(result, wp)
         api_requests = [r for r in wp.requests if wp.route_of(r) == "/wp/v2/posts"]
     # One request a page of 100; a full last page is followed by one check for more.
@@ -103,8 +111,8 @@ def test_every_permalink_spelling_is_crawled_completely(spelling, tmp_path):
         assert all("rest_route=" in r for r in api_requests)
 
 
-def test_every_record_type_is_crawled_and_joined(site, tmp_path):
-    result = run_crawl(site.home_url, tmp_path)
+def test_every_record_type_is_crawled_and_joined(default_crawl):
+    result, site = default_crawl
     assert_complete(result, site)
     assert_every_feed_complete(result)
     terms = {(t["taxonomy"], t["id"]): t for t in result.feed("terms")}
@@ -134,25 +142,25 @@ def test_every_record_type_is_crawled_and_joined(site, tmp_path):
     )
 
 
-def test_feeds_validate_against_the_committed_schema(site, tmp_path):
-    result = run_crawl(site.home_url, tmp_path)
+def test_feeds_validate_against_the_committed_schema(default_crawl):
+    result, _ = default_crawl
     for feed, schema_name in [("posts", "posts"), ("pages", "pages"), ("media", "media"),
                               ("terms", "terms"), ("users", "users"), ("comments", "comments"),
                               ("events", "custom-types")]:  # fmt: skip
-        schema = json.loads((SCHEMA_DIR / f"{schema_name}.schema.json").read_text(encoding="utf-8"))
+        validator = schema_validator(schema_name)
         for record in result.feed(feed):
-            jsonschema.validate(record, schema, format_checker=jsonschema.FormatChecker())
+            validator.validate(record)
 
 
-def test_requests_stay_within_budget(site, tmp_path):
-    result = run_crawl(site.home_url, tmp_path)
+def test_requests_stay_within_budget(default_crawl):
+    result, _ = default_crawl
     pages = sum(len(site_collection(name)) // 100 + 1 for names in FEEDS.values() for name in names)
     # robots.txt, the home page, the index, /types and /taxonomies, then one request a page.
     assert result.stats["downloader/request_count"] == 5 + pages
 
 
 def test_types_argument_limits_the_content(site, tmp_path):
-    result = run_crawl(site.home_url, tmp_path, "-a", "types=pages")
+    result = crawl(site.home_url, tmp_path, types="pages")
     assert result.returncode == 0
     assert {r["id"] for r in result.feed("pages")} == {p["id"] for p in site_collection("pages")}
     assert not list((tmp_path / "output").glob("*/posts.jsonl"))
@@ -160,8 +168,8 @@ def test_types_argument_limits_the_content(site, tmp_path):
 
 
 def test_hidden_users_do_not_fail_the_crawl(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(block_users=True)) as wp:
-        result = run_crawl(wp.home_url, tmp_path)
+    with FakeWordPressServer(SITE_DIR, faults=Faults(block_users=True)) as wp:
+        result = crawl(wp.home_url, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
     assert result.stats["wordpress/users/refused"] == "rest_user_cannot_view"
     assert sum("hides its users" in line for line in result.log.splitlines()) == 1
@@ -172,8 +180,8 @@ def test_hidden_users_do_not_fail_the_crawl(tmp_path):
 
 def test_start_from_a_post_page_or_from_the_rest_root(site, tmp_path):
     post_url = SITE_POSTS[0]["link"].replace("http://recorded.invalid", site.origin)
-    assert_complete(run_crawl(post_url, tmp_path / "a"), site)
-    assert_complete(run_crawl(site.api_root, tmp_path / "b"), site)
+    assert_complete(crawl(post_url, tmp_path / "a"), site)
+    assert_complete(crawl(site.api_root, tmp_path / "b"), site)
 
 
 @pytest.mark.parametrize(
@@ -183,24 +191,39 @@ def test_start_from_a_post_page_or_from_the_rest_root(site, tmp_path):
         Faults(wrong_total_pages=True),
         Faults(php_notice_prefix=True, bom=3, trailing_html_comment=True),
         Faults(no_link_discovery=True),
-        Faults(rate_limit_every=3),
     ],
     ids=[
         "no-total-headers",
         "wrong-total-pages",
         "notice-bom-comment",
         "no-link-discovery",
-        "rate-limited",
     ],
 )
 def test_broken_sites_are_still_crawled_completely(faults, tmp_path):
-    with FakeWordPress(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
-        assert_complete(run_crawl(wp.home_url, tmp_path), wp)
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
+        assert_complete(crawl(wp.home_url, tmp_path), wp)
+
+
+def test_a_rate_limited_site_is_crawled_completely(tmp_path):
+    # Every third REST request answers 429 with "Retry-After: 1". The crawler slows the site's
+    # download slot to the wait the site asks for, capped by WORDPRESS_RETRY_AFTER_MAX, and
+    # retries. The cap keeps each wait at 0.2 s here: waiting the full second after every third
+    # request made this the slowest test of the suite (about 22 s) and was asserted nowhere.
+    with FakeWordPressServer(
+        SITE_DIR, spelling="pathinfo", faults=Faults(rate_limit_every=3)
+    ) as wp:
+        result = crawl(wp.home_url, tmp_path, settings={"WORDPRESS_RETRY_AFTER_MAX": 0.2})
+        assert_complete(result, wp)
+    # The Retry-After path ran: the site's 429s were retried after slowing down.
+    rate_limited = result.stats["downloader/response_status_count/429"]
+    assert rate_limited >= 1
+    assert result.stats["retry/count"] >= rate_limited
+    assert "(Retry-After); slowing down" in result.log
 
 
 def test_a_site_that_cannot_serve_100_a_page_is_crawled_in_smaller_pages(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(max_per_page=50)) as wp:
-        result = run_crawl(wp.home_url, tmp_path)
+    with FakeWordPressServer(SITE_DIR, faults=Faults(max_per_page=50)) as wp:
+        result = crawl(wp.home_url, tmp_path)
         assert_complete(result, wp)
     assert result.stats["wordpress/page_size_reduced"] >= 1
     assert "retrying with 50 a page" in result.log
@@ -208,7 +231,7 @@ def test_a_site_that_cannot_serve_100_a_page_is_crawled_in_smaller_pages(tmp_pat
 
 def test_scrapy_output_options_still_work(site, tmp_path):
     target = tmp_path / "all.jsonl"
-    result = run_crawl(site.home_url, tmp_path, "-O", str(target))
+    result = crawl_cli(site.home_url, tmp_path, "-O", str(target))
     assert result.returncode == 0
     records = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
     assert {r["id"] for r in records if r["type"] == "post"} == {p["id"] for p in SITE_POSTS}
@@ -218,10 +241,10 @@ def test_scrapy_output_options_still_work(site, tmp_path):
 
 
 def test_a_rerun_overwrites_and_a_failed_rerun_keeps_the_previous_feed(site, tmp_path):
-    assert_complete(run_crawl(site.home_url, tmp_path), site)
-    assert_complete(run_crawl(site.home_url, tmp_path), site)  # overwritten, not appended
+    assert_complete(crawl(site.home_url, tmp_path), site)
+    assert_complete(crawl(site.home_url, tmp_path), site)  # overwritten, not appended
     site.set_faults(block_api=True)
-    failed = run_crawl(site.home_url, tmp_path)
+    failed = crawl_cli(site.home_url, tmp_path)  # the command's exit status for a failed crawl
     assert failed.returncode == 1
     assert len(failed.feed("posts")) == len(SITE_POSTS)
 
@@ -245,13 +268,13 @@ def one_error_line(result, *fragments):
     ids=["disable-rest-api-plugin", "cloudflare"],
 )
 def test_blocked_apis_fail_with_one_clear_line(faults, fragments, tmp_path):
-    with FakeWordPress(SITE_DIR, faults=faults) as wp:
-        one_error_line(run_crawl(wp.home_url, tmp_path), *fragments)
+    with FakeWordPressServer(SITE_DIR, faults=faults) as wp:
+        one_error_line(crawl(wp.home_url, tmp_path), *fragments)
 
 
 def test_html_instead_of_json_says_so(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(html_instead_of_json=True)) as wp:
-        result = run_crawl(wp.home_url, tmp_path)
+    with FakeWordPressServer(SITE_DIR, faults=Faults(html_instead_of_json=True)) as wp:
+        result = crawl(wp.home_url, tmp_path)
     assert result.returncode == 1
     assert "Traceback" not in result.log
     assert any("HTML page" in line for line in result.errors)
@@ -260,8 +283,8 @@ def test_html_instead_of_json_says_so(tmp_path):
 def test_a_page_lost_for_good_fails_the_crawl_and_keeps_the_rest(tmp_path):
     # Page 2 fails at every size the crawler tries (100, then 50, then 10 a page).
     lost = frozenset(("posts", page) for page in range(2, 21))
-    with FakeWordPress(SITE_DIR, faults=Faults(fail_pages=lost)) as wp:
-        result = run_crawl(wp.home_url, tmp_path, settings={"RETRY_TIMES": 0})
+    with FakeWordPressServer(SITE_DIR, faults=Faults(fail_pages=lost)) as wp:
+        result = crawl(wp.home_url, tmp_path, settings={"RETRY_TIMES": 0})
     assert result.returncode == 1
     assert "Traceback" not in result.log
     assert any("Lost page" in line for line in result.errors)
@@ -279,7 +302,7 @@ def test_not_wordpress_lists_what_was_tried(tmp_path):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         url = f"http://127.0.0.1:{server.server_address[1]}/"
-        line = one_error_line(run_crawl(url, tmp_path), "no WordPress REST API found")
+        line = one_error_line(crawl(url, tmp_path), "no WordPress REST API found")
     finally:
         server.shutdown()
         server.server_close()
@@ -292,21 +315,21 @@ def test_a_dead_host_fails_with_one_clear_line(tmp_path):
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     one_error_line(
-        run_crawl(f"http://127.0.0.1:{port}/", tmp_path, settings={"RETRY_TIMES": 0}),
+        crawl(f"http://127.0.0.1:{port}/", tmp_path, settings={"RETRY_TIMES": 0}),
         "refused the connection",
     )
 
 
 @pytest.mark.parametrize("url", ["not a url", "ftp://example.com/", None])
 def test_bad_arguments_fail_before_any_request(url, tmp_path):
-    result = run_crawl(url, tmp_path)
+    result = crawl_cli(url, tmp_path)  # the command's -a parsing and exit status
     one_error_line(result, "-a url=")
     assert result.stats.get("downloader/request_count", 0) == 0
 
 
 def test_progress_is_reported_against_x_wp_total(tmp_path):
-    with FakeWordPress(SITE_DIR, faults=Faults(latency=0.4)) as wp:
-        result = run_crawl(wp.home_url, tmp_path, settings={"WORDPRESS_PROGRESS_INTERVAL": 0.3})
+    with FakeWordPressServer(SITE_DIR, faults=Faults(latency=0.4)) as wp:
+        result = crawl(wp.home_url, tmp_path, settings={"WORDPRESS_PROGRESS_INTERVAL": 0.3})
     assert result.returncode == 0
     progress = [line for line in result.log.splitlines() if "Progress posts:" in line]
     assert progress, result.log[-2000:]
@@ -318,8 +341,8 @@ def test_progress_is_reported_against_x_wp_total(tmp_path):
 def test_incremental_runs_write_run_folders_and_gzip_on_request(site, tmp_path):
     import gzip
 
-    first = run_crawl(site.home_url, tmp_path / "a", "-a", "incremental=true",
-                      settings={"WORDPRESS_FEED_GZIP": True})  # fmt: skip
+    first = crawl(site.home_url, tmp_path / "a", incremental="true",
+                  settings={"WORDPRESS_FEED_GZIP": True})  # fmt: skip
     assert first.returncode == 0, first.log[-2000:]
     [posts] = list((tmp_path / "a" / "output").glob("*/*/posts.jsonl.gz"))
     assert len(posts.parent.name) == len("20261128T150000Z")
@@ -327,7 +350,7 @@ def test_incremental_runs_write_run_folders_and_gzip_on_request(site, tmp_path):
         records = [json.loads(line) for line in lines]
     assert {r["id"] for r in records} == {p["id"] for p in SITE_POSTS}
     assert {r["change"] for r in records} == {"added"}
-    second = run_crawl(site.home_url, tmp_path / "b", "-a", "incremental=true")
+    second = crawl(site.home_url, tmp_path / "b", incremental="true")
     assert second.returncode == 0
     assert not list((tmp_path / "b" / "output").glob("*/*/*.jsonl")), "nothing changed"
     assert second.stats["wordpress/state_committed"] is True

@@ -1,6 +1,6 @@
 """End to end against a real WordPress: the feeds hold exactly what the site publishes.
 
-The site runs from Debian's packages on 127.0.0.1 (see ``tests/wordpress``), in each permalink
+The site runs from Debian's packages on 127.0.0.1 (see ``wpsite/``), in each permalink
 mode. The expected records are read from the site itself through WordPress (the ground truth),
 never from the crawler's code.
 """
@@ -14,12 +14,10 @@ import subprocess
 import sys
 import time
 
-import jsonschema
 import lxml.html
 import pytest
 
-from crawler.schema import SCHEMA_DIR
-from tests.crawl import PROJECT_DIR, run_crawl
+from tests.crawl import PROJECT_DIR, crawl, crawl_cli, schema_validator
 
 pytestmark = pytest.mark.wordpress
 
@@ -29,7 +27,7 @@ def crawls(wordpress_site, tmp_path_factory):
     """One crawl of the home page per permalink mode, shared by the tests of this module."""
     results = {}
     for mode in ("plain", "pathinfo", "pretty"):
-        results[mode] = run_crawl(wordpress_site.url(mode), tmp_path_factory.mktemp(mode))
+        results[mode] = crawl(wordpress_site.url(mode), tmp_path_factory.mktemp(mode))
     return results
 
 
@@ -78,15 +76,15 @@ def test_the_api_is_found_where_the_mode_puts_it(mode, crawls, wordpress_site):
 
 
 def test_real_records_validate_against_the_schema(crawls):
-    schema = json.loads((SCHEMA_DIR / "posts.schema.json").read_text(encoding="utf-8"))
+    validator = schema_validator("posts")
     for record in crawls["pathinfo"].feed("posts"):
-        jsonschema.validate(record, schema, format_checker=jsonschema.FormatChecker())
+        validator.validate(record)
 
 
 def test_starting_from_a_post_url_finds_the_same_site(wordpress_site, tmp_path):
     truth = wordpress_site.ground_truth("pathinfo")
     post_url = truth["posts"][0]["link"]
-    result = run_crawl(post_url, tmp_path)
+    result = crawl(post_url, tmp_path)
     assert result.returncode == 0, result.log[-3000:]
     assert {r["id"] for r in result.feed("posts")} == {p["id"] for p in truth["posts"]}
 
@@ -277,7 +275,7 @@ def test_a_job_killed_mid_way_resumes_without_duplicates_or_gaps(wordpress_site,
     assert any(partial.values()), "the crawl was killed before it wrote anything"
     assert partial.get("posts.jsonl", 0) < len(truth["posts"]), "the crawl was killed too late"
 
-    resumed = run_crawl(
+    resumed = crawl_cli(  # the same command again
         url, tmp_path / "resumed", settings={"JOBDIR": jobdir, "WORDPRESS_OUTPUT_DIR": output}
     )
     assert resumed.returncode == 0, resumed.log[-3000:]

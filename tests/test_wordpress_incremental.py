@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from tests.crawl import PROJECT_DIR, run_crawl
+from tests.crawl import PROJECT_DIR, crawl
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.changes_wordpress]
 
@@ -52,7 +52,7 @@ def site_dir(tmp_path_factory):
 
 def test_a_second_run_exports_exactly_the_changes(wordpress_site, site_dir):
     url = wordpress_site.url("pathinfo")
-    first = run_crawl(url, site_dir / "run1", "-a", "incremental=true")
+    first = crawl(url, site_dir / "run1", incremental="true")
     assert first.returncode == 0, first.log[-3000:]
     assert first.stats["wordpress/state_committed"] is True
     before = wordpress_site.ground_truth("pathinfo")
@@ -82,7 +82,7 @@ def test_a_second_run_exports_exactly_the_changes(wordpress_site, site_dir):
     created = json.loads(output.strip().splitlines()[-1])
     after = wordpress_site.ground_truth("pathinfo")
 
-    second = run_crawl(url, site_dir / "run2", "-a", "incremental=true")
+    second = crawl(url, site_dir / "run2", incremental="true")
     assert second.returncode == 0, second.log[-3000:]
     assert not second.errors, second.errors
     assert second.stats["wordpress/state_committed"] is True
@@ -148,7 +148,7 @@ def test_a_run_that_loses_a_page_does_not_move_the_state(wordpress_site, site_di
     before = state_file.read_bytes()
     wordpress_site.php("wp_update_post(['ID' => " + str(wordpress_site.ground_truth("pathinfo")["posts"][-1]["id"]) +
                        ", 'post_content' => '<p>Changed again.</p>']);")  # fmt: skip
-    failing = run_crawl(url, site_dir / "run3", "-a", "incremental=true", settings={
+    failing = crawl(url, site_dir / "run3", incremental="true", settings={
         "RETRY_TIMES": 0,
         "DOWNLOADER_MIDDLEWARES": json.dumps({"tests.faults.FailingPages": 10}),
         "TEST_FAILING_URL": "wp/v2/posts?",  # the id listing and the changes alike
@@ -158,7 +158,7 @@ def test_a_run_that_loses_a_page_does_not_move_the_state(wordpress_site, site_di
     assert any("Lost page" in line for line in failing.errors)
     assert failing.stats["wordpress/state_committed"] is False
     assert state_file.read_bytes() == before, "a failed run must not move the mark"
-    again = run_crawl(url, site_dir / "run4", "-a", "incremental=true")
+    again = crawl(url, site_dir / "run4", incremental="true")
     assert again.returncode == 0
     assert any(r["content_text"] == "Changed again." for r in again.feed("posts"))
 
@@ -186,6 +186,6 @@ def test_a_killed_run_leaves_the_state_and_the_next_run_delivers(
     process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert state_file.read_bytes() == before
-    again = run_crawl(url, site_dir / "run5", "-a", "incremental=true")
+    again = crawl(url, site_dir / "run5", incremental="true")
     assert again.returncode == 0
     assert [r["id"] for r in again.feed("posts") if r["change"] == "updated"] == [post_id]

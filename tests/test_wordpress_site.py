@@ -13,8 +13,8 @@ from typing import Any
 
 import pytest
 
-from tests.wordpress import client
-from tests.wordpress.site import WordPressSite
+from wpsite import client
+from wpsite.site import WordPressSite
 
 pytestmark = pytest.mark.wordpress
 

@@ -2,7 +2,7 @@
 /**
  * Plugin Name: Crawler test site
  * Description: Makes the throw-away test WordPress hermetic and gives it the content
- * types the crawler is tested on. Copied to wp-content/mu-plugins/ by tests/wordpress.
+ * types the crawler is tested on. Copied to wp-content/mu-plugins/ by wpsite.
  */
 
 defined( 'ABSPATH' ) || exit;

@@ -1,8 +1,8 @@
 """Command line for trying the crawler by hand against the test WordPress.
 
-    python -m tests.wordpress start [--posts N] [--dir D]   # prints the three URLs
-    python -m tests.wordpress stop [--dir D] [--purge]
-    python -m tests.wordpress status [--dir D]
+    python -m wpsite start [--posts N] [--dir D]   # prints the three URLs
+    python -m wpsite stop [--dir D] [--purge]
+    python -m wpsite status [--dir D]
 
 The servers keep running after `start` returns, until `stop`. The seeded database stays
 in D (default: /tmp/wp-crawler-site), so the next `start` with the same --posts takes
@@ -25,7 +25,7 @@ DEFAULT_DIR = Path(tempfile.gettempdir()) / "wp-crawler-site"
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m tests.wordpress",
+        prog="python -m wpsite",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in MODES:
             print(f"{mode:9} {site.url(mode):28} REST root {site.rest_root(mode)}")
         timings = ", ".join(f"{k} {v:.1f} s" for k, v in site.timings.items() if v)
-        print(f"{site.posts} posts, {timings}; stop with: python -m tests.wordpress stop")
+        print(f"{site.posts} posts, {timings}; stop with: python -m wpsite stop")
     elif args.command == "stop":
         WordPressSite(args.dir).stop(purge=args.purge)
         print("stopped" + (f", removed {args.dir}" if args.purge else ""))

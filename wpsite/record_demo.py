@@ -2,7 +2,7 @@
 
 Re-record (as root on Debian 12, or with the packages installed)::
 
-    python -m tests.wordpress.record_demo [--dir /tmp/wp-crawler-demo] [--out demo/site]
+    python -m wpsite.record_demo [--dir /tmp/wp-crawler-demo] [--out demo/site]
 
 It starts (or reuses, when one is running in --dir) the test site seeded with 160 posts,
 reads every collection from the PATHINFO mode's REST API exactly as WordPress returns it

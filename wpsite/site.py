@@ -12,7 +12,7 @@ Usage::
 Layout of the site directory (a temporary one unless `directory` is given):
 ``wordpress/`` (a copy of /usr/share/wordpress with our wp-config.php and mu-plugin),
 ``mysql/`` (private MariaDB data and socket), ``logs/``, ``state.json`` (ports, PIDs,
-seeding parameters: lets `python -m tests.wordpress stop` find the processes, and a later
+seeding parameters: lets `python -m wpsite stop` find the processes, and a later
 start reuse the seeded database).
 
 Why one object owns everything: the suite must leave nothing running, so whatever

@@ -21,16 +21,16 @@ from typing import Any
 
 import pytest
 
+import demo.fake_wordpress
 import demo.params
 import demo.query
-import demo.server
 import demo.shaping
 import demo.spelling
 import demo.wp_errors
 from demo import fake_text
+from demo.fake_wordpress import FakeWordPressServer
 from demo.faults import Faults
 from demo.generate import generate_site
-from demo.server import FakeWordPress
 from demo.site import RECORDED_ORIGIN, SiteData, load_site, write_site
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -66,14 +66,14 @@ def site() -> SiteData:
 
 @pytest.fixture(scope="module")
 def wp(site: SiteData):
-    with FakeWordPress(site, spelling="pretty") as server:
+    with FakeWordPressServer(site, spelling="pretty") as server:
         yield server
 
 
 @pytest.fixture
 def broken(site: SiteData):
     """A server whose faults each test sets."""
-    with FakeWordPress(site, spelling="pathinfo") as server:
+    with FakeWordPressServer(site, spelling="pathinfo") as server:
         yield server
 
 
@@ -88,7 +88,7 @@ ROOTS = {
 
 @pytest.mark.parametrize("spelling", ["pretty", "pathinfo", "plain"])
 def test_each_spelling_advertises_its_root_and_serves_it(site, spelling):
-    with FakeWordPress(site, spelling=spelling) as server:
+    with FakeWordPressServer(site, spelling=spelling) as server:
         root = server.origin + ROOTS[spelling]
         assert server.api_root == root
         home = fetch(server.home_url)
@@ -115,7 +115,7 @@ def test_each_spelling_advertises_its_root_and_serves_it(site, spelling):
     ],
 )
 def test_paths_wordpress_does_not_route_are_server_404s(site, spelling, missing):
-    with FakeWordPress(site, spelling=spelling) as server:
+    with FakeWordPressServer(site, spelling=spelling) as server:
         for path in missing:
             reply = fetch(server.origin + path)
             assert reply.status == 404
@@ -147,7 +147,7 @@ def test_rest_responses_carry_wordpress_headers(wp):
     assert b"\\/" in reply.body  # wp_json_encode() escapes slashes
 
 
-def first_post_id(server: FakeWordPress) -> int:
+def first_post_id(server: FakeWordPressServer) -> int:
     return fetch(server.rest_url("/wp/v2/posts", per_page=1)).json()[0]["id"]
 
 
@@ -180,7 +180,7 @@ def test_single_page_collections_only_link_the_api_root(wp):
 
 
 def test_plain_spelling_links_percent_encode_the_route(site):
-    with FakeWordPress(site, spelling="plain") as server:
+    with FakeWordPressServer(site, spelling="plain") as server:
         reply = fetch(server.origin + "/index.php?rest_route=/wp/v2/posts&per_page=100")
         assert reply.links() == (
             f"<{server.origin}/index.php?rest_route=%2Fwp%2Fv2%2Fposts&per_page=100&page=2>;"
@@ -344,7 +344,7 @@ def test_embed_inlines_linked_objects(wp):
 # Faults ------------------------------------------------------------------------------------
 
 
-def posts_url(server: FakeWordPress, **params: Any) -> str:
+def posts_url(server: FakeWordPressServer, **params: Any) -> str:
     return server.rest_url("/wp/v2/posts", **params)
 
 
@@ -574,7 +574,8 @@ def test_command_line_server_serves_until_stopped():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    command = [sys.executable, "-m", "demo.server", "--site", "demo/site", "--port", str(port)]
+    server = "demo.fake_wordpress"
+    command = [sys.executable, "-m", server, "--site", "demo/site", "--port", str(port)]
     process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout is not None
@@ -588,7 +589,15 @@ def test_command_line_server_serves_until_stopped():
 
 @pytest.mark.parametrize(
     "module",
-    [demo.params, demo.spelling, demo.query, demo.shaping, demo.wp_errors, demo.server, fake_text],
+    [
+        demo.params,
+        demo.spelling,
+        demo.query,
+        demo.shaping,
+        demo.wp_errors,
+        demo.fake_wordpress,
+        fake_text,
+    ],
 )
 def test_doctests(module):
     assert doctest.testmod(module).failed == 0

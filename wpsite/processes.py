@@ -2,7 +2,7 @@
 
 Why not Popen.terminate(): `php -S` with PHP_CLI_SERVER_WORKERS leaves its forked
 workers serving the port when only the master gets SIGTERM, and a daemon started by
-`python -m tests.wordpress start` outlives the Python process that started it, so it is
+`python -m wpsite start` outlives the Python process that started it, so it is
 stopped later by a recorded PID. Each daemon therefore runs in a session (and process
 group) of its own, is signalled as a group, and counts as gone only when no process of
 the group is left; a zombie (state Z, reaped late by PID 1 in some sandboxes) counts as

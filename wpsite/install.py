@@ -71,7 +71,7 @@ def _apt_install(packages: list[str]) -> None:
     """Run apt-get with a temporary policy-rc.d so no package starts a service."""
     created_policy = False
     if not POLICY_RC_D.exists():
-        POLICY_RC_D.write_text("#!/bin/sh\n# temporary: tests/wordpress/install.py\nexit 101\n")
+        POLICY_RC_D.write_text("#!/bin/sh\n# temporary: wpsite/install.py\nexit 101\n")
         POLICY_RC_D.chmod(0o755)
         created_policy = True
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -122,7 +122,7 @@ def ensure_packages(*, install: bool = True) -> float:
 
 
 def main() -> None:
-    """`python -m tests.wordpress.install`: install and report the time taken."""
+    """`python -m wpsite.install`: install and report the time taken."""
     seconds = ensure_packages()
     print(f"packages ready (installed in {seconds:.1f} s)" if seconds else "packages ready")
 

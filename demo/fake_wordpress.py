@@ -2,10 +2,10 @@
 
 Use it as a context manager in tests and benchmarks::
 
-    with FakeWordPress("demo/site", spelling="pretty") as wp:
+    with FakeWordPressServer("demo/site", spelling="pretty") as wp:
         urllib.request.urlopen(wp.api_root + "wp/v2/posts")
 
-or from the shell: ``python -m demo.server --site demo/site --port 8080``.
+or from the shell: ``python -m demo.fake_wordpress --site demo/site --port 8080``.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 _LOOPBACK = {"127.0.0.1", "localhost"}
 
 
-class FakeWordPress:
+class FakeWordPressServer:
     """A running fake site. ``faults`` may be replaced or mutated at any time, even mid-crawl."""
 
     def __init__(
@@ -63,7 +63,7 @@ class FakeWordPress:
 
     # Lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeWordPress:
+    def start(self) -> FakeWordPressServer:
         """Bind, rebase the data to the bound origin, and serve from a background thread."""
         if self._httpd is not None:
             raise RuntimeError("already running")
@@ -101,7 +101,7 @@ class FakeWordPress:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> FakeWordPress:
+    def __enter__(self) -> FakeWordPressServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -169,7 +169,7 @@ class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     block_on_close = False
     request_queue_size = 128
-    wordpress: FakeWordPress
+    wordpress: FakeWordPressServer
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
         self._connections: set[socket.socket] = set()
@@ -272,7 +272,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Serve a site directory until Ctrl-C."""
-    parser = argparse.ArgumentParser(prog="python -m demo.server", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m demo.fake_wordpress", description=main.__doc__)
     parser.add_argument("--site", default="demo/site", help="site directory (default: demo/site)")
     parser.add_argument("--host", default="127.0.0.1", choices=sorted(_LOOPBACK))
     parser.add_argument("--port", type=int, default=8080, help="0 picks a free port")
@@ -284,7 +284,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--verbose", action="store_true", help="log every request to stderr")
     args = parser.parse_args(argv)
     faults = Faults(**dict(args.fault))
-    wordpress = FakeWordPress(
+    wordpress = FakeWordPressServer(
         args.site, spelling=args.spelling, faults=faults, host=args.host, port=args.port,
         verbose=args.verbose,
     )  # fmt: skip
