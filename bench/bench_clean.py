@@ -22,15 +22,19 @@ import random
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from typing import TYPE_CHECKING
 
 from lxml import etree
 
 from crawler.cleaning import CleanOptions, clean_content
 from crawler.cleaning.tree import ALLOWED_ATTRIBUTES
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 WORDS = [
     "the",

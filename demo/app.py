@@ -8,18 +8,22 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
 from demo import faults as junk
-from demo.faults import Faults
 from demo.frontend import HTML_TYPE, SERVER_404, FrontEnd
 from demo.params import Query, parse_query
 from demo.rest import RestApi, RestResult, encode_json
-from demo.site import SiteData
 from demo.spelling import Spelling, resolve
 from demo.wp_errors import api_blocked, critical_error
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from demo.faults import Faults
+    from demo.site import SiteData
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,10 +10,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from demo.site import SiteData
 from demo.wp_errors import AUTH_ONLY_ROUTES
+
+if TYPE_CHECKING:
+    from demo.site import SiteData
 
 Item = dict[str, Any]
 SortKey = Callable[[Item], Any]

@@ -8,10 +8,13 @@ Pools of sentences are built once per site so 10,000 bodies take about a second.
 
 from __future__ import annotations
 
-import random
 import re
 import unicodedata
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import random
 
 _WORD_TEXT = (
     "city council budget river school housing market energy climate festival library museum "

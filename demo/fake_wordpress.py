@@ -20,8 +20,7 @@ import threading
 from email.utils import formatdate
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import unquote
 
 from demo.app import Response, SiteApp
@@ -29,6 +28,9 @@ from demo.faults import Faults
 from demo.params import Query, parse_query
 from demo.site import SiteData, load_site
 from demo.spelling import Spelling, api_root, check_spelling, resolve, rest_url
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 logger = logging.getLogger(__name__)
 _LOOPBACK = {"127.0.0.1", "localhost"}
@@ -101,7 +103,7 @@ class FakeWordPressServer:
             self._thread.join(timeout=5)
             self._thread = None
 
-    def __enter__(self) -> FakeWordPressServer:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:
@@ -235,7 +237,7 @@ class _Handler(BaseHTTPRequestHandler):
         data = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.wfile.write(data if head else data + response.body)
 
-    def log_message(self, format: str, *args: Any) -> None:
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib signature
         if self.server.wordpress.verbose:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 

@@ -16,7 +16,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from demo.fake_data import (
@@ -48,9 +48,11 @@ from demo.fake_schema import (
     user_args,
 )
 from demo.fake_text import Body, Image, TextFactory, slugify, texturize
-from demo.params import Query
 from demo.site import RECORDED_ORIGIN, SiteData, paused_gc, write_site
 from demo.spelling import Spelling, check_spelling, rest_url
+
+if TYPE_CHECKING:
+    from demo.params import Query
 
 Item = dict[str, Any]
 
@@ -274,7 +276,7 @@ class _Builder:
             link = self.links.term("venue", slug)
             self.venues.append(self._term(term_id, "venue", name, slug, "", link))
 
-    def _term(
+    def _term(  # noqa: PLR0917 - a term's columns, in order
         self,
         term_id: int,
         taxonomy: str,

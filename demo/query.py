@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from demo.catalog import Collection, Item, Kind
 from demo.params import Query, QueryValue, parse_list
 from demo.wp_errors import WPError, invalid_page_number, invalid_params, php_list
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 MAX_PER_PAGE = 100
 _ORDERBY: dict[Kind, list[str]] = {
@@ -185,7 +187,7 @@ def run_query(collection: Collection, raw: Query, ctx: QueryContext) -> Listing:
     total_pages = math.ceil(total / per_page)
     if kind is Kind.POST and page > total_pages and total > 0:
         raise invalid_page_number()
-    start = offset if offset else (page - 1) * per_page
+    start = offset or (page - 1) * per_page
     return Listing(matched[start : start + per_page], total, total_pages, page, per_page)
 
 

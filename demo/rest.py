@@ -11,15 +11,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from demo.catalog import Catalog, Collection, Kind
-from demo.faults import Faults
 from demo.params import Query, add_query_args, parse_list, parse_query
 from demo.query import Listing, QueryContext, run_query
 from demo.shaping import embed_view, field_mask, shape_fields
-from demo.site import SiteData
 from demo.spelling import Spelling, api_root, rest_url, split_rest_url
 from demo.wp_errors import (
     AUTH_ONLY_ROUTES,
@@ -29,6 +27,10 @@ from demo.wp_errors import (
     no_route,
     users_blocked,
 )
+
+if TYPE_CHECKING:
+    from demo.faults import Faults
+    from demo.site import SiteData
 
 _ITEM_ROUTE = re.compile(r"/wp/v2/([a-z0-9_-]+)(?:/(\d+)(/revisions)?)?")
 _META_ROUTE = re.compile(r"/wp/v2/(types|taxonomies)(?:/([a-z0-9_-]+))?")

@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import gc
 import json
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from demo.params import parse_query
 from demo.spelling import Spelling, check_spelling, rest_url, split_rest_url
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 RECORDED_ORIGIN = "http://recorded.invalid"
 _SPECIAL_FILES = {"index", "site", "types", "taxonomies"}

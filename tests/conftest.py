@@ -3,9 +3,12 @@ in-process crawls share one reactor (``tests.reactor_thread``) for the whole ses
 
 from __future__ import annotations
 
-import pytest
+from typing import TYPE_CHECKING
 
 from tests import reactor_thread
+
+if TYPE_CHECKING:
+    import pytest
 
 pytest_plugins = ["wpsite.fixtures"]
 

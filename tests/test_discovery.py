@@ -32,8 +32,10 @@ from crawler.wordpress.discovery import (
         ),
         (
             [
-                '<https://e.com/wp-json/wp/v2/posts/5>; rel="alternate"; type="application/json", '
-                '<https://e.com/index.php?rest_route=/>; rel="https://api.w.org/"'
+                (
+                    '<https://e.com/wp-json/wp/v2/posts/5>; rel="alternate"; type="application/json", '
+                    '<https://e.com/index.php?rest_route=/>; rel="https://api.w.org/"'
+                )
             ],
             "https://e.com/",
             "https://e.com/index.php?rest_route=/",
@@ -90,9 +92,11 @@ def test_pagination_links_are_not_the_api():
         ),
         # PHP notices before the doctype: libxml2 would start the body there, the head still counts.
         (
-            "<br />\n<b>Warning</b>:  Undefined variable $x in <b>f.php</b><br />\n<!DOCTYPE html>"
-            '<html><head><link rel="alternate" href="/feed/"><link rel="https://api.w.org/" '
-            'href="/wp-json/"></head><body><p>Hi</p></body></html>',
+            (
+                "<br />\n<b>Warning</b>:  Undefined variable $x in <b>f.php</b><br />\n<!DOCTYPE html>"
+                '<html><head><link rel="alternate" href="/feed/"><link rel="https://api.w.org/" '
+                'href="/wp-json/"></head><body><p>Hi</p></body></html>'
+            ),
             "https://e.com/wp-json/",
         ),
         ("<html><head><title>Not WordPress</title></head></html>", None),

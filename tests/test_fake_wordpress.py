@@ -15,9 +15,8 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from email.message import Message
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -32,6 +31,9 @@ from demo.fake_wordpress import FakeWordPressServer
 from demo.faults import Faults
 from demo.generate import generate_site
 from demo.site import RECORDED_ORIGIN, SiteData, load_site, write_site
+
+if TYPE_CHECKING:
+    from email.message import Message
 
 PROJECT = Path(__file__).resolve().parent.parent
 POSTS = 160

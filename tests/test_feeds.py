@@ -14,8 +14,7 @@ import inspect
 import io
 import json
 import logging
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from scrapy import Spider, signals
@@ -39,6 +38,9 @@ from crawler import signals as wordpress_signals
 from crawler.extensions.typefeeds import CustomTypeFeeds
 from crawler.feeds import AtomicFileFeedStorage, FeedLayout
 from crawler.state.resume import start_job
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 HOST = "127.0.0.1_8080"
 PROJECT = {

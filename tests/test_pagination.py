@@ -16,7 +16,7 @@ def drive(state, pages_of_site, *, headers=True, claimed_pages=None, refuse_over
             queue += state.after_too_large(ref)
             continue
         count = max(0, min(ref.per_page, total - ref.start))
-        if count == 0 and ref.start >= total and total > 0:
+        if count == 0 and ref.start >= total > 0:
             state.after_end(ref)  # WordPress's 400 past the last page
             continue
         real_pages = -(-total // ref.per_page)

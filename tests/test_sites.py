@@ -6,7 +6,7 @@ import os
 import socket
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from scrapy import Spider
@@ -17,6 +17,9 @@ from crawler.commands.crawlsites import site_summary
 from crawler.params import ArgumentError
 from crawler.sites import parse_sites
 from tests.crawl import PROJECT_DIR
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def dead_url() -> str:

@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 import re
 import urllib.parse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from wpsite import client
-from wpsite.site import WordPressSite
+
+if TYPE_CHECKING:
+    from wpsite.site import WordPressSite
 
 pytestmark = pytest.mark.wordpress
 
@@ -49,7 +51,7 @@ def all_items(site: WordPressSite, mode: str, route: str, **params: object) -> l
 
 def plain_text(fragment: str) -> str:
     """Text of an HTML fragment, entities decoded, whitespace collapsed (keeps U+00A0)."""
-    text = re.sub(r"<script\b.*?</script>", " ", fragment, flags=re.S)
+    text = re.sub(r"<script\b.*?</script>", " ", fragment, flags=re.DOTALL)
     text = re.sub(r"</?(?:a|em|strong|span)\b[^>]*>", "", text)  # inline: no word break
     text = html.unescape(re.sub(r"<[^>]+>", " ", text))
     return re.sub(r"[ \t\r\n]+", " ", text).strip()

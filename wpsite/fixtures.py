@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from .install import SiteUnavailable
 from .site import MODES, WordPressSite, site_from_env
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def _unavailable(reason: str) -> None:

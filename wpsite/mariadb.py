@@ -11,10 +11,13 @@ import os
 import socket
 import subprocess
 import time
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .install import MARIADBD, SiteUnavailable
 from .processes import Daemon, spawn
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 SOCKET_PATH_MAX = 107  # sun_path is 108 bytes including the NUL
 

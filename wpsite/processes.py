@@ -16,9 +16,12 @@ import os
 import signal
 import subprocess
 import time
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,7 @@ def runs(daemon: Daemon) -> bool:
         cmdline = Path(f"/proc/{daemon.pid}/cmdline").read_bytes()
     except OSError:
         return False
-    return os.path.basename(daemon.executable).encode() in cmdline
+    return Path(daemon.executable).name.encode() in cmdline
 
 
 def spawn(

@@ -11,14 +11,17 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
-import subprocess
 import time
-from collections.abc import Mapping
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import client
 from .install import PHP, SiteUnavailable
 from .processes import Daemon, spawn
+
+if TYPE_CHECKING:
+    import subprocess
+    from collections.abc import Mapping
 
 MODES = ("plain", "pathinfo", "pretty")
 PHP_DIR = Path(__file__).with_name("php")

@@ -30,12 +30,14 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
-from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from . import mariadb, servers
 from .install import PHP, WORDPRESS_DIR, SiteUnavailable, ensure_packages
 from .processes import Daemon, runs, stop
+
+if TYPE_CHECKING:
+    from types import TracebackType
 
 MODES = servers.MODES
 PHP_DIR = servers.PHP_DIR
@@ -123,7 +125,7 @@ class WordPressSite:
             state["daemons"] = []
             (self.directory / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n")
 
-    def __enter__(self) -> WordPressSite:
+    def __enter__(self) -> Self:
         return self.start()
 
     def __exit__(

@@ -101,7 +101,7 @@ ALLOWED_ATTRS = {"href", "src", "alt", "title", "colspan", "rowspan", "start"}
 FORBIDDEN_TAG_TEXT = re.compile(
     r"<\s*/?\s*(script|iframe|object|embed|form|svg|math|base|meta|link|style|frame|applet"
     r"|template|noscript|input|button|textarea)\b",
-    re.I,
+    re.IGNORECASE,
 )
 SAFE_SCHEMES = {"http", "https", "mailto", "tel", "ftp"}
 
@@ -156,8 +156,8 @@ def html_problems(html: str) -> list[str]:
     return problems
 
 
-_FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1\s*$", re.M | re.S)
-_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.S)
+_FENCE = re.compile(r"^(`{3,})[^\n]*\n.*?^\1\s*$", re.MULTILINE | re.DOTALL)
+_CODE_SPAN = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)", re.DOTALL)
 _RAW_TAG = re.compile(r"(?<!\\)<(/?)([A-Za-z][A-Za-z0-9-]*)")
 _DESTINATION = re.compile(r"(?<!\\)\]\(\s*<?\s*([^)\s>]*)")
 _AUTOLINK = re.compile(r"(?<!\\)<([a-zA-Z][a-zA-Z0-9+.\-]*:[^>\s]*)>")
