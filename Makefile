@@ -51,4 +51,4 @@ bench: setup
 	$(PY) bench/bench_crawl.py
 
 clean:
-	rm -rf $(VENV) output .pytest_cache .ruff_cache .hypothesis .coverage
+	rm -rf $(VENV) output .pytest_cache .ruff_cache .mypy_cache .hypothesis .coverage
