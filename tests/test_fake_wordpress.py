@@ -578,15 +578,15 @@ def test_command_line_server_serves_until_stopped():
         port = sock.getsockname()[1]
     server = "demo.fake_wordpress"
     command = [sys.executable, "-m", server, "--site", "demo/site", "--port", str(port)]
-    process = subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, text=True)
-    try:
-        assert process.stdout is not None
-        line = process.stdout.readline()
-        assert f"http://127.0.0.1:{port}/" in line
-        assert fetch(f"http://127.0.0.1:{port}/index.php/wp-json/wp/v2/posts").status == 200
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with subprocess.Popen(command, cwd=PROJECT, stdout=subprocess.PIPE, text=True) as process:
+        try:
+            assert process.stdout is not None
+            line = process.stdout.readline()
+            assert f"http://127.0.0.1:{port}/" in line
+            assert fetch(f"http://127.0.0.1:{port}/index.php/wp-json/wp/v2/posts").status == 200
+        finally:
+            process.terminate()
+            process.wait(timeout=10)
 
 
 @pytest.mark.parametrize(

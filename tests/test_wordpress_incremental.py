@@ -176,14 +176,14 @@ def test_a_killed_run_leaves_the_state_and_the_next_run_delivers(
     command = [sys.executable, "-m", "scrapy", "crawl", "wordpress", "-a", f"url={url}",
                "-a", "incremental=true", "-s", f"STATE_DIR={site_dir / 'state'}",
                "-s", f"WORDPRESS_OUTPUT_DIR={tmp_path / 'killed'}", "-s", "DOWNLOAD_DELAY=0.5"]  # fmt: skip
-    process = subprocess.Popen(command, cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True)
-    assert process.stderr is not None
-    for line in process.stderr:
-        if "Crawling " in line:
-            break
-    time.sleep(1.0)
-    process.send_signal(signal.SIGKILL)
-    process.wait(timeout=30)
+    with subprocess.Popen(command, cwd=PROJECT_DIR, stderr=subprocess.PIPE, text=True) as process:
+        assert process.stderr is not None
+        for line in process.stderr:
+            if "Crawling " in line:
+                break
+        time.sleep(1.0)
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
     assert process.returncode == -signal.SIGKILL
     assert state_file.read_bytes() == before
     again = crawl(url, site_dir / "run5", incremental="true")
