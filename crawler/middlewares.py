@@ -1,4 +1,5 @@
-"""Downloader middlewares: keep the crawl on the site, and back off when the site asks."""
+"""Downloader middlewares: keep the crawl on the site and off private addresses, and back off
+when the site asks."""
 
 from __future__ import annotations
 
@@ -10,11 +11,19 @@ from urllib.parse import urlsplit
 
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.misc import load_object
+from twisted.internet.threads import deferToThread
+
+from crawler.netpolicy import AllowList, address_of, refusal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from scrapy import Request, Spider
     from scrapy.crawler import Crawler
     from scrapy.http import Response
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +62,79 @@ class SiteScopeMiddleware:
             self.crawler.stats.inc_value("wordpress/offsite_blocked")
             logger.warning("Not following %s: it is outside the crawled site", request.url)
             raise IgnoreRequest(f"offsite: {host}")
+
+
+ADDRESS_HINT = (
+    "only public addresses are visited besides the site's own host; "
+    "to allow it: -s WORDPRESS_ALLOWED_ADDRESSES=<host or network>"
+)
+
+
+class AddressPolicyMiddleware:
+    """Never contact a private, loopback or link-local address the site pointed at.
+
+    The host the user gave may be anything, loopback included: it is their choice. Any other
+    host (the REST root the site advertises, a redirect, a CDN) is resolved first, through the
+    ``WORDPRESS_ADDRESS_RESOLVER`` function (``host, port -> addresses``), and refused unless
+    every address is public (:func:`crawler.netpolicy.refusal`), one of the user's host's own
+    addresses, or listed in ``WORDPRESS_ALLOWED_ADDRESSES``. A refused request is dropped with
+    one WARNING line and counted (``wordpress/address_blocked``); verdicts are kept per host.
+
+    It runs after :class:`SiteScopeMiddleware`, so hosts outside the site are dropped without
+    even a DNS lookup, and before the download, which resolves the host again: a host whose
+    DNS answer changes between the two lookups (DNS rebinding) is not caught. Pinning the
+    address would need a reactor-wide resolver, shared by every site of a ``crawlsites`` run.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        settings = crawler.settings
+        self.allowed = AllowList.parse(settings.get("WORDPRESS_ALLOWED_ADDRESSES"))
+        self.resolve: Callable[[str, int], list[str]] = load_object(
+            settings.get("WORDPRESS_ADDRESS_RESOLVER", "crawler.netpolicy.resolve")
+        )
+        self.verdicts: dict[str, str | None] = {}
+        """Host -> why it is refused (``None``: allowed)."""
+        self.own_addresses: list[str] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> AddressPolicyMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        own = self._own_host()
+        parts = urlsplit(request.url)
+        host = (parts.hostname or "").lower()
+        if not host or own is None or host == own:
+            return
+        if host not in self.verdicts:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            addresses = await self._lookup(host, port)
+            if not addresses:
+                return  # does not resolve: the download says so itself
+            if self.own_addresses is None:
+                self.own_addresses = await self._lookup(own, port)
+            self.verdicts[host] = refusal(host, addresses, self.allowed, self.own_addresses)
+        reason = self.verdicts[host]
+        if reason is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("wordpress/address_blocked")
+            logger.warning("Not visiting %s: %s (%s)", request.url, reason, ADDRESS_HINT)
+            raise IgnoreRequest(f"{reason} ({ADDRESS_HINT})")
+
+    def _own_host(self) -> str | None:
+        """The host the user gave (``None`` before the spider knows it: nothing to check)."""
+        url = getattr(self.crawler.spider, "url", "") or ""
+        host = urlsplit(url).hostname
+        return host.lower() if host else None
+
+    async def _lookup(self, host: str, port: int) -> list[str]:
+        literal = address_of(host)
+        if literal is not None:  # an address in the URL is checked as it is
+            return [str(literal)]
+        deferred: Deferred[list[str]] = deferToThread(self.resolve, host, port)
+        addresses: list[str] = await maybe_deferred_to_future(deferred)
+        return addresses
 
 
 def retry_after_seconds(value: bytes | str | None, now: float | None = None) -> float | None:

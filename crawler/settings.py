@@ -40,10 +40,23 @@ DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteScopeMiddleware": 50,
+    # Hosts other than the user's must resolve to public addresses (after the scope check).
+    "crawler.middlewares.AddressPolicyMiddleware": 55,
     # Scrapy's retries, plus Retry-After on 429/503.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
 }
+# Address policy and no third-party traffic (crawler.netpolicy). The host given by the user may
+# be anything, loopback included; any other host the crawl is sent to (an advertised REST root,
+# a redirect) must resolve only to public addresses: private, loopback, link-local, multicast,
+# reserved and unspecified ranges (IPv4 and IPv6, IPv4-mapped too) are refused unless listed
+# here, as hosts or networks: -s WORDPRESS_ALLOWED_ADDRESSES=10.0.0.0/8,wiki.corp
+WORDPRESS_ALLOWED_ADDRESSES: list[str] = []
+# The function (host, port) -> addresses the policy checks; tests replace it.
+WORDPRESS_ADDRESS_RESOLVER = "crawler.netpolicy.resolve"
+# The REST API needs no cookies, and Scrapy's cookie handling downloads the public-suffix list
+# from the internet the first time a site sets one: off, so the crawl contacts only the site.
+COOKIES_ENABLED = False
 WORDPRESS_RETRY_AFTER_MAX = 120.0
 EXTENSIONS = {
     "scrapy.extensions.telnet.TelnetConsole": None,
