@@ -55,7 +55,7 @@ class SiteScopeMiddleware:
             and request.meta.get("wordpress_discovery")
             and request.meta.get("redirect_urls")
         ):
-            logger.info("Following the site's redirect to %s", host)
+            logger.info("The site redirects to %s; it joins the crawl's scope", host)
             allowed.add(host)
         if host not in allowed:
             assert self.crawler.stats is not None
@@ -66,7 +66,7 @@ class SiteScopeMiddleware:
 
 ADDRESS_HINT = (
     "only public addresses are visited besides the site's own host; "
-    "to allow it: -s WORDPRESS_ALLOWED_ADDRESSES=<host or network>"
+    "to allow a host or network: -s WORDPRESS_ALLOWED_ADDRESSES=..."
 )
 
 
@@ -77,7 +77,8 @@ class AddressPolicyMiddleware:
     host (the REST root the site advertises, a redirect, a CDN) is resolved first, through the
     ``WORDPRESS_ADDRESS_RESOLVER`` function (``host, port -> addresses``), and refused unless
     every address is public (:func:`crawler.netpolicy.refusal`), one of the user's host's own
-    addresses, or listed in ``WORDPRESS_ALLOWED_ADDRESSES``. A refused request is dropped with
+    addresses, or listed in ``WORDPRESS_ALLOWED_ADDRESSES`` (a host that does not resolve is
+    refused too: the download's own lookup, or a proxy's, could get another answer). A refused request is dropped with
     one WARNING line and counted (``wordpress/address_blocked``); verdicts are kept per host.
 
     It runs after :class:`SiteScopeMiddleware`, so hosts outside the site are dropped without
@@ -110,8 +111,6 @@ class AddressPolicyMiddleware:
         if host not in self.verdicts:
             port = parts.port or (443 if parts.scheme == "https" else 80)
             addresses = await self._lookup(host, port)
-            if not addresses:
-                return  # does not resolve: the download says so itself
             if self.own_addresses is None:
                 self.own_addresses = await self._lookup(own, port)
             self.verdicts[host] = refusal(host, addresses, self.allowed, self.own_addresses)

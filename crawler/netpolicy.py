@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Collection, Iterable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -141,7 +141,7 @@ class AllowList:
 
 def refusal(
     host: str,
-    addresses: Iterable[str],
+    addresses: Collection[str],
     allowed: AllowList = AllowList(),
     own: Iterable[str] = (),
 ) -> str | None:
@@ -161,9 +161,15 @@ def refusal(
     True
     >>> refusal("localhost", ["127.0.0.1"], own=["127.0.0.1"]) is None
     True
+    >>> refusal("gone.example", [])
+    'gone.example does not resolve, so its address cannot be checked'
     """
     if allowed.allows_host(host):
         return None
+    if not addresses:
+        # Refused rather than left to the download: its own lookup may get another answer,
+        # and behind an HTTP proxy the proxy would resolve the name beyond the policy's reach.
+        return f"{host} does not resolve, so its address cannot be checked"
     own_addresses = {a for a in (address_of(o) for o in own) if a is not None}
     for text in addresses:
         address = address_of(text)
@@ -179,7 +185,7 @@ def refusal(
 
 def resolve(host: str, port: int) -> list[str]:
     """The addresses ``host`` resolves to, as the download will look them up (blocking; an
-    empty list when it does not resolve, so the download reports that itself)."""
+    empty list when it does not resolve)."""
     literal = address_of(host)
     if literal is not None:
         return [str(literal)]

@@ -112,6 +112,10 @@ def test_another_name_of_the_users_own_address_is_the_users_choice_too():
     visit(middleware, "http://192.168.1.20/wp-json/")
 
 
-def test_a_host_that_does_not_resolve_is_left_to_the_download_to_report():
+def test_a_host_that_does_not_resolve_is_refused_unless_allowed():
+    """Its address cannot be checked: the download's own lookup (or a proxy's) may differ."""
     _, middleware = address_policy("https://e.com/", {})
+    with pytest.raises(IgnoreRequest, match=r"gone\.example does not resolve"):
+        visit(middleware, "https://gone.example/wp-json/")
+    _, middleware = address_policy("https://e.com/", {}, WORDPRESS_ALLOWED_ADDRESSES="gone.example")
     visit(middleware, "https://gone.example/wp-json/")
