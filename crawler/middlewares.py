@@ -14,6 +14,7 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.misc import load_object
 from twisted.internet.threads import deferToThread
+from w3lib.url import safe_url_string
 
 from crawler.netpolicy import AllowList, address_of, refusal
 
@@ -77,9 +78,10 @@ class AddressPolicyMiddleware:
     host (the REST root the site advertises, a redirect, a CDN) is resolved first, through the
     ``WORDPRESS_ADDRESS_RESOLVER`` function (``host, port -> addresses``), and refused unless
     every address is public (:func:`crawler.netpolicy.refusal`), one of the user's host's own
-    addresses, or listed in ``WORDPRESS_ALLOWED_ADDRESSES`` (a host that does not resolve is
-    refused too: the download's own lookup, or a proxy's, could get another answer). A refused request is dropped with
-    one WARNING line and counted (``wordpress/address_blocked``); verdicts are kept per host.
+    addresses, or listed in ``WORDPRESS_ALLOWED_ADDRESSES``. A host that does not resolve is
+    refused too: the download's own lookup, or a proxy's, could get another answer. A refused
+    request is dropped with one WARNING line and counted (``wordpress/address_blocked``);
+    verdicts are kept per host for the crawl.
 
     It runs after :class:`SiteScopeMiddleware`, so hosts outside the site are dropped without
     even a DNS lookup, and before the download, which resolves the host again: a host whose
@@ -124,7 +126,7 @@ class AddressPolicyMiddleware:
     def _own_host(self) -> str | None:
         """The host the user gave (``None`` before the spider knows it: nothing to check)."""
         url = getattr(self.crawler.spider, "url", "") or ""
-        host = urlsplit(url).hostname
+        host = urlsplit(safe_url_string(url)).hostname  # as in requests: IDN hosts in punycode
         return host.lower() if host else None
 
     async def _lookup(self, host: str, port: int) -> list[str]:

@@ -119,3 +119,9 @@ def test_a_host_that_does_not_resolve_is_refused_unless_allowed():
         visit(middleware, "https://gone.example/wp-json/")
     _, middleware = address_policy("https://e.com/", {}, WORDPRESS_ALLOWED_ADDRESSES="gone.example")
     visit(middleware, "https://gone.example/wp-json/")
+
+
+def test_an_idn_host_given_by_the_user_is_their_own_host_in_punycode_too():
+    _, middleware = address_policy("http://bücher.lan/", {})
+    visit(middleware, "http://xn--bcher-kva.lan/wp-json/")
+    assert middleware.resolve.asked == []
