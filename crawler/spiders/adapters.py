@@ -51,4 +51,19 @@ def download_error(url: str, failure: Failure) -> DownloadError:
         kind = "refused"
     elif isinstance(failure.value, DownloadTimeoutError):
         kind = "timeout"
+    elif _tls_failed(failure.value):
+        kind = "tls"
     return DownloadError(url, kind, failure.getErrorMessage())
+
+
+def _tls_failed(error: BaseException | None) -> bool:
+    """Whether a failed download died in the TLS handshake (https to a port that speaks http):
+    Scrapy wraps Twisted's ``ResponseNeverReceived``, whose ``reasons`` hold pyOpenSSL's error."""
+    for _ in range(8):  # a short chain of causes; a cycle must not loop
+        if error is None:
+            return False
+        reasons = [getattr(reason, "value", None) for reason in getattr(error, "reasons", ())]
+        if any(type(value).__module__.startswith("OpenSSL") for value in (error, *reasons)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

@@ -89,7 +89,10 @@ class ApiRoot:
         """The route a URL under this root points at, or ``None`` if it is not under this root.
 
         It accepts both spellings and a percent-encoded ``rest_route``, which WordPress itself
-        emits in some ``_links``.
+        emits in some ``_links``. A site that answers only one spelling still writes links in
+        the other (WordPress builds ``_links`` from its permalink settings, not from the URL
+        that was asked), so a link in the other spelling on the same host and install
+        directory is mapped onto this root.
 
         >>> ApiRoot("https://e.com/wp-json/").route_of("https://e.com/wp-json/wp/v2/posts?page=2")
         'wp/v2/posts'
@@ -98,17 +101,45 @@ class ApiRoot:
         'wp/v2/tags'
         >>> ApiRoot("https://e.com/wp-json/").route_of("https://other.com/wp-json/wp/v2/posts") is None
         True
+        >>> ApiRoot("https://e.com/blog/?rest_route=/").route_of("https://e.com/blog/wp-json/wp/v2/posts")
+        'wp/v2/posts'
+        >>> ApiRoot("https://e.com/?rest_route=/").route_of("https://e.com/index.php/wp-json/wp/v2/pages")
+        'wp/v2/pages'
+        >>> ApiRoot("https://e.com/blog/?rest_route=/").route_of("https://e.com/wp-json/wp/v2/posts") is None
+        True
         """
         parts = urlsplit(url)
         root = urlsplit(self.url)
-        if parts.netloc != root.netloc:
+        if parts.netloc.lower() != root.netloc.lower():
             return None
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if REST_ROUTE in query:
             return query[REST_ROUTE].strip("/")
-        if self.uses_query or not parts.path.startswith(root.path):
+        if not self.uses_query and parts.path.startswith(root.path):
+            return parts.path[len(root.path) :].strip("/")
+        base = self._install_dir()
+        if base is None:
             return None
-        return parts.path[len(root.path) :].strip("/")
+        for prefix in (base + "wp-json/", base + "index.php/wp-json/"):
+            if parts.path.startswith(prefix):
+                return parts.path[len(prefix) :].strip("/")
+        return None
+
+    def _install_dir(self) -> str | None:
+        """The directory WordPress is installed in, as this root's spelling shows it; ``None``
+        for a custom prefix (``rest_url_prefix``), whose other spelling cannot be known.
+
+        >>> [ApiRoot(u)._install_dir() for u in ("https://e.com/blog/index.php/wp-json/",
+        ...     "https://e.com/index.php?rest_route=/", "https://e.com/api/")]
+        ['/blog/', '/', None]
+        """
+        path = urlsplit(self.url).path
+        if self.uses_query:
+            return path.rsplit("/", 1)[0] + "/"
+        if not path.endswith("/wp-json/"):
+            return None
+        base = path.removesuffix("wp-json/")
+        return base.removesuffix("index.php/")
 
 
 def _format(value: object) -> str:
