@@ -9,9 +9,10 @@ mistake ends in one readable line before any request is made.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
+
+from crawler.wordpress.routes import ascii_host
 
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[\w.-]+)(:\d+)?$")
 """A bare host (``example.com``, ``bücher.example``, ``127.0.0.1:8080``, ``[::1]:8080``)."""
@@ -60,7 +61,7 @@ def site_url(value: str | None) -> str:
         port = parts.port
     except ValueError:
         raise ArgumentError(f"url={value!r} has an invalid port; {hint}") from None
-    host = _ascii_host(parts.hostname)
+    host = ascii_host(parts.hostname)
     if host is None:
         raise ArgumentError(f"url={value!r} has a host name that is not valid; {hint}")
     netloc = host if port is None else f"{host}:{port}"
@@ -77,24 +78,6 @@ def scheme_guessed(value: str) -> bool:
     return "://" not in value and bool(_HOST.match(head)) and ("." in head or ":" in head)
 
 
-def request_host(url: str) -> str:
-    """The host and port of ``url`` as Scrapy's requests carry them (see :func:`site_url`), for
-    comparing hosts: a site may advertise its API root with a Unicode host name.
-
-    >>> request_host("http://Bücher.example:8080/wp-json/"), request_host("http://[::1]:81/")
-    ('xn--bcher-kva.example:8080', '[::1]:81')
-    """
-    parts = urlsplit(url)
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    host = _ascii_host(parts.hostname) if parts.hostname else None
-    if host is None:
-        return parts.netloc.lower()
-    return host if port is None else f"{host}:{port}"
-
-
 def _refuse_credentials(value: str) -> None:
     """Refuse ``user:password@`` in the URL without ever repeating the password."""
     authority = value.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
@@ -106,24 +89,6 @@ def _refuse_credentials(value: str) -> None:
         "and application passwords will come through a setting, not the URL; "
         "give the URL without them"
     )
-
-
-def _ascii_host(hostname: str) -> str | None:
-    """The host as requests carry it: IPv6 in brackets, names in IDNA (as w3lib encodes them
-    for Scrapy: NFKC, then Python's ``idna`` codec), or ``None`` if it cannot be encoded.
-
-    >>> _ascii_host("bücher.example"), _ascii_host("::1"), _ascii_host("a..b")
-    ('xn--bcher-kva.example', '[::1]', None)
-    """
-    if ":" in hostname:
-        return f"[{hostname}]"
-    if hostname.isascii():
-        labels = hostname.rstrip(".").split(".")
-        return hostname if all(0 < len(label) < 64 for label in labels) else None
-    try:
-        return unicodedata.normalize("NFKC", hostname).encode("idna").decode("ascii").lower()
-    except UnicodeError:
-        return None
 
 
 @dataclass(frozen=True)

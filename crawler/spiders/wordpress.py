@@ -25,7 +25,7 @@ from crawler.crawl import discovery
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import CrawlRun, Step
 from crawler.feeds import FeedLayout, host_slug, use_default_feeds
-from crawler.params import ArgumentError, CrawlParams, request_host
+from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
 from crawler.state.changes import RunChanges
 from crawler.state.resume import Job, start_job
@@ -33,7 +33,7 @@ from crawler.state.store import StateError, load_state, state_path
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import PageRef
-from crawler.wordpress.routes import ApiRoot
+from crawler.wordpress.routes import ApiRoot, request_host
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator

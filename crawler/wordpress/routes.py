@@ -8,6 +8,7 @@ root the site advertised, never from a hard-coded ``/wp-json/``.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -110,7 +111,7 @@ class ApiRoot:
         """
         parts = urlsplit(url)
         root = urlsplit(self.url)
-        if parts.netloc.lower() != root.netloc.lower():
+        if request_host(url) != request_host(self.url):
             return None
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if REST_ROUTE in query:
@@ -148,3 +149,39 @@ def _format(value: object) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def request_host(url: str) -> str:
+    """The host and port of ``url`` as Scrapy's requests carry them (see :func:`crawler.params.site_url`), for
+    comparing hosts: a site may advertise its API root with a Unicode host name.
+
+    >>> request_host("http://Bücher.example:8080/wp-json/"), request_host("http://[::1]:81/")
+    ('xn--bcher-kva.example:8080', '[::1]:81')
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = ascii_host(parts.hostname) if parts.hostname else None
+    if host is None:
+        return parts.netloc.lower()
+    return host if port is None else f"{host}:{port}"
+
+
+def ascii_host(hostname: str) -> str | None:
+    """The host as requests carry it: IPv6 in brackets, names in IDNA (as w3lib encodes them
+    for Scrapy: NFKC, then Python's ``idna`` codec), or ``None`` if it cannot be encoded.
+
+    >>> ascii_host("bücher.example"), ascii_host("::1"), ascii_host("a..b")
+    ('xn--bcher-kva.example', '[::1]', None)
+    """
+    if ":" in hostname:
+        return f"[{hostname}]"
+    if hostname.isascii():
+        labels = hostname.rstrip(".").split(".")
+        return hostname if all(0 < len(label) < 64 for label in labels) else None
+    try:
+        return unicodedata.normalize("NFKC", hostname).encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
