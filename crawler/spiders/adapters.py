@@ -27,8 +27,21 @@ def answer_of(response: Response) -> Answer:
         key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
-    links = tuple(value.decode("latin-1") for value in response.headers.getlist("Link"))
+    links = tuple(_header_text(value) for value in response.headers.getlist("Link"))
     return Answer(response.status, headers, response.body, response.url, links)
+
+
+def _header_text(value: bytes) -> str:
+    """A header value that may carry a URL: WordPress writes an IDN site's ``Link`` in UTF-8,
+    other servers in Latin-1 (HTTP's historical charset); UTF-8 is tried first.
+
+    >>> _header_text("<https://bücher.example/wp-json/>".encode()), _header_text(b"<\\xfc>")
+    ('<https://bücher.example/wp-json/>', '<ü>')
+    """
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 def reset_scheduler(jobdir: Path) -> None:
