@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 from typing import TYPE_CHECKING
 
-from crawler.params import ArgumentError, site_url
+from crawler.params import ArgumentError, scheme_guessed, site_url
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -60,16 +60,17 @@ def decode_sites(data: bytes, source: str = "sites file") -> str:
 
 
 def parse_sites(text: str, source: str = "sites file") -> list[str]:
-    """Parse a sites file's text.
+    """Parse a sites file's text. A host written without a scheme stays so: its crawl tries
+    https, then http (see :func:`crawler.params.scheme_guessed`).
 
     >>> parse_sites("# news\\nhttps://a.example/  # main\\n\\nb.example\\nhttps://a.example/\\n")
-    ['https://a.example/', 'https://b.example/']
+    ['https://a.example/', 'b.example']
     >>> parse_sites("https://a.example/\\nnot a url\\n")
     Traceback (most recent call last):
     ...
     crawler.params.ArgumentError: sites file, line 2: url='not a url' is not an http(s) URL; give the address of any page of the site, e.g. -a url=https://example.com
     """
-    sites: list[str] = []
+    sites: dict[str, str] = {}
     for number, line in enumerate(text.splitlines(), start=1):
         entry = line.split("#", 1)[0].strip() if not line.lstrip().startswith("#") else ""
         if not entry:
@@ -78,8 +79,7 @@ def parse_sites(text: str, source: str = "sites file") -> list[str]:
             url = site_url(entry)
         except ArgumentError as exc:
             raise ArgumentError(f"{source}, line {number}: {exc}") from None
-        if url not in sites:
-            sites.append(url)
+        sites.setdefault(url, entry if scheme_guessed(entry) else url)
     if not sites:
         raise ArgumentError(f"{source} lists no site; write one URL a line")
-    return sites
+    return list(sites.values())

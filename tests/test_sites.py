@@ -43,7 +43,7 @@ def crawl_sites(sites: list[str], tmp_path: Path, *extra: str) -> subprocess.Com
 
 def test_sites_file_parsing():
     assert parse_sites("a.example\n  # comment\nhttps://b.example/x # note\n") == [
-        "https://a.example/", "https://b.example/x"]  # fmt: skip
+        "a.example", "https://b.example/x"]  # fmt: skip
     with pytest.raises(ArgumentError, match="line 2"):
         parse_sites("a.example\nftp://b.example/\n")
     with pytest.raises(ArgumentError, match="lists no site"):
@@ -97,7 +97,7 @@ def test_a_bad_sites_file_is_one_clear_line(tmp_path):
     ],
 )
 def test_sites_files_in_utf8_with_or_without_bom_and_utf16(tmp_path, encoding, bom):
-    text = "# Bücher\r\nhttps://bücher.example/\r\nhttps://a.example/  # café\r\n"
+    text = "# Bücher\r\nhttps://bücher.example/\r\nhttps://a.example/  # café\r\nbücher.example\r\n"
     sites_file = tmp_path / "sites.txt"
     sites_file.write_bytes(bom + text.encode(encoding))
     assert read_sites(sites_file) == ["https://xn--bcher-kva.example/", "https://a.example/"]
