@@ -1,8 +1,9 @@
 """The spider's arguments (``-a name=value``), validated up front into typed values.
 
-Scrapy passes every argument as a string, and Scrapyd adds its own (``_job``); unknown
-arguments are therefore ignored, and known ones are checked here so that a mistake ends in one
-readable line before any request is made.
+Scrapy passes every argument as a string. Known ones are checked here and unknown ones are an
+error listing the valid names (a typo such as ``incremetal=true`` must not silently run a full
+crawl); only Scrapyd's own arguments (``_job``, and any other starting with ``_``) pass. A
+mistake ends in one readable line before any request is made.
 """
 
 from __future__ import annotations
@@ -11,7 +12,13 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-_HOST = re.compile(r"^[A-Za-z0-9.-]+(:\d+)?$")
+from crawler.wordpress.routes import ascii_host
+
+_HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[\w.-]+)(:\d+)?$")
+"""A bare host (``example.com``, ``bücher.example``, ``127.0.0.1:8080``, ``[::1]:8080``)."""
+
+ARGUMENTS = ("url", "types", "incremental")
+"""The spider's arguments; see :class:`CrawlParams`."""
 
 
 class ArgumentError(ValueError):
@@ -21,31 +28,67 @@ class ArgumentError(ValueError):
 def site_url(value: str | None) -> str:
     """Validate the ``url`` argument: an http(s) URL of any page on the site (or its REST root).
 
-    A bare host is taken as https, as a browser would.
+    A bare host is taken as https, as a browser would (the spider falls back to http if https
+    does not answer, see :func:`scheme_guessed`). The host is written once in the form requests
+    use (lower case, IDNA/punycode), so every host comparison of the crawl sees the same form.
 
     >>> site_url("https://example.com/blog/")
     'https://example.com/blog/'
-    >>> site_url("example.com")
-    'https://example.com/'
+    >>> site_url("example.com"), site_url("127.0.0.1:8080"), site_url("[::1]:8080")
+    ('https://example.com/', 'https://127.0.0.1:8080/', 'https://[::1]:8080/')
+    >>> site_url("http://Bücher.Example:8080/a"), site_url("http://[::1]/")
+    ('http://xn--bcher-kva.example:8080/a', 'http://[::1]/')
     >>> site_url("ftp://example.com")
     Traceback (most recent call last):
     ...
     crawler.params.ArgumentError: url='ftp://example.com' is not an http(s) URL; give the address of any page of the site, e.g. -a url=https://example.com
+    >>> site_url("https://admin:s3cret@example.com/")
+    Traceback (most recent call last):
+    ...
+    crawler.params.ArgumentError: url= holds a user name and password (…@example.com): they are never read from the URL, and application passwords will come through a setting, not the URL; give the URL without them
     """
     hint = "give the address of any page of the site, e.g. -a url=https://example.com"
     if not value or not value.strip():
         raise ArgumentError(f"no url given; {hint}")
     value = value.strip()
-    if "://" not in value and _HOST.match(value.split("/", 1)[0]) and "." in value.split("/")[0]:
+    _refuse_credentials(value)
+    if scheme_guessed(value):
         value = "https://" + value
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname or " " in value:
         raise ArgumentError(f"url={value!r} is not an http(s) URL; {hint}")
     try:
-        parts.port  # noqa: B018 - raises on a malformed port
+        port = parts.port
     except ValueError:
         raise ArgumentError(f"url={value!r} has an invalid port; {hint}") from None
-    return urlunsplit((parts.scheme, parts.netloc, parts.path or "/", parts.query, ""))
+    host = ascii_host(parts.hostname)
+    if host is None:
+        raise ArgumentError(f"url={value!r} has a host name that is not valid; {hint}")
+    netloc = host if port is None else f"{host}:{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+
+
+def scheme_guessed(value: str) -> bool:
+    """Whether a ``url`` argument came without a scheme (``example.com``, ``127.0.0.1:8080``).
+
+    >>> scheme_guessed("example.com/blog/"), scheme_guessed("http://example.com/")
+    (True, False)
+    """
+    head = value.strip().split("/", 1)[0]
+    return "://" not in value and bool(_HOST.match(head)) and ("." in head or ":" in head)
+
+
+def _refuse_credentials(value: str) -> None:
+    """Refuse ``user:password@`` in the URL without ever repeating the password."""
+    authority = value.split("://", 1)[-1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+    if "@" not in authority:
+        return
+    host = authority.rsplit("@", 1)[1]
+    raise ArgumentError(
+        f"url= holds a user name and password (…@{host}): they are never read from the URL, "
+        "and application passwords will come through a setting, not the URL; "
+        "give the URL without them"
+    )
 
 
 @dataclass(frozen=True)
@@ -58,26 +101,43 @@ class CrawlParams:
     """Post types to crawl (REST bases or names, comma-separated); all public ones if None."""
     incremental: bool = False
     """Fetch only what changed since the last successful run (state in ``STATE_DIR``)."""
+    scheme_guessed: bool = False
+    """The user gave no scheme: ``url`` is https, and http is tried if https does not answer."""
 
     @classmethod
-    def from_arguments(
-        cls,
-        url: str | None = None,
-        types: str | None = None,
-        incremental: str | bool | None = None,
-        **_ignored: object,
-    ) -> CrawlParams:
-        """Validate raw ``-a`` arguments; unknown ones (Scrapyd's ``_job``...) are ignored."""
-        if "sites" in _ignored:
+    def from_arguments(cls, **arguments: str | bool | None) -> CrawlParams:
+        """Validate raw ``-a`` arguments; an unknown one is an error naming the valid ones.
+
+        >>> CrawlParams.from_arguments(url="example.com", incremental="yes", _job="abc")
+        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True)
+        >>> CrawlParams.from_arguments(url="https://e.com/", incremetal="true")
+        Traceback (most recent call last):
+        ...
+        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=
+        """
+        if "sites" in arguments:
             raise ArgumentError(
                 "to crawl the sites listed in a file, run: scrapy crawlsites FILE (one URL a line)"
             )
+        # Scrapyd passes its own arguments with a leading underscore (_job, _version).
+        unknown = sorted(name for name in arguments if name not in ARGUMENTS and name[:1] != "_")
+        if unknown:
+            names = ", ".join(f"-a {name}=" for name in unknown)
+            valid = ", ".join(f"-a {name}=" for name in ARGUMENTS)
+            plural = "s" if len(unknown) > 1 else ""
+            raise ArgumentError(
+                f"unknown argument{plural} {names}; the wordpress spider takes {valid}"
+            )
+        url, types = arguments.get("url"), arguments.get("types")
+        if not isinstance(url, str | None) or not isinstance(types, str | None):
+            raise ArgumentError("url= and types= take text")
         if types is not None and not any(name.strip() for name in types.split(",")):
             raise ArgumentError("types= is empty; give post types like -a types=posts,pages")
         return cls(
             url=site_url(url),
             types=types.strip() if types else None,
-            incremental=flag("incremental", incremental),
+            incremental=flag("incremental", arguments.get("incremental")),
+            scheme_guessed=scheme_guessed(url or ""),
         )
 
 

@@ -40,3 +40,52 @@ def test_invalid_urls(url, fragment):
 
 def test_scrapyd_arguments_are_ignored():
     assert CrawlParams.from_arguments(url="https://e.com", _job="abc123").url == "https://e.com/"
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        ("http://Bücher.Example/", "http://xn--bcher-kva.example/"),
+        ("bücher.example:8080/blog/", "https://xn--bcher-kva.example:8080/blog/"),
+        ("http://[::1]:8080/", "http://[::1]:8080/"),
+        ("[::1]:8080", "https://[::1]:8080/"),
+        ("http://[2001:DB8::1]/", "http://[2001:db8::1]/"),
+        ("127.0.0.1:8080", "https://127.0.0.1:8080/"),
+        ("localhost:8080", "https://localhost:8080/"),
+    ],
+)
+def test_hosts_are_written_as_requests_carry_them(url, expected):
+    assert CrawlParams.from_arguments(url=url).url == expected
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://admin:s3cr3t-pw@example.com/",
+        "admin:s3cr3t-pw@example.com",
+        "http://:s3cr3t-pw@e.com",
+    ],
+)
+def test_credentials_are_refused_without_repeating_them(url):
+    with pytest.raises(ArgumentError, match="application passwords") as info:
+        CrawlParams.from_arguments(url=url)
+    assert "s3cr3t-pw" not in str(info.value)
+
+
+def test_a_scheme_given_or_not():
+    assert CrawlParams.from_arguments(url="example.com").scheme_guessed
+    assert not CrawlParams.from_arguments(url="https://example.com").scheme_guessed
+
+
+def test_unknown_arguments_are_one_error_listing_the_valid_ones():
+    with pytest.raises(ArgumentError) as info:
+        CrawlParams.from_arguments(url="https://e.com", incremetal="true", typse="posts")
+    assert str(info.value) == (
+        "unknown arguments -a incremetal=, -a typse=; "
+        "the wordpress spider takes -a url=, -a types=, -a incremental="
+    )
+
+
+def test_scrapyd_arguments_stay_accepted():
+    params = CrawlParams.from_arguments(url="https://e.com", _job="abc", _version="r1")
+    assert params.url == "https://e.com/"

@@ -107,3 +107,28 @@ def test_none_params_are_left_out():
 )
 def test_route_of(root, url, route):
     assert ApiRoot.from_url(root).route_of(url) == route
+
+
+@pytest.mark.parametrize(
+    ("root", "href", "route"),
+    [
+        # Only ?rest_route= answers; WordPress still writes /wp-json/ links.
+        ("https://e.com/?rest_route=/", "https://e.com/wp-json/wp/v2/posts", "wp/v2/posts"),
+        ("https://e.com/index.php?rest_route=/", "https://e.com/wp-json/wp/v2/book", "wp/v2/book"),
+        ("https://e.com/blog/?rest_route=/", "https://e.com/blog/index.php/wp-json/wp/v2/x", "wp/v2/x"),
+        # Only /wp-json/ answers; links in the query spelling or through index.php.
+        ("https://e.com/wp-json/", "https://e.com/?rest_route=/wp/v2/posts", "wp/v2/posts"),
+        ("https://e.com/wp-json/", "https://e.com/index.php/wp-json/wp/v2/posts", "wp/v2/posts"),
+        # Another install directory, another host: not this site's API.
+        ("https://e.com/blog/?rest_route=/", "https://e.com/wp-json/wp/v2/posts", None),
+        ("https://e.com/?rest_route=/", "https://evil.example/wp-json/wp/v2/posts", None),
+        # A Unicode host in the link is the punycode host of the root.
+        ("http://xn--bcher-kva.example/wp-json/", "http://bücher.example/wp-json/wp/v2/posts", "wp/v2/posts"),
+    ],
+)  # fmt: skip
+def test_links_in_the_other_spelling_map_onto_the_working_root(root, href, route):
+    api = ApiRoot.from_url(root)
+    assert api.route_of(href) == route
+    if route is not None:  # and the request goes out in the spelling that works
+        assert api.route(route).startswith(api.url.split("?")[0])
+        assert ("rest_route=" in api.route(route)) == api.uses_query

@@ -15,7 +15,7 @@ from scrapy.crawler import Crawler
 from crawler.commands.crawl import crawl_failed
 from crawler.commands.crawlsites import site_summary
 from crawler.params import ArgumentError
-from crawler.sites import parse_sites
+from crawler.sites import parse_sites, read_sites
 from tests.crawl import PROJECT_DIR
 
 if TYPE_CHECKING:
@@ -43,7 +43,7 @@ def crawl_sites(sites: list[str], tmp_path: Path, *extra: str) -> subprocess.Com
 
 def test_sites_file_parsing():
     assert parse_sites("a.example\n  # comment\nhttps://b.example/x # note\n") == [
-        "https://a.example/", "https://b.example/x"]  # fmt: skip
+        "a.example", "https://b.example/x"]  # fmt: skip
     with pytest.raises(ArgumentError, match="line 2"):
         parse_sites("a.example\nftp://b.example/\n")
     with pytest.raises(ArgumentError, match="lists no site"):
@@ -85,3 +85,52 @@ def test_a_bad_sites_file_is_one_clear_line(tmp_path):
     assert result.returncode == 2
     assert "line 2" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("encoding", "bom"),
+    [
+        ("utf-8", b""),
+        ("utf-8", b"\xef\xbb\xbf"),
+        ("utf-16-le", b"\xff\xfe"),
+        ("utf-16-be", b"\xfe\xff"),
+    ],
+)
+def test_sites_files_in_utf8_with_or_without_bom_and_utf16(tmp_path, encoding, bom):
+    text = "# Bücher\r\nhttps://bücher.example/\r\nhttps://a.example/  # café\r\nbücher.example\r\n"
+    sites_file = tmp_path / "sites.txt"
+    sites_file.write_bytes(bom + text.encode(encoding))
+    assert read_sites(sites_file) == ["https://xn--bcher-kva.example/", "https://a.example/"]
+
+
+def test_a_latin1_sites_file_is_one_error_naming_file_and_line(tmp_path):
+    sites_file = tmp_path / "sites.txt"
+    sites_file.write_bytes("https://a.example/\nhttps://bücher.example/\n".encode("latin-1"))
+    with pytest.raises(ArgumentError) as info:
+        read_sites(sites_file)
+    assert str(info.value) == (
+        f"{sites_file}, line 2: byte 0xfc at column 10 is not UTF-8; "
+        "save the file as UTF-8 (or UTF-16 with a BOM)"
+    )
+
+
+def test_a_broken_utf16_file_is_one_error(tmp_path):
+    sites_file = tmp_path / "sites.txt"
+    sites_file.write_bytes(b"\xff\xfe" + "a.example".encode("utf-16-le") + b"\x00\xd8")
+    with pytest.raises(ArgumentError, match="not valid UTF-16"):
+        read_sites(sites_file)
+
+
+def test_crawlsites_with_an_undecodable_file_exits_2_with_one_line(tmp_path):
+    sites_file = tmp_path / "sites.txt"
+    sites_file.write_bytes(b"# caf\xe9\nhttps://a.example/\n")
+    command = [sys.executable, "-m", "scrapy", "crawlsites", str(sites_file)]
+    env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+    process = subprocess.run(command, cwd=PROJECT_DIR, env=env, capture_output=True, text=True,
+                             timeout=120, check=False)  # fmt: skip
+    assert process.returncode == 2
+    assert (
+        f"error: {sites_file}, line 1: byte 0xe9 at column 6 is not UTF-8; "
+        "save the file as UTF-8 (or UTF-16 with a BOM)\n"
+    ) in process.stderr
+    assert "Traceback" not in process.stderr

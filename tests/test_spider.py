@@ -613,3 +613,59 @@ def test_records_waiting_for_media_are_exported_even_if_the_media_request_fails(
     assert [(i.id, i.featured_media.id, i.featured_media.source_url) for i in items] == [
         (5, 9, None)
     ]
+
+
+def _entry_error(spider, error):
+    from twisted.python.failure import Failure
+
+    entry = start_request(spider)
+    failure = Failure(error)
+    failure.request = entry  # type: ignore[attr-defined] - as Scrapy sets it
+    return list(spider.on_discovery_error(failure))
+
+
+def test_no_scheme_and_https_refused_tries_http(caplog):
+    from scrapy.exceptions import DownloadConnectionRefusedError
+
+    spider = make_spider(url="e.com:8080")
+    (retry,) = _entry_error(spider, DownloadConnectionRefusedError("refused"))
+    assert retry.url == "http://e.com:8080/"
+    assert retry.callback == spider.parse_entry
+    assert spider.stop_reason is None
+    assert "no scheme given: https://e.com:8080/ did not answer" in caplog.text
+    # http refused too: one line, the crawl stops
+    failure_requests = _entry_error(spider, DownloadConnectionRefusedError("refused"))
+    assert failure_requests == []
+
+
+def test_a_scheme_given_is_not_changed(caplog):
+    from scrapy.exceptions import DownloadConnectionRefusedError
+
+    spider = make_spider(url="https://e.com:8080/")
+    assert _entry_error(spider, DownloadConnectionRefusedError("refused")) == []
+    assert spider.stop_reason == "site_unreachable"
+
+
+def test_no_scheme_and_no_such_host_stops_at_once():
+    from scrapy.exceptions import CannotResolveHostError
+
+    spider = make_spider(url="e.com")
+    assert _entry_error(spider, CannotResolveHostError("no such host")) == []
+    assert spider.stop_reason == "site_unreachable"
+
+
+def test_an_idn_site_and_its_unicode_root_are_in_scope_in_punycode():
+    spider = make_spider(url="https://Bücher.example/")
+    assert spider.allowed_hosts == {"xn--bcher-kva.example"}
+    index_request(spider, root="https://api.bücher.example/wp-json/")
+    assert spider.allowed_hosts == {"xn--bcher-kva.example", "api.xn--bcher-kva.example"}
+
+
+def test_a_mistyped_argument_stops_before_any_request(caplog):
+    crawler = get_crawler(WordPressSpider)
+    spider = WordPressSpider.from_crawler(crawler, url="https://e.com/", incremetal="true")
+    crawler.spider = spider
+    with pytest.raises(StopAsyncIteration):
+        start_request(spider)
+    assert spider.stop_reason == "bad_argument"
+    assert "the wordpress spider takes -a url=, -a types=, -a incremental=" in caplog.text

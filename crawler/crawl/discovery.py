@@ -48,7 +48,16 @@ class Probe:
     """The site named this root itself (rather than a probe of the usual places)."""
 
 
-Next = Found | Probe | Stop
+@dataclass(frozen=True)
+class Retry:
+    """Request the page given again at ``url``: the user gave no scheme, https did not answer,
+    so http is tried; ``message`` says so."""
+
+    url: str
+    message: str
+
+
+Next = Found | Probe | Stop | Retry
 
 
 def after_entry(answer: Answer, site_url: str) -> Next:
@@ -128,6 +137,8 @@ UNREACHABLE = {
     "refused": "{host} refused the connection; check the URL, the port and that the site is up",
     "timeout": "{host} did not answer in time; the site may be down or very slow "
     "(raise -s DOWNLOAD_TIMEOUT)",
+    "tls": "{host} did not complete a TLS handshake, so it does not speak https on that port; "
+    "if the site is http only, give -a url=http://{host}/",
 }
 """Why a site could not be reached, by kind of download error, and what to do."""
 
@@ -146,14 +157,24 @@ class DownloadError:
         return urlsplit(self.url).netloc
 
 
-def unreachable(error: DownloadError) -> Stop:
-    """The site did not answer at all: nothing to crawl.
+def unreachable(error: DownloadError, *, scheme_guessed: bool = False) -> Stop | Retry:
+    """The site did not answer at all: nothing to crawl, or, when the user gave no scheme and
+    https got no answer, http next (a host that does not resolve is not retried).
 
     >>> unreachable(DownloadError("http://x.invalid/", "dns")).message
     'could not reach http://x.invalid/: the host name x.invalid does not resolve; check the URL for typos'
+    >>> unreachable(DownloadError("https://e.com:8080/", "refused"), scheme_guessed=True).message
+    'no scheme given: https://e.com:8080/ did not answer (e.com:8080 refused the connection), trying http://e.com:8080/'
+    >>> unreachable(DownloadError("http://e.com/", "refused"), scheme_guessed=True).reason
+    'site_unreachable'
     """
     known = UNREACHABLE.get(error.kind or "")
     why = known.format(host=error.host) if known else error.detail
+    parts = urlsplit(error.url)
+    if scheme_guessed and parts.scheme == "https" and error.kind != "dns":
+        http = parts._replace(scheme="http").geturl()
+        short = why.split(";", 1)[0]
+        return Retry(http, f"no scheme given: {error.url} did not answer ({short}), trying {http}")
     return Stop("site_unreachable", f"could not reach {error.url}: {why}")
 
 
@@ -161,5 +182,5 @@ def after_candidate_error(probe: Probe, error: DownloadError, site_url: str) -> 
     """A candidate root could not be fetched: the site is gone (no such host, refused), or
     that candidate is (try the next)."""
     if error.kind in ("dns", "refused"):
-        return unreachable(error)
+        return Stop("site_unreachable", unreachable(error).message)
     return next_candidate((*probe.tried, probe.url), probe.fallbacks, site_url)

@@ -27,8 +27,21 @@ def answer_of(response: Response) -> Answer:
         key.decode("latin-1").lower(): b", ".join(values).decode("latin-1")
         for key, values in response.headers.items()
     }
-    links = tuple(value.decode("latin-1") for value in response.headers.getlist("Link"))
+    links = tuple(_header_text(value) for value in response.headers.getlist("Link"))
     return Answer(response.status, headers, response.body, response.url, links)
+
+
+def _header_text(value: bytes) -> str:
+    """A header value that may carry a URL: WordPress writes an IDN site's ``Link`` in UTF-8,
+    other servers in Latin-1 (HTTP's historical charset); UTF-8 is tried first.
+
+    >>> _header_text("<https://bücher.example/wp-json/>".encode()), _header_text(b"<\\xfc>")
+    ('<https://bücher.example/wp-json/>', '<ü>')
+    """
+    try:
+        return value.decode("utf-8")
+    except UnicodeDecodeError:
+        return value.decode("latin-1")
 
 
 def reset_scheduler(jobdir: Path) -> None:
@@ -51,4 +64,19 @@ def download_error(url: str, failure: Failure) -> DownloadError:
         kind = "refused"
     elif isinstance(failure.value, DownloadTimeoutError):
         kind = "timeout"
+    elif _tls_failed(failure.value):
+        kind = "tls"
     return DownloadError(url, kind, failure.getErrorMessage())
+
+
+def _tls_failed(error: BaseException | None) -> bool:
+    """Whether a failed download died in the TLS handshake (https to a port that speaks http):
+    Scrapy wraps Twisted's ``ResponseNeverReceived``, whose ``reasons`` hold pyOpenSSL's error."""
+    for _ in range(8):  # a short chain of causes; a cycle must not loop
+        if error is None:
+            return False
+        reasons = [getattr(reason, "value", None) for reason in getattr(error, "reasons", ())]
+        if any(type(value).__module__.startswith("OpenSSL") for value in (error, *reasons)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False

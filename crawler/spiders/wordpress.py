@@ -33,7 +33,7 @@ from crawler.state.store import StateError, load_state, state_path
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import PageRef
-from crawler.wordpress.routes import ApiRoot
+from crawler.wordpress.routes import ApiRoot, request_host
 
 if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
@@ -70,7 +70,7 @@ class WordPressSpider(Spider):
             self.params, self.argument_error = None, str(exc)
         self.url = self.params.url if self.params else ""
         self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-        self.allowed_hosts: set[str] = {urlsplit(self.url).netloc.lower()} if self.url else set()
+        self.allowed_hosts: set[str] = {request_host(self.url)} if self.url else set()
         """Hosts the crawl may request (see :class:`crawler.middlewares.SiteScopeMiddleware`)."""
         self.run: CrawlRun | None = None
         """The crawl run, once the REST index is known."""
@@ -135,7 +135,8 @@ class WordPressSpider(Spider):
         error = download_error(request.url, failure)
         probe = request.cb_kwargs.get("probe")
         if probe is None:
-            yield from self._discover(discovery.unreachable(error))
+            guessed = bool(self.params and self.params.scheme_guessed)
+            yield from self._discover(discovery.unreachable(error, scheme_guessed=guessed))
         else:
             yield from self._discover(discovery.after_candidate_error(probe, error, self.url))
 
@@ -144,12 +145,16 @@ class WordPressSpider(Spider):
             self.fail(step.reason, step.message)
         elif isinstance(step, discovery.Found):
             yield from self.on_index(step.index, step.url)
+        elif isinstance(step, discovery.Retry):
+            self.logger.warning("%s", step.message)
+            self.url = step.url  # the same host and port: the scope and the feeds stay
+            yield self._request(self.url, self.parse_entry, self.on_discovery_error, entry=True)
         else:
             if step.advertised:
                 self.logger.info("The site advertises its REST API at %s", step.url)
             elif not step.tried:
                 self.logger.info("No REST API link on %s; probing the usual places", self.url)
-            self.allowed_hosts.add(urlsplit(step.url).netloc.lower())
+            self.allowed_hosts.add(request_host(step.url))
             yield self._request(step.url, self.parse_candidate, self.on_discovery_error, probe=step)
 
     def on_index(self, index: dict[str, Any], url: str) -> Iterator[Request]:

@@ -8,6 +8,7 @@ root the site advertised, never from a hard-coded ``/wp-json/``.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -89,7 +90,10 @@ class ApiRoot:
         """The route a URL under this root points at, or ``None`` if it is not under this root.
 
         It accepts both spellings and a percent-encoded ``rest_route``, which WordPress itself
-        emits in some ``_links``.
+        emits in some ``_links``. A site that answers only one spelling still writes links in
+        the other (WordPress builds ``_links`` from its permalink settings, not from the URL
+        that was asked), so a link in the other spelling on the same host and install
+        directory is mapped onto this root.
 
         >>> ApiRoot("https://e.com/wp-json/").route_of("https://e.com/wp-json/wp/v2/posts?page=2")
         'wp/v2/posts'
@@ -98,17 +102,45 @@ class ApiRoot:
         'wp/v2/tags'
         >>> ApiRoot("https://e.com/wp-json/").route_of("https://other.com/wp-json/wp/v2/posts") is None
         True
+        >>> ApiRoot("https://e.com/blog/?rest_route=/").route_of("https://e.com/blog/wp-json/wp/v2/posts")
+        'wp/v2/posts'
+        >>> ApiRoot("https://e.com/?rest_route=/").route_of("https://e.com/index.php/wp-json/wp/v2/pages")
+        'wp/v2/pages'
+        >>> ApiRoot("https://e.com/blog/?rest_route=/").route_of("https://e.com/wp-json/wp/v2/posts") is None
+        True
         """
         parts = urlsplit(url)
         root = urlsplit(self.url)
-        if parts.netloc != root.netloc:
+        if request_host(url) != request_host(self.url):
             return None
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if REST_ROUTE in query:
             return query[REST_ROUTE].strip("/")
-        if self.uses_query or not parts.path.startswith(root.path):
+        if not self.uses_query and parts.path.startswith(root.path):
+            return parts.path[len(root.path) :].strip("/")
+        base = self._install_dir()
+        if base is None:
             return None
-        return parts.path[len(root.path) :].strip("/")
+        for prefix in (base + "wp-json/", base + "index.php/wp-json/"):
+            if parts.path.startswith(prefix):
+                return parts.path[len(prefix) :].strip("/")
+        return None
+
+    def _install_dir(self) -> str | None:
+        """The directory WordPress is installed in, as this root's spelling shows it; ``None``
+        for a custom prefix (``rest_url_prefix``), whose other spelling cannot be known.
+
+        >>> [ApiRoot(u)._install_dir() for u in ("https://e.com/blog/index.php/wp-json/",
+        ...     "https://e.com/index.php?rest_route=/", "https://e.com/api/")]
+        ['/blog/', '/', None]
+        """
+        path = urlsplit(self.url).path
+        if self.uses_query:
+            return path.rsplit("/", 1)[0] + "/"
+        if not path.endswith("/wp-json/"):
+            return None
+        base = path.removesuffix("wp-json/")
+        return base.removesuffix("index.php/")
 
 
 def _format(value: object) -> str:
@@ -117,3 +149,39 @@ def _format(value: object) -> str:
     if isinstance(value, list | tuple | set | frozenset):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def request_host(url: str) -> str:
+    """The host and port of ``url`` as Scrapy's requests carry them (see :func:`crawler.params.site_url`), for
+    comparing hosts: a site may advertise its API root with a Unicode host name.
+
+    >>> request_host("http://Bücher.example:8080/wp-json/"), request_host("http://[::1]:81/")
+    ('xn--bcher-kva.example:8080', '[::1]:81')
+    """
+    parts = urlsplit(url)
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    host = ascii_host(parts.hostname) if parts.hostname else None
+    if host is None:
+        return parts.netloc.lower()
+    return host if port is None else f"{host}:{port}"
+
+
+def ascii_host(hostname: str) -> str | None:
+    """The host as requests carry it: IPv6 in brackets, names in IDNA (as w3lib encodes them
+    for Scrapy: NFKC, then Python's ``idna`` codec), or ``None`` if it cannot be encoded.
+
+    >>> ascii_host("bücher.example"), ascii_host("::1"), ascii_host("a..b")
+    ('xn--bcher-kva.example', '[::1]', None)
+    """
+    if ":" in hostname:
+        return f"[{hostname}]"
+    if hostname.isascii():
+        labels = hostname.rstrip(".").split(".")
+        return hostname if all(0 < len(label) < 64 for label in labels) else None
+    try:
+        return unicodedata.normalize("NFKC", hostname).encode("idna").decode("ascii").lower()
+    except UnicodeError:
+        return None
