@@ -131,14 +131,10 @@ def test_ipv6_literal_is_crawled(tmp_path, ipv6_site):
 
 def test_ipv6_literal_through_the_command(tmp_path, ipv6_site):
     """``scrapy crawl`` installs Scrapy's resolver, whose default (``CachingThreadedResolver``)
-    only resolves IPv4: an IPv6 literal then "does not resolve". ``CachingHostnameResolver``
-    resolves both. It belongs in crawler/settings.py (not this part's file): until it is set
-    there, this test passes it with -s; then the -s can go."""
+    only resolves IPv4: an IPv6 literal then "does not resolve". The project's settings choose
+    ``CachingHostnameResolver``, which resolves both."""
     site, url = ipv6_site
-    result = crawl_cli(
-        url, tmp_path, "-s", "DNS_RESOLVER=scrapy.resolver.CachingHostnameResolver",
-        timeout=WATCHDOG,
-    )  # fmt: skip
+    result = crawl_cli(url, tmp_path, timeout=WATCHDOG)
     assert result.returncode == 0, result.log[-3000:]
     assert ids(result.feed("posts")) == ids(site.posts)
 
