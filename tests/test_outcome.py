@@ -21,8 +21,9 @@ from crawler.feeds import AtomicFileFeedStorage
 from crawler.settings import ITEM_PIPELINES
 from crawler.state.resume import RUN_ID
 from crawler.state.store import SiteLock, load_state, state_path
-from tests.crawl import crawl
+from tests.crawl import crawl, crawl_cli
 from tests.hostile import LyingSite, post
+from tests.test_sites import crawl_sites
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -241,3 +242,51 @@ def test_runs_started_together_get_their_own_folders(tmp_path):
     folders = sorted(p.parent.name for p in (tmp_path / "output").glob("*/*/posts.jsonl"))
     assert len(folders) == 3
     assert all(RUN_ID.fullmatch(folder) for folder in folders)
+
+
+# The commands ----------------------------------------------------------------------------
+
+
+def test_scrapy_crawl_exits_1_on_a_full_disk_in_one_line(tmp_path):
+    with LyingSite(posts=3) as site:
+        result = crawl_cli(site.url, tmp_path, settings=LAYERS["storage"], timeout=TIMEOUT)
+    assert_failed_in_one_line(result, "No space left on device")
+
+
+def test_scrapy_crawl_of_a_site_already_running_exits_1_before_any_request(tmp_path):
+    with LyingSite(posts=3) as site:
+        lock = SiteLock.acquire(state_path(tmp_path.parent / "state", site.url))
+        try:
+            result = crawl_cli(site.url, tmp_path, "-a", "incremental=true", timeout=TIMEOUT)
+        finally:
+            lock.release()
+        assert site.requests == []
+    assert result.returncode == 1
+    assert "Traceback" not in result.log
+    running = f"another crawl of this site is already running (it holds {lock.path})"
+    assert [line.split("ERROR: ", 1)[1] for line in result.errors] == [
+        f"Crawl stopped: {running}; wait for it to end"
+    ]
+
+
+def test_crawlsites_runs_sites_of_one_host_apart_and_fails_each_in_one_line(tmp_path):
+    with LyingSite(posts=3) as site:
+        for folder in ("/a/", "/b/"):
+            site.route(folder, site.routes["/"])
+        sites = [f"{site.url}a/", f"{site.url}b/"]
+        first = crawl_sites(sites, tmp_path, "-a", "incremental=true")
+        states = sorted((tmp_path / "state").iterdir())
+        before = [path.read_bytes() for path in states]
+        site.posts.append(post(4, link=f"{site.url}?p=4", modified_gmt="2030-01-01T00:00:00"))
+        failing = crawl_sites(sites, tmp_path, "-a", "incremental=true",
+                              "-s", f"FEED_STORAGES={json.dumps(LAYERS['storage']['FEED_STORAGES'])}")  # fmt: skip
+    assert first.returncode == 0, first.stderr[-3000:]
+    assert "Sites: 2 ok, 0 failed" in first.stdout
+    assert len(states) == 2  # one state per site, no lock file left
+    assert failing.returncode == 1, failing.stderr[-3000:]
+    assert "Traceback" not in failing.stderr
+    assert "Sites: 0 ok, 2 failed" in failing.stdout
+    failed = [line for line in failing.stdout.splitlines() if line.startswith("FAILED")]
+    assert len(failed) == 2
+    assert all("No space left on device" in line for line in failed), failed
+    assert [path.read_bytes() for path in states] == before
