@@ -35,6 +35,7 @@ ERROR_LOGGERS = (
     "crawler.extensions.state",
     "crawler.extensions.progress",
     "asyncio",
+    "twisted",
 )
 """Loggers that log caught, unexpected exceptions with their traceback."""
 
@@ -102,7 +103,7 @@ class OneLineErrors(logging.Filter):
             return True
         exc = record.exc_info[1] if record.exc_info else None
         if exc is None:
-            return True
+            return self.twisted_traceback(record)
         summary = exception_summary(exc)
         message, template = one_line(record.getMessage()), str(record.msg)
         TRACEBACKS.debug("Traceback of: %s", message, exc_info=record.exc_info)
@@ -114,6 +115,20 @@ class OneLineErrors(logging.Filter):
         setattr(record, ERROR_MARK, summary)
         if self.repeated(record, template, type(exc).__name__):
             record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return True
+
+    @staticmethod
+    def twisted_traceback(record: logging.LogRecord) -> bool:
+        """Twisted logs an unhandled error in a Deferred as text, its traceback included: keep
+        the first line and the exception's."""
+        text = record.getMessage()
+        if record.name != "twisted" or "Traceback" not in text:
+            return True
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        TRACEBACKS.debug("Traceback of: %s", text)
+        summary = _CONTROL.sub(" ", lines[-1])[:300]
+        record.msg, record.args = f"{one_line(lines[0])} ({summary})", None
+        setattr(record, ERROR_MARK, summary)
         return True
 
     def repeated(self, record: logging.LogRecord, template: str, kind: str) -> bool:
