@@ -68,6 +68,8 @@ EXTENSIONS = {
     "crawler.extensions.typefeeds.CustomTypeFeeds": 0,
     "crawler.extensions.progress.CrawlProgress": 500,
     "crawler.extensions.quietlog.QuietExpectedErrors": 0,
+    # One outcome rule: any unexpected error or feed not stored fails the crawl (exit 1).
+    "crawler.extensions.outcome.CrawlOutcome": 0,
     # Incremental runs: the state follows the feeds, after a clean crawl.
     "crawler.extensions.state.CommitState": 600,
 }
@@ -112,3 +114,8 @@ WORDPRESS_RUN_FOLDERS = None
 WORDPRESS_FEED_GZIP = False
 # Scrapy's stats, also written to WORDPRESS_STATS_FILE (JSON) when the crawl closes.
 STATS_CLASS = "crawler.extensions.progress.FileStatsCollector"
+
+# One outcome rule (crawler.extensions.outcome): any unexpected exception (callback, pipeline,
+# exporter, feed storage), failed feed store or lost record fails the crawl: one ERROR line,
+# exit 1, state not committed. Spider and pipeline errors name the callback, page and record.
+LOG_FORMATTER = "crawler.extensions.outcome.OutcomeLogFormatter"

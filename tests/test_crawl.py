@@ -345,7 +345,7 @@ def test_incremental_runs_write_run_folders_and_gzip_on_request(site, tmp_path):
                   settings={"WORDPRESS_FEED_GZIP": True})  # fmt: skip
     assert first.returncode == 0, first.log[-2000:]
     [posts] = list((tmp_path / "a" / "output").glob("*/*/posts.jsonl.gz"))
-    assert len(posts.parent.name) == len("20261128T150000Z")
+    assert RUN_ID.fullmatch(posts.parent.name)
     with gzip.open(posts, "rt", encoding="utf-8") as lines:
         records = [json.loads(line) for line in lines]
     assert {r["id"] for r in records} == {p["id"] for p in SITE_POSTS}

@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
 import pytest
 
 from crawler.crawl.listings import Kind, plan_listings
 from crawler.state.changes import RunChanges
-from crawler.state.store import SiteState, StateError, load_state, save_state
+from crawler.state.resume import JobError, new_run_id, start_job
+from crawler.state.store import (
+    SiteLock,
+    SiteLockedError,
+    SiteState,
+    StateError,
+    load_state,
+    save_state,
+    state_path,
+)
 from crawler.wordpress.types import Collection
 
 CHANGES, FULL, IDS, NEWEST = Kind.CHANGES, Kind.FULL, Kind.IDS, Kind.NEWEST
@@ -97,3 +109,103 @@ def test_sites_without_modified_after_are_read_newest_first_until_the_mark():
     assert dict(plan["posts"].params) == {"orderby": "modified", "order": "desc"}
     assert plan["posts"].since == "2024-01-01T00:00:00Z"
     assert plan["posts-ids"].kind == IDS
+
+
+# Per site, exclusive, well-formed (issue 10) ---------------------------------------------
+
+
+def test_two_sites_on_one_host_get_two_state_files():
+    a, b = (
+        state_path("state", "https://net.example/a/"),
+        state_path("state", "https://net.example/b/"),
+    )
+    root = state_path("state", "https://net.example/")
+    assert len({a, b, root}) == 3
+    assert root.name == "net.example.json"  # a root site keeps its earlier name
+    # The same site however the user spells it: scheme, case, REST root, no trailing slash.
+    assert state_path("state", "http://NET.example/a") == a
+    assert state_path("state", "https://net.example/a/wp-json/") == a
+    assert state_path("state", "https://net.example/a/index.php?rest_route=/") == a
+
+
+@pytest.mark.parametrize("url", [
+    "https://e.com/" + "x" * 5000,
+    "https://e.com/../../etc/passwd/",
+    "https://e.com/a%2F..%2Fb/\x00/",
+    "https://bücher.example/ü/",
+    "http://[::1]:8080/a b/",
+])  # fmt: skip
+def test_state_file_names_are_safe_and_bounded(url):
+    path = state_path("state", url)
+    assert path.parent.name == "state"
+    assert re.fullmatch(r"[a-z0-9][a-z0-9._-]*\.json", path.name), path.name
+    assert len(path.name) <= 100
+    assert ".." not in path.name
+
+
+def test_a_state_file_of_another_site_is_one_clear_error(tmp_path):
+    path = tmp_path / "e.com.json"
+    save_state(path, SiteState("https://other.example/"))
+    with pytest.raises(StateError, match=r"is the state of https://other\.example/, not of"):
+        load_state(path, "https://e.com/")
+    # The same site in another spelling is the same site.
+    assert load_state(path, "http://Other.example").site == "https://other.example/"
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("runs", "x", "'runs' is not a count"),
+    ("runs", True, "'runs' is not a count"),
+    ("runs", -1, "'runs' is not a count"),
+    ("mark", 5, "'mark' is not a UTC date"),
+    ("mark", "9999-99-99T99:99:99", "'mark' is not a UTC date"),
+    ("site", None, "'site' is not a URL"),
+    ("site", ["x"], "'site' is not a URL"),
+    ("committed_at", 3, "'committed_at' is not a date"),
+    ("records", [1, 2], "malformed records"),
+    ("records", "x", "malformed records"),
+    ("records", {"posts": [1]}, "malformed records"),
+    ("records", {"posts": {"1": 5}}, "malformed records"),
+    ("records", {"posts": {"1": None}}, "malformed records"),
+])  # fmt: skip
+def test_a_state_file_with_wrong_field_types_is_one_state_error(tmp_path, field, value, message):
+    data = SiteState(
+        "https://e.com/", mark="2024-01-01T00:00:00Z", records={"posts": {1: "v"}}
+    ).to_json()
+    path = tmp_path / "e.com.json"
+    path.write_text(json.dumps({**data, field: value}))
+    with pytest.raises(StateError, match=re.escape(message)):
+        load_state(path, "https://e.com/")
+
+
+def test_the_site_lock_is_exclusive_and_released(tmp_path):
+    state = tmp_path / "state" / "e.com.json"
+    lock = SiteLock.acquire(state)
+    with pytest.raises(SiteLockedError, match="already running"):
+        SiteLock.acquire(state)
+    # Another process sees the lock too (flock is per open file, across processes).
+    probe = (
+        "import fcntl,sys; f=open(sys.argv[1],'ab'); fcntl.flock(f, fcntl.LOCK_EX|fcntl.LOCK_NB)"
+    )
+    held = subprocess.run(
+        [sys.executable, "-c", probe, str(lock.path)], capture_output=True, check=False
+    )
+    assert held.returncode != 0
+    assert b"BlockingIOError" in held.stderr
+    lock.release()
+    assert list(state.parent.iterdir()) == []  # no lock file left behind
+    SiteLock.acquire(state).release()
+
+
+def test_run_ids_are_unique_sortable_and_file_name_safe():
+    ids = [new_run_id() for _ in range(1000)]
+    assert len(set(ids)) == 1000
+    assert all(re.fullmatch(r"[0-9]{8}T[0-9]{6}\.[0-9]{6}Z-[0-9a-f]{6}", i) for i in ids)
+    assert [i[:23] for i in ids] == sorted(i[:23] for i in ids)  # time order is name order
+
+
+def test_a_job_whose_run_id_is_not_a_run_id_is_refused(tmp_path):
+    (tmp_path / "wordpress-job.json").write_text(
+        json.dumps({"run_id": "../../elsewhere", "url": "https://e.com/", "starts": 1})
+    )
+    with pytest.raises(JobError, match="not a run id"):
+        start_job(tmp_path, new_run_id(), "https://e.com/")

@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING, Any
 from scrapy.commands.crawl import Command as ScrapyCrawlCommand
 from scrapy.exceptions import UsageError
 
+from crawler.extensions.outcome import crawl_failure
+
 if TYPE_CHECKING:
     import argparse
 
@@ -27,9 +29,14 @@ def crawl_stats(crawler: Crawler) -> dict[str, Any]:
 
 
 def crawl_failed(crawler: Crawler) -> bool:
-    """Whether a finished crawl failed: closed for another reason than ``finished``, or incomplete."""
+    """Whether a finished crawl failed: closed for another reason than ``finished``, lost
+    pages (incomplete), or broke the outcome rule (an unexpected error, a feed not stored)."""
     stats = crawl_stats(crawler)
-    return stats.get("finish_reason") != "finished" or bool(stats.get("wordpress/incomplete"))
+    return (
+        stats.get("finish_reason") != "finished"
+        or bool(stats.get("wordpress/incomplete"))
+        or crawl_failure(stats) is not None
+    )
 
 
 class Command(ScrapyCrawlCommand):

@@ -15,6 +15,7 @@ from scrapy.commands import BaseRunSpiderCommand
 from scrapy.exceptions import UsageError
 
 from crawler.commands.crawl import crawl_failed, crawl_stats
+from crawler.extensions.outcome import crawl_failure
 from crawler.params import ArgumentError
 from crawler.sites import read_sites
 
@@ -36,6 +37,7 @@ def site_summary(url: str, crawler: Crawler) -> str:
         return f"ok      {url}  {', '.join(counts) or 'nothing new'}"
     reason = (
         stats.get("wordpress/failure")
+        or crawl_failure(stats)
         or ("pages were lost" if stats.get("wordpress/incomplete") else stats.get("finish_reason"))
         or "the crawl did not start"
     )

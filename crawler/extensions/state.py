@@ -3,8 +3,11 @@
 The state is what the next run starts from, so it must never claim more than the feeds hold:
 it is written (atomically, :func:`crawler.state.store.save_state`) once the spider has closed
 with ``finished`` and every feed is stored, and only if the run lost nothing
-(:meth:`crawler.crawl.run.CrawlRun.commit_problems`). Otherwise the previous state stays and the
-next run covers this run's changes again.
+(:meth:`crawler.crawl.run.CrawlRun.commit_problems`) and broke no outcome rule (no unexpected
+error, every feed stored: :mod:`crawler.extensions.outcome`). Otherwise the previous state stays
+and the next run covers this run's changes again. The site's lock
+(:class:`crawler.state.store.SiteLock`, taken by the spider before any request) is released when
+the engine stops, after the commit.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import TYPE_CHECKING
 from scrapy import signals
 
 from crawler import signals as wordpress_signals
+from crawler.extensions.outcome import CrawlOutcome, crawl_failure
 from crawler.state.store import save_state
 
 if TYPE_CHECKING:
@@ -39,7 +43,14 @@ class CommitState:
         extension = cls(crawler)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         crawler.signals.connect(extension.feeds_closed, signal=wordpress_signals.feeds_stored)
+        crawler.signals.connect(extension.engine_stopped, signal=signals.engine_stopped)
         return extension
+
+    def engine_stopped(self) -> None:
+        """Release the site's lock: the run is over, its state committed or not."""
+        lock = getattr(self.crawler.spider, "state_lock", None)
+        if lock is not None:
+            lock.release()
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         self.close_reason = reason
@@ -48,6 +59,17 @@ class CommitState:
     def feeds_closed(self) -> None:
         self.feeds_stored = True
         self.commit()
+
+    def outcome_problems(self) -> list[str]:
+        """What broke the outcome rule so far: unexpected errors, feeds not stored."""
+        assert self.crawler.stats is not None
+        failure = crawl_failure(self.crawler.stats.get_stats())
+        problems = [failure] if failure else []
+        outcome = self.crawler.get_extension(CrawlOutcome)
+        unstored = outcome.unstored_feeds() if outcome is not None else []
+        if unstored and not self.crawler.stats.get_value("wordpress/feeds_not_stored"):
+            problems.append(f"{len(unstored)} feeds were not stored")
+        return problems
 
     def commit(self) -> None:
         spider, stats = self.crawler.spider, self.crawler.stats
@@ -61,6 +83,7 @@ class CommitState:
             problems = run.commit_problems(self.close_reason)
         else:
             problems = [f"the crawl ended with {self.close_reason!r} before listing anything"]
+        problems += self.outcome_problems()
         if problems:
             stats.set_value("wordpress/state_committed", False)
             logger.warning(

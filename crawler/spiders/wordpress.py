@@ -12,7 +12,6 @@ and, for every failure, one log line that says what happened and what to do.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -24,12 +23,12 @@ from crawler import signals as wordpress_signals
 from crawler.crawl import discovery
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import CrawlRun, Step
-from crawler.feeds import FeedLayout, host_slug, use_default_feeds
+from crawler.feeds import FeedLayout, use_default_feeds
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
 from crawler.state.changes import RunChanges
-from crawler.state.resume import Job, start_job
-from crawler.state.store import StateError, load_state, state_path
+from crawler.state.resume import Job, JobError, new_run_id, start_job
+from crawler.state.store import SiteLock, StateError, load_state, state_path
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import PageRef
@@ -69,7 +68,7 @@ class WordPressSpider(Spider):
         except ArgumentError as exc:
             self.params, self.argument_error = None, str(exc)
         self.url = self.params.url if self.params else ""
-        self.run_id = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.run_id = new_run_id()
         self.allowed_hosts: set[str] = {request_host(self.url)} if self.url else set()
         """Hosts the crawl may request (see :class:`crawler.middlewares.SiteScopeMiddleware`)."""
         self.run: CrawlRun | None = None
@@ -88,29 +87,35 @@ class WordPressSpider(Spider):
         return spider
 
     def setup(self, crawler: Crawler) -> None:
-        """Feeds, the previous state of an incremental run, and the job of a resumable one."""
+        """Feeds, the previous state of an incremental run (under the site's lock, taken before
+        any request and released when the engine stops), and the job of a resumable one."""
         incremental = bool(self.params and self.params.incremental)
         # Spider priority: a user's -o/-O (command-line priority) or FEEDS setting wins.
         use_default_feeds(
             crawler.settings, FeedLayout.from_settings(crawler.settings, incremental=incremental)
         )
+        self.state_lock: SiteLock | None = None
+        """Incremental runs: the site's lock, held for the whole run."""
         if self.params is None:
             return
-        if incremental:
-            self.state_file = state_path(
-                crawler.settings.get("STATE_DIR", "state"), host_slug(self.url)
-            )
-            try:
+        try:
+            if incremental:
+                self.state_file = state_path(crawler.settings.get("STATE_DIR", "state"), self.url)
+                self.state_lock = SiteLock.acquire(self.state_file)
                 self.changes = RunChanges(load_state(self.state_file, self.url))
-            except StateError as exc:
-                self.params, self.argument_error = None, str(exc)
-                return
-        jobdir = crawler.settings.get("JOBDIR")
-        if jobdir:
-            self.job = start_job(jobdir, self.run_id, self.url)
-            self.run_id = self.job.run_id  # the same run folder on every start of the job
-            if self.job.resuming:
-                reset_scheduler(Path(jobdir))
+            jobdir = crawler.settings.get("JOBDIR")
+            if jobdir:
+                self.job = start_job(jobdir, self.run_id, self.url)
+                self.run_id = self.job.run_id  # the same run folder on every start of the job
+                if self.job.resuming:
+                    reset_scheduler(Path(jobdir))
+        except (StateError, JobError, OSError) as exc:
+            message = str(exc) if isinstance(exc, ValueError) else f"cannot use the state ({exc})"
+            self.params, self.argument_error = None, message
+            self.changes = None
+            if self.state_lock is not None:
+                self.state_lock.release()
+                self.state_lock = None
 
     async def start(self) -> AsyncIterator[Request]:
         if self.params is None:

@@ -11,10 +11,35 @@ from __future__ import annotations
 
 import json
 import os
+import re
+import secrets
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 MARKER = "wordpress-job.json"
+
+RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}(\.[0-9]{6})?Z(-[0-9a-f]{6})?")
+"""A run id: its start in UTC, to the microsecond, and a random part (older runs: seconds)."""
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A unique, sortable, file-name-safe run id; it names the run's folder.
+
+    Runs started in the same microsecond still differ by the random part.
+
+    >>> run_id = new_run_id(datetime(2026, 11, 28, 14, 30, 0, 12345, tzinfo=UTC))
+    >>> run_id[:24], RUN_ID.fullmatch(run_id) is not None
+    ('20261128T143000.012345Z-', True)
+    >>> new_run_id() != new_run_id()
+    True
+    """
+    moment = (now or datetime.now(UTC)).astimezone(UTC)
+    return f"{moment:%Y%m%dT%H%M%S.%fZ}-{secrets.token_hex(3)}"
+
+
+class JobError(ValueError):
+    """A job directory whose record cannot be used."""
 
 
 @dataclass
@@ -40,6 +65,11 @@ def start_job(jobdir: str | Path, run_id: str, url: str) -> Job:
         job = Job(path, str(data["run_id"]), str(data["url"]), int(data["starts"]) + 1)
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         job = Job(path, run_id, url, 1)
+    if not RUN_ID.fullmatch(job.run_id):
+        raise JobError(
+            f"{path} names the run {job.run_id!r}, which is not a run id; "
+            "use another JOBDIR for a new job"
+        )
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"run_id": job.run_id, "url": job.url, "starts": job.starts}))
     os.replace(tmp, path)

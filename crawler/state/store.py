@@ -4,16 +4,26 @@ JSON rather than SQLite: the state is read once and written once per run, it sta
 40 bytes a record), and a person can read it. It is written to a temporary file in the same
 folder, flushed to disk, then renamed over the old one, so a crash at any moment leaves either
 the previous state or the new one, never a mix.
+
+A state belongs to one site, keyed by host and path (:func:`site_key`), so two sites on one host
+(a multisite network in subfolder mode: ``/a/`` and ``/b/``) never share one; the file records
+its site and is refused for another. A run of a site holds the site's lock (:class:`SiteLock`)
+from before its first request to its end, so two runs never race on one state.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
+from urllib.parse import urlsplit
 
 FORMAT_VERSION = 1
 
@@ -54,33 +64,126 @@ class SiteState:
 
     @classmethod
     def from_json(cls, data: Any, path: Path) -> SiteState:
+        """A state from its JSON; any field of the wrong type is one clear :class:`StateError`."""
         if not isinstance(data, dict) or data.get("format") != FORMAT_VERSION:
             raise StateError(
                 f"{path} is not a state file of this crawler (format {FORMAT_VERSION})"
             )
-        try:
-            records = {
-                str(name): {int(i): str(v) for i, v in ids.items()}
-                for name, ids in (data.get("records") or {}).items()
-            }
-        except (AttributeError, TypeError, ValueError) as exc:
-            raise StateError(f"{path} has malformed records ({exc})") from None
+        records = _records(data.get("records"), path)
+        site, mark, runs = data.get("site"), data.get("mark"), data.get("runs", 0)
+        committed_at = data.get("committed_at")
+        checks = {
+            "'site' is not a URL": isinstance(site, str) and bool(site),
+            "'mark' is not a UTC date": mark is None or _is_mark(mark),
+            "'runs' is not a count": type(runs) is int and runs >= 0,
+            "'committed_at' is not a date": committed_at is None or isinstance(committed_at, str),
+        }
+        for problem, ok in checks.items():
+            if not ok:
+                raise StateError(f"{path} is damaged: {problem}; {START_OVER}")
         return cls(
-            site=str(data.get("site") or ""),
-            mark=data.get("mark"),
-            records=records,
-            runs=int(data.get("runs") or 0),
-            committed_at=data.get("committed_at"),
-        )
+            site=str(site), mark=mark, records=records,
+            runs=runs, committed_at=committed_at,
+        )  # fmt: skip
 
 
-def state_path(state_dir: str | Path, host: str) -> Path:
-    """Where a site's state lives: ``<STATE_DIR>/<host>.json``."""
-    return Path(state_dir) / f"{host}.json"
+START_OVER = "move it away to start over with a full crawl"
+
+
+def _is_mark(value: Any) -> bool:
+    """Whether ``value`` is a high-water mark: a real UTC date and time, ISO 8601.
+
+    >>> _is_mark("2024-05-01T10:00:00Z"), _is_mark("9999-99-99T99:99:99"), _is_mark(5)
+    (True, False, False)
+    """
+    if not isinstance(value, str):
+        return False
+    try:
+        datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return False
+    return True
+
+
+def _records(value: Any, path: Path) -> dict[str, dict[int, str]]:
+    """The ``records`` of a state file: ``{collection: {id: version}}``, checked."""
+    if value is None:
+        return {}
+    problem = f"{path} has malformed records"
+    if not isinstance(value, dict):
+        raise StateError(f"{problem} (not an object); {START_OVER}")
+    records: dict[str, dict[int, str]] = {}
+    for name, ids in value.items():
+        if not isinstance(ids, dict):
+            raise StateError(f"{problem} ({name!r} is not an object); {START_OVER}")
+        try:
+            versions = {int(i): v for i, v in ids.items()}
+        except ValueError as exc:
+            raise StateError(f"{problem} ({exc}); {START_OVER}") from None
+        if not all(isinstance(v, str) for v in versions.values()):
+            raise StateError(f"{problem} (a version of {name!r} is not text); {START_OVER}")
+        records[str(name)] = versions
+    return records
+
+
+_UNSAFE = re.compile(r"[^a-z0-9._-]+")
+_PATH_UNSAFE = re.compile(r"[^a-z0-9]+")
+_DOTS = re.compile(r"\.{2,}")
+NAME_LIMIT = 80
+"""The longest readable part of a state file's name (the hash keeps longer keys apart)."""
+
+
+def site_key(url: str) -> str:
+    """What identifies a site: its host (and port) and path, lower-case host, no scheme,
+    credentials, query or REST route.
+
+    >>> site_key("https://user:pw@Example.com:8443/a/?x=1"), site_key("http://e.com")
+    ('example.com:8443/a/', 'e.com/')
+    >>> site_key("https://e.com/blog/wp-json/wp/v2/"), site_key("http://e.com/index.php?rest_route=/")
+    ('e.com/blog/', 'e.com/')
+    """
+    parts = urlsplit(url)
+    host = parts.netloc.rpartition("@")[2].lower()
+    segments = []
+    for segment in parts.path.split("/"):
+        if segment in ("wp-json", "index.php"):
+            break
+        if segment:
+            segments.append(segment)
+    return f"{host}/" + "".join(f"{segment}/" for segment in segments)
+
+
+def state_name(url: str) -> str:
+    """The file name of a site's state: file-system safe, bounded, one per :func:`site_key`.
+
+    A site at the root of a plain host keeps the name earlier versions gave it.
+
+    >>> state_name("http://127.0.0.1:8080/"), state_name("https://e.com/a/")
+    ('127.0.0.1_8080.json', 'e.com_a.5420bc04.json')
+    >>> state_name("https://e.com/b/") != state_name("https://e.com/a/")
+    True
+    >>> len(state_name("https://e.com/" + "x/" * 500)) <= NAME_LIMIT + 14
+    True
+    """
+    key = site_key(url)
+    host, _, path = key.partition("/")
+    readable = _DOTS.sub(".", _UNSAFE.sub("-", host.replace(":", "_"))).strip("._-") or "site"
+    if path:
+        readable += "_" + (_PATH_UNSAFE.sub("-", path.lower()).strip("-") or "path")
+    if readable == host.replace(":", "_") and len(readable) <= NAME_LIMIT:
+        return f"{readable}.json"
+    digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{readable[:NAME_LIMIT].rstrip('.-_')}.{digest}.json"
+
+
+def state_path(state_dir: str | Path, url: str) -> Path:
+    """Where a site's state lives: ``<STATE_DIR>/<state_name(url)>``."""
+    return Path(state_dir) / state_name(url)
 
 
 def load_state(path: Path, site: str) -> SiteState:
-    """The state at ``path``, or an empty one for a first run.
+    """The state at ``path``, or an empty one for a first run; a state of another site is an
+    error.
 
     >>> load_state(Path("/nonexistent/x.json"), "https://e.com/").runs
     0
@@ -89,13 +192,19 @@ def load_state(path: Path, site: str) -> SiteState:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return SiteState(site=site)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise StateError(f"{path} cannot be read ({exc})") from None
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
+        raise StateError(f"{path} is not valid JSON ({exc}); {START_OVER}") from None
+    state = SiteState.from_json(data, path)
+    if site_key(state.site) != site_key(site):
         raise StateError(
-            f"{path} is not valid JSON ({exc}); move it away to start over with a full crawl"
-        ) from None
-    return SiteState.from_json(data, path)
+            f"{path} is the state of {state.site}, not of {site}; give that site's URL, "
+            f"or set another STATE_DIR"
+        )
+    return state
 
 
 def save_state(path: Path, state: SiteState) -> None:
@@ -116,3 +225,55 @@ def save_state(path: Path, state: SiteState) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+class SiteLockedError(StateError):
+    """Another run of the site holds its lock."""
+
+
+class SiteLock:
+    """An exclusive lock on a site's state, held by one run from its start to its end.
+
+    ``fcntl.flock`` on ``<state file>.lock``: the kernel releases it when the process ends, even
+    by SIGKILL, so a crashed run never blocks the next. The file is removed on release; a run
+    that locked a file removed under it tries again on the new one.
+    """
+
+    def __init__(self, path: Path, handle: IO[bytes]) -> None:
+        self.path = path
+        self.handle: IO[bytes] | None = handle
+
+    @classmethod
+    def acquire(cls, state_file: Path) -> SiteLock:
+        """Lock the state at ``state_file``, or raise :class:`SiteLockedError` at once."""
+        path = state_file.with_name(state_file.name + ".lock")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for _ in range(10):
+            handle = path.open("ab")
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                handle.close()
+                raise SiteLockedError(
+                    f"another crawl of this site is already running (it holds {path}); "
+                    "wait for it to end"
+                ) from None
+            try:
+                same = os.fstat(handle.fileno()).st_ino == path.stat().st_ino
+            except FileNotFoundError:
+                same = False
+            if same:
+                handle.write(f"{os.getpid()}\n".encode())
+                handle.flush()
+                return cls(path, handle)
+            handle.close()  # the holder removed it as we opened it: lock the new file
+        raise SiteLockedError(f"could not lock {path}; another crawl keeps replacing it")
+
+    def release(self) -> None:
+        """Remove the lock file and unlock (in that order, so no one locks a removed file)."""
+        if self.handle is None:
+            return
+        self.path.unlink(missing_ok=True)
+        self.handle.close()
+        self.handle = None
+
