@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 
+from crawler.state.resume import RUN_ID
 from demo.fake_wordpress import FakeWordPressServer
 from demo.faults import Faults
 from tests.crawl import crawl, crawl_cli, schema_validator
