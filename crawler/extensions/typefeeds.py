@@ -37,6 +37,7 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter, ItemFilter, apply_uri_params
 from scrapy.extensions.postprocessing import PostProcessingManager
@@ -48,6 +49,7 @@ from crawler import signals as wordpress_signals
 from crawler.feeds import (
     FEED_RECORD_TYPES,
     FeedLayout,
+    RecordTypeFilter,
     custom_type_feed,
     default_feeds_in_use,
     inside,
@@ -262,12 +264,17 @@ class CustomTypeFeeds:
         self.crawler.stats.inc_value("wordpress/feeds_suspended")
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
+        record_type = ItemAdapter(item).get("type")
         for feed in self.open_feeds:
-            if feed.filter.accepts(item):
-                exporter = feed.exporter or self.start(feed, spider)
-                exporter.export_item(item)
-                feed.count += 1
-                self.active.move_to_end(id(feed))
+            if isinstance(feed.filter, RecordTypeFilter):
+                if feed.filter.record_type != record_type:
+                    continue  # the same test as accepts(), without an adapter per feed
+            elif not feed.filter.accepts(item):
+                continue
+            exporter = feed.exporter or self.start(feed, spider)
+            exporter.export_item(item)
+            feed.count += 1
+            self.active.move_to_end(id(feed))
 
     async def spider_closed(self, spider: Spider) -> None:
         for feed in self.open_feeds:

@@ -53,7 +53,7 @@ OTHER_RECORD_TYPES = frozenset({"media", "term", "user", "comment"})
 """The ``type`` of the other records: a post type of one of these names would have its records
 mixed into that feed."""
 
-MAX_ROUTE_LENGTH = 200
+MAX_ROUTE_LENGTH = 500
 _SEGMENT = re.compile(r"(?:[A-Za-z0-9._~!$&'()*+,;=:@-]|%[0-9A-Fa-f]{2})+")
 """One path segment as RFC 3986 allows it: no ``/``, ``?``, ``#``, space, control character,
 non-ASCII character or ``%`` that is not an escape (``%(host)s``)."""
@@ -72,7 +72,7 @@ def valid_route(route: str) -> bool:
     (True, True, True)
     >>> [valid_route(r) for r in ("wp/v2/%(host)s", "wp/v2/../x", "wp/v2/%2e%2E", "wp//x", "")]
     [False, False, False, False, False]
-    >>> valid_route("wp/v2/a" + chr(0)), valid_route("wp/v2/" + "a" * 300)
+    >>> valid_route("wp/v2/a" + chr(0)), valid_route("wp/v2/" + "a" * 600)
     (False, False)
     """
     if not route or len(route) > MAX_ROUTE_LENGTH:
