@@ -94,6 +94,7 @@ class CustomTypeFeeds:
         self.open_feeds: list[TypeFeed] = []
         self.names: dict[str, str] = {}
         """Feed name → the post type whose records it holds."""
+        self.post_types: set[str] = set()
         self.max_open = max(1, crawler.settings.getint("WORDPRESS_MAX_OPEN_FEEDS", 32))
         self.active: OrderedDict[int, TypeFeed] = OrderedDict()
         """The feeds with an open file, least recently written first."""
@@ -125,7 +126,7 @@ class CustomTypeFeeds:
             return  # the user's own feeds, or none written at all: no custom-type feeds either
         layout: FeedLayout = settings["WORDPRESS_FEED_LAYOUT"]
         for rest_base, name in types:
-            if name in self.names.values():
+            if name in self.post_types:
                 continue  # already has its feed
             feed_name = self.unique_name(custom_type_feed(rest_base), name)
             template = layout.uri(feed_name)
@@ -143,6 +144,7 @@ class CustomTypeFeeds:
                 self.crawler.stats.set_value("wordpress/incomplete", True)
                 continue
             self.names[feed_name] = name
+            self.post_types.add(name)
             self.feeds[template] = options
             self.open_feeds.append(
                 TypeFeed(
@@ -156,9 +158,9 @@ class CustomTypeFeeds:
     def unique_name(self, feed_name: str, post_type: str) -> str:
         """``feed_name``, or, if a fixed feed or another type has it, one with a hash suffix of
         the post type's name: two types never share a feed."""
-        taken = self.names.keys() | FEED_RECORD_TYPES.keys()
-        if feed_name not in taken:
+        if feed_name not in self.names and feed_name not in FEED_RECORD_TYPES:
             return feed_name
+        taken = self.names.keys() | FEED_RECORD_TYPES.keys()
         unique = f"{feed_name[:50]}-{short_hash(post_type)}"
         number = 2
         while unique in taken:
