@@ -131,9 +131,12 @@ class FeedLayout:
 
         >>> FeedLayout("out/").root, FeedLayout("out/%(name)s/x").root, FeedLayout("o%(x)s").root
         ('out', 'out', '.')
+        >>> FeedLayout("file:///data/out").root, FeedLayout("/").root
+        ('/data/out', '/')
         """
-        fixed = self.output_dir.split("%", 1)[0]
-        if "%" in self.output_dir and not fixed.endswith("/"):
+        output_dir = self.output_dir.removeprefix("file://")
+        fixed = output_dir.split("%", 1)[0]
+        if "%" in output_dir and not fixed.endswith("/"):
             fixed = fixed.rpartition("/")[0]
         return fixed.rstrip("/") or ("/" if fixed.startswith("/") else ".")
 

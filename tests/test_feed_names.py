@@ -358,3 +358,13 @@ def test_a_site_with_1100_custom_types_loses_nothing_with_few_open_files(tmp_pat
 
 def test_the_other_record_types_are_those_of_the_fixed_feeds():
     assert set(FEED_RECORD_TYPES.values()) - {"post", "page"} == OTHER_RECORD_TYPES
+
+
+def test_a_file_uri_output_dir_is_written_as_before(tmp_path):
+    crawl = Crawl(tmp_path)
+    layout = FeedLayout(f"file://{tmp_path}/output")
+    crawl.crawler.settings.frozen = False
+    crawl.crawler.settings.set("WORDPRESS_FEED_LAYOUT", layout, "spider")
+    crawl.run([{"type": "event", "id": 1}])
+    assert crawl.feed("events.jsonl") == [{"type": "event", "id": 1}]
+    assert "wordpress/feeds_refused" not in crawl.stats
