@@ -90,7 +90,8 @@ class Collection:
     name: str
     """WordPress's name for it: ``post``, ``page``, ``event``, ``category``, ``post_tag``..."""
     rest_base: str
-    """The last segment of its route, also the key of its ids in linked records."""
+    """The last segment of its route: its key in stats and the crawl state, unique among the
+    collections of one answer (a clash is skipped, see the module docstring)."""
     route: str
     """Its collection route under the API root, e.g. ``wp/v2/posts``."""
     taxonomies: tuple[str, ...] = ()
