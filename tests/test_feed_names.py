@@ -368,3 +368,18 @@ def test_a_file_uri_output_dir_is_written_as_before(tmp_path):
     crawl.run([{"type": "event", "id": 1}])
     assert crawl.feed("events.jsonl") == [{"type": "event", "id": 1}]
     assert "wordpress/feeds_refused" not in crawl.stats
+
+
+def test_a_taxonomy_never_replaces_the_listing_of_a_post_type(caplog):
+    from crawler.crawl.listings import plan_listings
+    from crawler.wordpress.types import Collection
+
+    shows = Collection("show", "venues", "a/v1/venues", taxonomies=("venue", "genre"))
+    venues = Collection("venue", "venues", "wp/v2/venues")
+    ids = Collection("genre", "venues-ids", "wp/v2/venues-ids")
+    for since in (None, "2024-01-01T00:00:00Z"):
+        plan = plan_listings([shows], [venues, ids], changes_since=since)
+        assert [x.route for x in plan if x.key.startswith("venues")] == ["a/v1/venues"] * (
+            1 if since is None else 2
+        )
+    assert "Skipping the taxonomies 'venue', 'genre'" in caplog.text
