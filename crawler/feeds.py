@@ -12,6 +12,10 @@ that finds nothing (a site that is down), never leaves a truncated or empty feed
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import ipaddress
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -34,13 +38,65 @@ FEED_RECORD_TYPES: dict[str, str] = {
 """Each fixed feed and the record ``type`` it holds; custom post types get a feed each."""
 
 
-def custom_type_feed(rest_base: str) -> str:
-    """The feed name of a custom post type: its ``rest_base``, unless a fixed feed has that name.
+MAX_NAME_LENGTH = 64
+"""The longest feed name made from a site's data, hash suffix included."""
 
-    >>> custom_type_feed("events"), custom_type_feed("posts")
-    ('events', 'type-posts')
+_NOT_IN_ALPHABET = re.compile(r"[^a-z0-9]+")
+
+
+def short_hash(text: str) -> str:
+    """Eight hex digits that tell two different site-given names apart.
+
+    >>> short_hash("Events")
+    '8d14f6e7'
     """
-    return f"type-{rest_base}" if rest_base in FEED_RECORD_TYPES else rest_base
+    return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+
+
+def name_slug(text: str, *, max_length: int = MAX_NAME_LENGTH) -> str:
+    """A file-name-safe form of a name a site chose: ``[a-z0-9-]``, at most ``max_length``.
+
+    A name already in that alphabet is kept as it is; any other gets a hash of the original
+    appended, so two different names never end up with one slug. Nothing in the result can be
+    a path separator, ``..``, a ``%`` template or a control character.
+
+    >>> name_slug("events"), name_slug("Events"), name_slug("my_events")
+    ('events', 'events-8d14f6e7', 'my-events-fbc136e1')
+    >>> name_slug("%(host)s/../../x"), name_slug(chr(0)), name_slug("")
+    ('host-s-x-527c05f1', 'x-6e340b9c', 'x-e3b0c442')
+    >>> len(name_slug("a" * 300)), name_slug("a" * 300)[-9:]
+    (64, '-9835fa6b')
+    """
+    slug = _NOT_IN_ALPHABET.sub("-", text.lower()).strip("-")
+    if slug == text and 0 < len(slug) <= max_length:
+        return slug
+    return f"{slug[: max_length - 9].rstrip('-') or 'x'}-{short_hash(text)}"
+
+
+def custom_type_feed(rest_base: str) -> str:
+    """The feed name of a custom post type: its slugged ``rest_base``, prefixed with ``type-``
+    if a fixed feed has that name.
+
+    >>> custom_type_feed("events"), custom_type_feed("posts"), custom_type_feed("a/../b")
+    ('events', 'type-posts', 'a-b-900ea8b7')
+    """
+    slug = name_slug(rest_base)
+    return f"type-{slug}" if slug in FEED_RECORD_TYPES else slug
+
+
+class OutsideOutputError(ValueError):
+    """A feed would be written outside the output folder."""
+
+
+def inside(path: str | Path, root: str | Path) -> bool:
+    """Whether ``path``, resolved (``..``, symlinks), is ``root`` or under it.
+
+    >>> inside("out/h/posts.jsonl", "out"), inside("out/../posts.jsonl", "out")
+    (True, False)
+    >>> inside("/etc/passwd", "out")
+    False
+    """
+    return Path(path).resolve().is_relative_to(Path(root).resolve())
 
 
 @dataclass(frozen=True)
@@ -65,7 +121,24 @@ class FeedLayout:
         """
         folder = "%(host)s/%(run)s" if self.run_folders else "%(host)s"
         suffix = ".jsonl.gz" if self.gzip else ".jsonl"
-        return f"{self.output_dir.rstrip('/') or '.'}/{folder}/{feed}{suffix}"
+        # Feed names are slugs; escaping keeps any other name out of the %-templating anyway.
+        name = feed.replace("%", "%%")
+        return f"{self.output_dir.rstrip('/') or '.'}/{folder}/{name}{suffix}"
+
+    @property
+    def root(self) -> str:
+        """The folder every feed must stay in: the output folder, up to its first template.
+
+        >>> FeedLayout("out/").root, FeedLayout("out/%(name)s/x").root, FeedLayout("o%(x)s").root
+        ('out', 'out', '.')
+        >>> FeedLayout("file:///data/out").root, FeedLayout("/").root
+        ('/data/out', '/')
+        """
+        output_dir = self.output_dir.removeprefix("file://")
+        fixed = output_dir.split("%", 1)[0]
+        if "%" in output_dir and not fixed.endswith("/"):
+            fixed = fixed.rpartition("/")[0]
+        return fixed.rstrip("/") or ("/" if fixed.startswith("/") else ".")
 
     def options(self, record_type: str) -> dict[str, Any]:
         """Feed options routing the records of ``record_type`` (tombstones included)."""
@@ -76,6 +149,7 @@ class FeedLayout:
             "store_empty": False,
             "item_filter": RecordTypeFilter,
             "record_type": record_type,
+            "output_root": self.root,
         }
         if self.gzip:
             options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
@@ -120,13 +194,57 @@ def default_feeds_in_use(settings: Any) -> bool:
     )
 
 
+MAX_HOST_LENGTH = 120
+
+_NOT_IN_HOST_ALPHABET = re.compile(r"[^a-z0-9._-]+")
+
+
 def host_slug(url: str) -> str:
-    """A file-name-safe form of a URL's host and port.
+    """A file-name-safe form of a URL's host and port: one path component, never ``.``/``..``.
+
+    Ordinary hosts keep their readable form (state files are named by it); IDN hosts become
+    their punycode, IPv6 literals ``ipv6_<address with - for :>``. Anything else outside
+    ``[a-z0-9._-]`` (or too long, or empty) is replaced and gets a hash of the original host,
+    so two hosts never share a folder. User names and passwords are never part of it.
 
     >>> host_slug("http://127.0.0.1:8080/blog/"), host_slug("https://Example.com")
     ('127.0.0.1_8080', 'example.com')
+    >>> host_slug("http://[::1]:8080/"), host_slug("https://bücher.de/")
+    ('ipv6_--1_8080', 'xn--bcher-kva.de')
+    >>> host_slug("http://../"), host_slug(""), host_slug("http://u:pw@e.com/")
+    ('host-5ec1f7e7', 'host-e3b0c442', 'e.com')
+    >>> host_slug("http://%2e%2e%2f/"), host_slug("http://[::1/"), host_slug("http://e.com:x/")
+    ('2e-2e-2f-8ea6fbff', 'ipv6_--1', 'e-com-x-a188d153')
     """
-    return (urlsplit(url).netloc.lower() or "unknown").replace(":", "_")
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:  # an unclosed IPv6 bracket
+        netloc = url.partition("//")[2].partition("/")[0]
+    hostport = netloc.rpartition("@")[2]
+    host, port = hostport, ""
+    if hostport.startswith("["):
+        address, _, rest = hostport[1:].partition("]")
+        try:
+            host = "ipv6_" + ipaddress.IPv6Address(address).compressed.replace(":", "-")
+        except ValueError:
+            host = hostport
+        else:
+            port = rest.removeprefix(":")
+    elif hostport.count(":") == 1:
+        host, port = hostport.split(":")
+    if not host.isascii():
+        with contextlib.suppress(UnicodeError):  # not a valid IDN: hashed below
+            host = host.encode("idna").decode("ascii")
+    plain = host.lower() + (f"_{port}" if port else "")
+    if port and not port.isdigit():
+        plain = ""  # not a port: hashed below
+    slug = re.sub(r"\.{2,}", ".", _NOT_IN_HOST_ALPHABET.sub("-", plain)).strip("._-")
+    if slug == plain and 0 < len(slug) <= MAX_HOST_LENGTH:
+        return slug
+    fallback = _NOT_IN_HOST_ALPHABET.sub("-", hostport.lower()).replace(".", "-").strip("-")
+    return (
+        f"{(slug or fallback)[: MAX_HOST_LENGTH - 9].strip('._-') or 'host'}-{short_hash(hostport)}"
+    )
 
 
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
@@ -151,6 +269,7 @@ class AtomicFileFeedStorage(FileFeedStorage):
         self, uri: str, *, feed_options: dict[str, Any] | None = None, jobdir: str = ""
     ) -> None:
         super().__init__(uri, feed_options=feed_options)
+        self.feed_options = feed_options
         self.jobdir = jobdir
 
     @classmethod
@@ -160,13 +279,27 @@ class AtomicFileFeedStorage(FileFeedStorage):
         return cls(uri, feed_options=feed_options, jobdir=crawler.settings.get("JOBDIR") or "")
 
     def open(self, spider: Spider) -> IO[bytes]:
+        root = (self.feed_options or {}).get("output_root")
+        if root is not None and not inside(self.path, root):
+            raise OutsideOutputError(f"{self.path} is outside the output folder {root}")
         if self.write_mode != "wb":
             return super().open(spider)
         path = Path(self.path)
         path.parent.mkdir(parents=True, exist_ok=True)
         if self.jobdir:
             return path.open("ab" if job_starts(self.jobdir) > 1 else "wb")
-        return Path(self.path + ".part").open("wb")
+        return self.written_path.open("wb")
+
+    def reopen(self) -> IO[bytes]:
+        """The file :meth:`open` gave, closed meanwhile to bound the open files, to append to."""
+        return self.written_path.open("ab")
+
+    @property
+    def written_path(self) -> Path:
+        """Where the records go until :meth:`store`: the ``.part`` file or the feed itself."""
+        if self.write_mode == "wb" and not self.jobdir:
+            return Path(self.path + ".part")
+        return Path(self.path)
 
     def store(self, file: IO[bytes]) -> None:
         file.close()

@@ -112,6 +112,11 @@ WORDPRESS_INCREMENTAL_OVERLAP = 3600
 # unset; gzip them (.jsonl.gz) with WORDPRESS_FEED_GZIP.
 WORDPRESS_RUN_FOLDERS = None
 WORDPRESS_FEED_GZIP = False
+# Feed names from site data (issue 10): custom post types' feeds are named by a [a-z0-9-] slug of
+# their rest_base (hash-suffixed when changed or taken) and must stay under WORDPRESS_OUTPUT_DIR.
+# At most this many custom-type feed files are open at once; the least recently written one is
+# closed and reopened for appending when needed (a site with 1,000 types loses nothing).
+WORDPRESS_MAX_OPEN_FEEDS = 32
 # Scrapy's stats, also written to WORDPRESS_STATS_FILE (JSON) when the crawl closes.
 STATS_CLASS = "crawler.extensions.progress.FileStatsCollector"
 

@@ -142,6 +142,12 @@ def test_the_feed_of_a_type_called_like_a_fixed_feed_is_prefixed(tmp_path):
     assert crawl.feed("posts.jsonl") == [post(1)]
 
 
+def test_the_feed_of_a_type_is_named_by_a_slug_of_its_rest_base(tmp_path):
+    crawl = Crawl(tmp_path)
+    crawl.run([{"type": "custom", "id": 2}], types=[("%(url)s/../Big Events", "custom")])
+    assert crawl.feed("url-s-big-events-b45986db.jsonl") == [{"type": "custom", "id": 2}]
+
+
 def test_gzip_custom_feeds(tmp_path):
     crawl = Crawl(tmp_path, gzip=True)
     crawl.run([post(1), event(2)])

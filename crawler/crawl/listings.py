@@ -9,6 +9,7 @@ date filter missed, which is fetched by id at the end (phase 3).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
@@ -30,6 +31,8 @@ from crawler.wordpress.records import (
     user_record,
 )
 from crawler.wordpress.types import Collection  # noqa: TC001 - the doctests use it
+
+logger = logging.getLogger(__name__)
 
 
 class Phase(IntEnum):
@@ -135,6 +138,16 @@ def plan_listings(
     [('posts', 'changes'), ('posts-ids', 'ids')]
     """
     used = {name for ctype in content for name in ctype.taxonomies}
+    # Listing keys are unique: a taxonomy may not take the key of a post type (or of its id
+    # listing), or its listing would silently replace the type's.
+    taken = {"users", "media", "comments", "media-ids"}
+    taken |= {key for c in content for key in (c.rest_base, f"{c.rest_base}-ids")}
+    clashing = [t.name for t in taxonomies if t.name in used and t.rest_base in taken]
+    if clashing:
+        logger.warning(
+            "Skipping the taxonomies %s: their REST base is also a post type's; their terms "
+            "are not crawled", ", ".join(repr(name) for name in clashing),
+        )  # fmt: skip
     listings = [
         Listing("users", "users", "wp/v2/users", Phase.LINKED, UserItem),
         *_dated("media", "wp/v2/media", phase=Phase.LINKED, item_class=MediaItem, post_type=None,
@@ -144,7 +157,7 @@ def plan_listings(
     listings += [
         Listing(tax.rest_base, tax.rest_base, tax.route, Phase.LINKED, TermItem)
         for tax in taxonomies
-        if tax.name in used
+        if tax.name in used and tax.name not in clashing
     ]
     for ctype in content:
         listings += _dated(ctype.rest_base, ctype.route, phase=Phase.CONTENT,

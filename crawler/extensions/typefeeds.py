@@ -12,6 +12,15 @@ record (a failed re-run keeps yesterday's file) and stored when the spider close
 store is one ERROR line, and ``feedexport/success_count|failed_count/<Storage>`` count them.
 Only the default feeds get these: a user's ``-o``/``-O``/``FEEDS`` gets every record as set.
 
+Feed names come from the site, so they are slugged (:func:`crawler.feeds.custom_type_feed`),
+never reused (a second type whose name slugs to a taken one gets a hash suffix and a warning),
+``%``-escaped before Scrapy's URI templating, and checked to stay under the output folder (if
+not: one ERROR line, the crawl marked incomplete). At most ``WORDPRESS_MAX_OPEN_FEEDS`` of these
+files are open at once: when one more is needed, the least recently written one is closed and
+reopened for appending when its next record comes (gzip feeds then hold several gzip members,
+which gzip readers read as one stream), so a site with a thousand post types loses nothing to
+"Too many open files".
+
 It also sends :data:`crawler.signals.feeds_stored` once every feed of the crawl, Scrapy's and
 these, is stored, so that the incremental state is committed only then.
 
@@ -22,11 +31,13 @@ Only public Scrapy names are used; those its docs do not describe are pinned by
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
+from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter, ItemFilter, apply_uri_params
 from scrapy.extensions.postprocessing import PostProcessingManager
@@ -35,7 +46,15 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
 from crawler import signals as wordpress_signals
-from crawler.feeds import FeedLayout, custom_type_feed, default_feeds_in_use
+from crawler.feeds import (
+    FEED_RECORD_TYPES,
+    FeedLayout,
+    RecordTypeFilter,
+    custom_type_feed,
+    default_feeds_in_use,
+    inside,
+    short_hash,
+)
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -57,6 +76,12 @@ class TypeFeed:
     file: IO[bytes] | PostProcessingManager | None = None
     exporter: BaseItemExporter | None = field(default=None, repr=False)
     count: int = 0
+    suspended: bool = False
+    """Its file was closed to bound the open files: the next record reopens it to append."""
+
+    @property
+    def reopenable(self) -> bool:
+        return callable(getattr(self.storage, "reopen", None))
 
 
 class CustomTypeFeeds:
@@ -67,6 +92,12 @@ class CustomTypeFeeds:
         self.feeds: dict[str, dict[str, Any]] = {}
         """The custom types' feeds, URI template → options, like the ``FEEDS`` setting."""
         self.open_feeds: list[TypeFeed] = []
+        self.names: dict[str, str] = {}
+        """Feed name → the post type whose records it holds."""
+        self.post_types: set[str] = set()
+        self.max_open = max(1, crawler.settings.getint("WORDPRESS_MAX_OPEN_FEEDS", 32))
+        self.active: OrderedDict[int, TypeFeed] = OrderedDict()
+        """The feeds with an open file, least recently written first."""
         self.scrapy_feeds_pending = False
         """Scrapy's feed exporter runs and has not stored its feeds yet."""
         self.stored = False
@@ -95,20 +126,51 @@ class CustomTypeFeeds:
             return  # the user's own feeds, or none written at all: no custom-type feeds either
         layout: FeedLayout = settings["WORDPRESS_FEED_LAYOUT"]
         for rest_base, name in types:
-            template = layout.uri(custom_type_feed(rest_base))
-            if template in self.feeds:
-                continue
+            if name in self.post_types:
+                continue  # already has its feed
+            feed_name = self.unique_name(custom_type_feed(rest_base), name)
+            template = layout.uri(feed_name)
             options = self.with_setting_defaults(layout.options(name))
-            self.feeds[template] = options
             uri = apply_uri_params(template, self.uri_params(spider, options["uri_params"]))
+            storage = self.build_storage(uri, options)
+            path = getattr(storage, "path", None)
+            if isinstance(path, str) and not inside(path, layout.root):
+                logger.error(
+                    "Not writing the records of post type %r: its feed %s would be outside the "
+                    "output folder %s; check WORDPRESS_OUTPUT_DIR",
+                    name, path, layout.root, extra={"spider": spider},
+                )  # fmt: skip
+                self.crawler.stats.inc_value("wordpress/feeds_refused")
+                self.crawler.stats.set_value("wordpress/incomplete", True)
+                continue
+            self.names[feed_name] = name
+            self.post_types.add(name)
+            self.feeds[template] = options
             self.open_feeds.append(
                 TypeFeed(
                     uri=uri,
                     options=options,
-                    storage=self.build_storage(uri, options),
+                    storage=storage,
                     filter=load_object(options.get("item_filter", ItemFilter))(options),
                 )
             )
+
+    def unique_name(self, feed_name: str, post_type: str) -> str:
+        """``feed_name``, or, if a fixed feed or another type has it, one with a hash suffix of
+        the post type's name: two types never share a feed."""
+        if feed_name not in self.names and feed_name not in FEED_RECORD_TYPES:
+            return feed_name
+        taken = self.names.keys() | FEED_RECORD_TYPES.keys()
+        unique = f"{feed_name[:50]}-{short_hash(post_type)}"
+        number = 2
+        while unique in taken:
+            unique, number = f"{feed_name[:50]}-{short_hash(post_type)}-{number}", number + 1
+        logger.warning(
+            "Post types %r and %r would both write %s; the records of %r go to %s instead",
+            self.names.get(feed_name, feed_name), post_type, feed_name, post_type, unique,
+        )  # fmt: skip
+        self.crawler.stats.inc_value("wordpress/feed_names_renamed")
+        return unique
 
     def with_setting_defaults(self, options: dict[str, Any]) -> dict[str, Any]:
         """Fill in what a ``FEEDS`` entry takes from the ``FEED_*`` settings when it omits it."""
@@ -152,9 +214,15 @@ class CustomTypeFeeds:
         return storage
 
     def start(self, feed: TypeFeed, spider: Spider) -> BaseItemExporter:
-        """Open the storage (behind the post-processing plugins) and the item exporter."""
+        """Open the storage (behind the post-processing plugins) and the item exporter; reopen
+        a suspended feed to append. Another feed is suspended first if too many are open."""
+        self.make_room()
         options = feed.options
-        file = feed.storage.open(spider)
+        file = feed.storage.reopen() if feed.suspended else feed.storage.open(spider)  # type: ignore[attr-defined]
+        self.active[id(feed)] = feed
+        stats = self.crawler.stats
+        most = max(len(self.active), stats.get_value("wordpress/feeds_open_max", 0))
+        stats.set_value("wordpress/feeds_open_max", most)
         if options.get("postprocessing"):
             file = cast(
                 "IO[bytes]", PostProcessingManager(options["postprocessing"], file, options)
@@ -175,12 +243,40 @@ class CustomTypeFeeds:
         feed.file, feed.exporter = file, exporter
         return exporter
 
+    def make_room(self) -> None:
+        """Close the least recently written reopenable feeds until one more file may open."""
+        for feed in list(self.active.values()):
+            if len(self.active) < self.max_open:
+                return
+            if feed.reopenable:
+                self.suspend(feed)
+
+    def suspend(self, feed: TypeFeed) -> None:
+        """Close a feed's file (complete: gzip trailer written) until its next record."""
+        assert feed.exporter is not None
+        assert feed.file is not None
+        feed.exporter.finish_exporting()
+        if isinstance(feed.file, PostProcessingManager):
+            feed.file.close()  # flushes the plugins into the storage's file
+            feed.file.file.close()
+        else:
+            feed.file.close()
+        feed.file, feed.exporter, feed.suspended = None, None, True
+        del self.active[id(feed)]
+        self.crawler.stats.inc_value("wordpress/feeds_suspended")
+
     def item_scraped(self, item: Any, spider: Spider) -> None:
+        record_type = ItemAdapter(item).get("type")
         for feed in self.open_feeds:
-            if feed.filter.accepts(item):
-                exporter = feed.exporter or self.start(feed, spider)
-                exporter.export_item(item)
-                feed.count += 1
+            if isinstance(feed.filter, RecordTypeFilter):
+                if feed.filter.record_type != record_type:
+                    continue  # the same test as accepts(), without an adapter per feed
+            elif not feed.filter.accepts(item):
+                continue
+            exporter = feed.exporter or self.start(feed, spider)
+            exporter.export_item(item)
+            feed.count += 1
+            self.active.move_to_end(id(feed))
 
     async def spider_closed(self, spider: Spider) -> None:
         for feed in self.open_feeds:
@@ -207,9 +303,11 @@ class CustomTypeFeeds:
             if isinstance(result, Deferred):
                 await maybe_deferred_to_future(result)
         except Exception:
+            self.active.pop(id(feed), None)
             logger.exception("Error storing %s", message, extra={"spider": spider})
             self.crawler.stats.inc_value(f"feedexport/failed_count/{storage_name}")
         else:
+            self.active.pop(id(feed), None)
             logger.info("Stored %s", message, extra={"spider": spider})
             self.crawler.stats.inc_value(f"feedexport/success_count/{storage_name}")
 
