@@ -324,6 +324,7 @@ def test_a_site_whose_types_lie_writes_only_safe_feeds_in_the_output_folder(tmp_
                for line in warnings)  # fmt: skip
     assert any("'news'" in line and "core collection" in line for line in warnings)
     assert any("'event2'" in line and "another collection" in line for line in warnings)
+    assert result.stats["wordpress/catalog_skipped"] >= 7  # escape, escape2, nul, news, ...
     assert "Traceback" not in result.log
 
 

@@ -127,13 +127,13 @@ class CrawlRun:
         self.catalog[kind] = data
         if len(self.catalog) < 2 or self.phase is not None:
             return Step()
-        available = wp_types.content_types(self.catalog["types"], self.root)
+        available = wp_types.content_types(self.catalog["types"], self.root, stats=self.stats)
         content = wp_types.select(available, self.wanted_types)
         if not content:
             return Step(stop=Stop("no_such_types",
                 f"none of the post types {self.wanted_types!r} exist on this site; it has "
                 + ", ".join(t.rest_base for t in available)))  # fmt: skip
-        taxonomies = wp_types.taxonomies(self.catalog["taxonomies"], self.root)
+        taxonomies = wp_types.taxonomies(self.catalog["taxonomies"], self.root, stats=self.stats)
         self.catalog.clear()
         changes_since = None
         if self.changes is not None and self.changes.previous.runs:
