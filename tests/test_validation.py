@@ -7,9 +7,13 @@ traceback and no raw escape character.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 from typing import TYPE_CHECKING
 
+from crawler.state.changes import RunChanges, since
+from crawler.state.store import SiteState
 from tests.crawl import CrawlResult, crawl
 from tests.hostile import Answer, LyingSite, paged, post
 
@@ -254,3 +258,45 @@ def test_escape_sequences_from_the_site_never_reach_the_log(tmp_path):
     assert "Red fake ERROR: injected" in result.log  # one line, as the site's title said
     assert_clean_log(result)
     assert sorted(r["id"] for r in result.feed("posts")) == [1, 2]
+
+
+# The pieces -------------------------------------------------------------------------------
+
+
+def test_the_exporter_writes_normal_text_as_scrapy_does():
+    from scrapy.exporters import JsonLinesItemExporter
+
+    from crawler.exporters import JsonLinesExporter
+
+    item = {"title": "Café — «ok» 😀 \"q\" \\ \t", "n": 1, "x": None, "l": [1, "é"]}
+    ours, theirs = io.BytesIO(), io.BytesIO()
+    JsonLinesExporter(ours, encoding="utf-8").export_item(item)
+    JsonLinesItemExporter(theirs, encoding="utf-8").export_item(item)
+    assert ours.getvalue() == theirs.getvalue()
+    odd = io.BytesIO()
+    JsonLinesExporter(odd, encoding="utf-8").export_item({"t": "a\u2028b\x85c" + chr(0xD800)})
+    assert odd.getvalue() == b'{"t": "a\\u2028b\\u0085c\xef\xbf\xbd"}\n'
+
+
+def test_the_log_filter_keeps_multi_line_templates_only():
+    from crawler.logsafety import SafeLogFilter
+
+    def formatted(msg: str, *args: object) -> str:
+        record = logging.LogRecord("x", logging.INFO, __file__, 1, msg, args, None)
+        assert SafeLogFilter().filter(record)
+        return record.getMessage()
+
+    assert formatted("Found %s", "\x1b[1mA\nERROR: b") == "Found A ERROR: b"
+    assert formatted("Found %r", "\x1b") == "Found '\\x1b'"  # repr: already escaped
+    assert formatted("Stats:\n%s", "a\nb\x07") == "Stats:\na\nb"
+    assert formatted("plain %d", 5) == "plain 5"
+
+
+def test_since_treats_a_bad_mark_as_none():
+    assert since("9999-99-99T99:99:99Z", 60) is None
+    assert since("not a date", 60) is None
+    assert since("2024-01-01T00:01:00Z", 60) == "2024-01-01T00:00:00Z"
+    changes = RunChanges(SiteState("s", mark="9999-99-99T99:99:99Z", runs=1))
+    assert changes.next_state("now").mark is None
+    changes.record_exported("posts", 1, "v", "2024-01-01T00:00:00Z")
+    assert changes.next_state("now").mark == "2024-01-01T00:00:00Z"
