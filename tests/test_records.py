@@ -283,7 +283,9 @@ def test_problems_travel_outside_the_record_fields():
     assert not record_problems(PostItem(site=SITE, id=1))
 
 
-@pytest.mark.parametrize("record_id", [0, -5, 2**63, 10**5000], ids=["0", "-5", "2**63", "10**5000"])
+@pytest.mark.parametrize(
+    "record_id", [0, -5, 2**63, 10**5000], ids=["0", "-5", "2**63", "10**5000"]
+)
 def test_ids_out_of_range_are_malformed(record_id):
     with pytest.raises(MalformedRecordError, match="out of range"):
         post_record({"id": record_id}, site=SITE)

@@ -268,7 +268,7 @@ def test_the_exporter_writes_normal_text_as_scrapy_does():
 
     from crawler.exporters import JsonLinesExporter
 
-    item = {"title": "Café — «ok» 😀 \"q\" \\ \t", "n": 1, "x": None, "l": [1, "é"]}
+    item = {"title": 'Café — «ok» 😀 "q" \\ \t', "n": 1, "x": None, "l": [1, "é"]}
     ours, theirs = io.BytesIO(), io.BytesIO()
     JsonLinesExporter(ours, encoding="utf-8").export_item(item)
     JsonLinesItemExporter(theirs, encoding="utf-8").export_item(item)
