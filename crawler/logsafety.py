@@ -50,13 +50,16 @@ class SafeLogFilter(logging.Filter):
     """Cleans each record's message with :func:`safe_for_log` before any handler writes it."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        try:
-            message = record.getMessage()
-        except Exception:  # noqa: BLE001 - a bad format: the handler reports it as usual
-            return True
         template = record.msg if isinstance(record.msg, str) else ""
+        try:
+            message = formatted = record.getMessage()
+        except Exception as exc:  # noqa: BLE001 - a value that cannot be shown, never a traceback
+            message, formatted = (
+                f"{template} (a value in this message could not be shown: {exc})",
+                "",
+            )
         clean = safe_for_log(message, keep_newlines="\n" in template)
-        if clean != message:
+        if clean != formatted:
             record.msg, record.args = clean, None
         return True
 
@@ -72,10 +75,20 @@ def install(logger: logging.Logger | None = None) -> None:
 
 
 class SafeLog:
-    """Extension: installs the filter on the root log handlers when a crawl starts (the
-    command and the test harness have installed them by then)."""
+    """Extension: puts the filter on the root log handlers when the spider opens.
+
+    Not earlier: Scrapy replaces its root handler after the extensions are built, and no site
+    string is logged before the spider opens. (Scrapy is imported here only, so the pure
+    modules can use :func:`safe_for_log`.)
+    """
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
+        from scrapy import signals  # noqa: PLC0415 - the pure modules import this one
+
+        extension = cls()
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        return extension
+
+    def spider_opened(self) -> None:
         install()
-        return cls()

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from crawler.state.changes import RunChanges, since
 from crawler.state.store import SiteState
-from tests.crawl import CrawlResult, crawl
+from tests.crawl import CrawlResult, crawl, crawl_cli
 from tests.hostile import Answer, LyingSite, paged, post
 
 if TYPE_CHECKING:
@@ -300,3 +300,23 @@ def test_since_treats_a_bad_mark_as_none():
     assert changes.next_state("now").mark is None
     changes.record_exported("posts", 1, "v", "2024-01-01T00:00:00Z")
     assert changes.next_state("now").mark == "2024-01-01T00:00:00Z"
+
+
+def test_a_message_that_cannot_be_formatted_is_still_one_line():
+    from crawler.logsafety import SafeLogFilter
+
+    record = logging.LogRecord("x", logging.WARNING, __file__, 1, "Skipping %r", (10**5000,), None)
+    assert SafeLogFilter().filter(record)
+    assert record.getMessage().startswith("Skipping %r (a value in this message could not be shown")
+
+
+def test_the_command_log_has_no_escape_sequences_either(tmp_path):
+    """The real ``scrapy crawl``: the filter sits on the handler the command installs."""
+    evil = f"{ESC}[2J{ESC}[31mRed"
+    with LyingSite() as site:
+        page = f"<html><head><title>{evil}</title></head><body></body></html>"
+        site.route("/wp-json/wp/v2/categories", lambda _: Answer(200, page))
+        result = crawl_cli(site.url, tmp_path, timeout=TIMEOUT)
+    assert result.returncode == 1  # the categories page is lost
+    assert '("Red")' in result.log
+    assert_clean_log(result)
