@@ -112,6 +112,7 @@ def test_a_date_that_is_not_a_date_is_null_and_never_the_mark(tmp_path):
         post(1, modified_gmt="2024-03-01T00:00:00"),
         post(2, modified_gmt="9999-99-99T99:99:99", date_gmt="2023-02-29T10:00:00"),
         post(3, modified_gmt="0000-00-00T00:00:00"),
+        post(4, modified_gmt="2999-01-01T00:00:00"),  # a real date, but a bad clock
     ]
     with LyingSite() as site:
         site.route("/wp-json/wp/v2/posts", paged(posts))
@@ -124,6 +125,7 @@ def test_a_date_that_is_not_a_date_is_null_and_never_the_mark(tmp_path):
     assert by_id[2]["modified_gmt"] is None
     assert by_id[2]["date_gmt"] is None
     assert by_id[3]["modified_gmt"] is None
+    assert by_id[4]["modified_gmt"] == "2999-01-01T00:00:00Z"  # exported as sent, not the mark
     assert first.stats["wordpress/invalid_dates"] == 3
     assert mark == "2024-03-01T00:00:00Z"
     assert second.returncode == 0, second.log[-3000:]

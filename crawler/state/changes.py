@@ -74,6 +74,11 @@ def since(mark: str | None, overlap_seconds: float) -> str | None:
     return _iso(moment - timedelta(seconds=overlap_seconds))
 
 
+def _soon() -> str:
+    """A day from now: the latest ``modified_gmt`` that may become the mark."""
+    return _iso(datetime.now(UTC) + timedelta(days=1))
+
+
 def _iso(moment: datetime) -> str:
     """``moment`` as ``YYYY-MM-DDTHH:MM:SSZ`` with a four-digit year on every platform."""
     return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%SZ")
@@ -179,8 +184,17 @@ class RunChanges:
     def record_exported(
         self, collection: str, record_id: int, version: str, modified: str | None
     ) -> None:
+        """Keep the version for the next state; ``modified`` moves the mark unless it is in
+        the future (a site's bad clock would make later runs ask for nothing).
+
+        >>> run = RunChanges(SiteState("s"))
+        >>> run.record_exported("posts", 1, "v", "2024-01-01T00:00:00Z")
+        >>> run.record_exported("posts", 2, "v", "2999-01-01T00:00:00Z")
+        >>> run.mark
+        '2024-01-01T00:00:00Z'
+        """
         self.exported.setdefault(collection, {})[record_id] = version
-        if modified and (self.mark is None or modified > self.mark):
+        if modified and (self.mark is None or modified > self.mark) and modified <= _soon():
             self.mark = modified
 
     def record_removed(self, collection: str, record_id: int) -> None:
