@@ -49,7 +49,16 @@ def safe_line(line: str) -> str:
     """
     if line.isascii():
         return line
-    line = _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+    return _without_surrogates(_escape_breaks(line))
+
+
+def _escape_breaks(line: str) -> str:
+    if "\u2028" in line or "\u2029" in line or "\x85" in line:  # far faster than a regex scan
+        return _LINE_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", line)
+    return line
+
+
+def _without_surrogates(line: str) -> str:
     return _SURROGATES.sub("\ufffd", line)
 
 
@@ -66,8 +75,14 @@ class JsonLinesExporter(JsonLinesItemExporter):
 
     def export_item(self, item: Any) -> None:
         itemdict = dict(self.get_serialized_fields(item))
-        line = safe_line(self.encoder.encode(itemdict)) + "\n"
-        self.file.write(to_bytes(line, self.encoding))
+        line = self.encoder.encode(itemdict) + "\n"
+        if not line.isascii():
+            line = _escape_breaks(line)
+        try:
+            data = to_bytes(line, self.encoding)
+        except UnicodeEncodeError:  # lone surrogates: only now, to encode once
+            data = to_bytes(_without_surrogates(line), self.encoding)
+        self.file.write(data)
         if self.stats is not None:
             for name, count in record_problems(item).items():
                 self.stats.inc_value(f"wordpress/{name}", count)
