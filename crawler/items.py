@@ -72,7 +72,7 @@ class ImageSize:
     """One generated size of an image attachment."""
 
     source_url: str
-    """URL of this size's file."""
+    """URL of this size's file, an absolute ``http(s)`` URL (sizes without one are left out)."""
     width: int | None = None
     """Width in pixels."""
     height: int | None = None
@@ -98,11 +98,12 @@ class _Record(_Changes):
 
     type: str
     site: str = field(metadata=_URL)
-    """The site's home URL, as its REST index reports it (with a trailing slash)."""
+    """The site's home URL, as its REST index reports it (with a trailing slash); the URL the
+    crawl was given when the index reports no ``http(s)`` URL."""
     id: int
     """The record's WordPress id (post types share one sequence of ids)."""
     link: str | None = None
-    """The record's public URL."""
+    """The record's public URL; null unless the site sent an absolute ``http(s)`` URL."""
 
 
 @dataclass(kw_only=True)
@@ -116,9 +117,10 @@ class _Entry(_Record):
     status: str | None = None
     """Publication status; anonymous crawls only ever see ``publish``."""
     date_gmt: str | None = field(default=None, metadata=_UTC)
-    """Publication time, ISO 8601 in UTC, ending in ``Z``."""
+    """Publication time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real date."""
     modified_gmt: str | None = field(default=None, metadata=_UTC)
-    """Last modification time, ISO 8601 in UTC, ending in ``Z``."""
+    """Last modification time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real
+    date."""
     title: str = ""
     """The title as plain text: tags stripped, HTML entities decoded."""
     content_html: str = ""
@@ -222,13 +224,15 @@ class MediaItem(_Record):
     slug: str | None = None
     """The URL slug."""
     date_gmt: str | None = field(default=None, metadata=_UTC)
-    """Upload time, ISO 8601 in UTC, ending in ``Z``."""
+    """Upload time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real date."""
     modified_gmt: str | None = field(default=None, metadata=_UTC)
-    """Last modification time, ISO 8601 in UTC, ending in ``Z``."""
+    """Last modification time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real
+    date."""
     title: str = ""
     """The title as plain text."""
     source_url: str | None = None
-    """URL of the full-size file (for large images, WordPress's ``-scaled`` copy)."""
+    """URL of the full-size file (for large images, WordPress's ``-scaled`` copy); null unless
+    the site sent an absolute ``http(s)`` URL."""
     mime_type: str | None = None
     """MIME type, e.g. ``image/jpeg``."""
     media_type: str | None = None
@@ -290,7 +294,7 @@ class UserItem(_Record):
     slug: str | None = None
     """The URL slug (the author archive's name)."""
     url: str | None = None
-    """The website the author gave, or null."""
+    """The website the author gave, or null (also when it is not an absolute ``http(s)`` URL)."""
     description: str = ""
     """The biography as plain text."""
     change: str | None = _change()
@@ -313,7 +317,8 @@ class CommentItem(_Record):
     author_name: str = ""
     """The commenter's display name."""
     date_gmt: str | None = field(default=None, metadata=_UTC)
-    """Time of the comment, ISO 8601 in UTC, ending in ``Z``."""
+    """Time of the comment, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real
+    date."""
     content_html: str = ""
     """The comment as sanitized HTML."""
     content_text: str = ""

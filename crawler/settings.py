@@ -96,6 +96,14 @@ FEED_STORAGES = {
     "file": "crawler.feeds.AtomicFileFeedStorage",
 }
 FEED_EXPORT_ENCODING = "utf-8"
+# What the site sends (crawler.exporters, crawler.logsafety): JSON lines with U+2028, U+2029 and
+# U+0085 escaped (every line one record for every reader) and counts of the dates and URLs the
+# records set to null; log lines with the site's control characters and ANSI escapes removed.
+FEED_EXPORTERS = {
+    "jsonlines": "crawler.exporters.JsonLinesExporter",
+    "jsonl": "crawler.exporters.JsonLinesExporter",
+}
+EXTENSIONS = {**EXTENSIONS, "crawler.logsafety.SafeLog": 0}
 
 # How often the log reports progress against X-WP-Total, in seconds (0: never).
 WORDPRESS_PROGRESS_INTERVAL = 15.0

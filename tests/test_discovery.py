@@ -165,3 +165,43 @@ def test_site_info_of_old_wordpress():
     assert not info.has_wp_v2
     assert info.home == "https://e.com/"
     assert not info.supports("wp/v2/posts", "page")
+
+
+# An index of the wrong shape (issue 10) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "routes",
+    [
+        ["/wp/v2/posts"],
+        "routes",
+        None,
+        {"/wp/v2/posts": ["GET"]},
+        {"/wp/v2/posts": {"endpoints": {"methods": ["GET"], "args": {"page": {}}}}},
+        {"/wp/v2/posts": {"endpoints": "GET"}},
+        {"/wp/v2/posts": {"endpoints": [7, None, "GET"]}},
+        {"/wp/v2/posts": {"endpoints": [{"methods": "GET", "args": {"page": {}}}]}},
+        {"/wp/v2/posts": {"endpoints": [{"methods": ["GET"], "args": ["page"]}]}},
+        {"/wp/v2/posts": {"endpoints": [{"methods": ["GET"], "args": 5}]}},
+    ],
+)
+def test_site_info_of_an_index_of_the_wrong_shape_supports_nothing(routes):
+    info = site_info({"namespaces": ["wp/v2"], "routes": routes}, "https://e.com/")
+    assert not info.supports("wp/v2/posts", "page")
+    assert info.has_wp_v2
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [({"a": 1}, ""), (["x"], ""), (None, ""), ("\x1b[31mRed\x1b[0m\nline", "Red line")],
+)
+def test_site_name_is_a_clean_string(name, expected):
+    assert site_info({"name": name, "namespaces": []}, "https://e.com/").name == expected
+
+
+@pytest.mark.parametrize(
+    "home", ["javascript:alert(1)", "data:text/html,x", "/relative", "", 5, ["https://e.com/"]]
+)
+def test_site_home_must_be_an_http_url(home):
+    info = site_info({"home": home, "namespaces": []}, "https://given.example/")
+    assert info.home == "https://given.example/"

@@ -11,6 +11,7 @@ from crawler.wordpress.records import (
     entry_record,
     linked_id,
     media_record,
+    record_problems,
     term_record,
     user_record,
 )
@@ -176,3 +177,126 @@ def test_term_user_and_comment_records_are_decoded():
 def test_every_builder_rejects_what_is_not_a_record(build, data):
     with pytest.raises(MalformedRecordError):
         build(data, site=SITE)
+
+
+# What the site sends is validated (issue 10) ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2024-02-29T12:00:00", "2024-02-29T12:00:00Z"),
+        ("2024-05-01T10:00:00+02:00", "2024-05-01T10:00:00Z"),  # *_gmt: the offset is noise
+        ("9999-99-99T99:99:99", None),
+        ("2023-02-29T00:00:00", None),
+        ("2024-01-01T24:00:00", None),
+        ("0000-00-00T00:00:00", None),  # WordPress's "no date"
+        ("0999-12-31T23:59:59", None),
+        ("3000-01-01T00:00:00", None),  # would hold back the mark for ever
+        ("2024-01-01", None),
+        (20240101, None),
+    ],
+)
+def test_dates_are_parsed_for_real(value, expected):
+    record = post_record({"id": 1, "modified_gmt": value, "date_gmt": value}, site=SITE)
+    assert record.modified_gmt == expected
+    assert record.date_gmt == expected
+    assert record_problems(record).get("invalid_dates", 0) == (0 if expected else 2)
+
+
+UNSAFE_URLS = [
+    "javascript:alert(1)",
+    " JavaScript:alert(1)",
+    "java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "/relative/path",
+    "//e.com/no-scheme",
+    "http://",
+    "https://[::1/broken",
+    "https://e.com/\x1b[31m",
+    ["https://e.com/"],
+]
+
+
+@pytest.mark.parametrize("url", UNSAFE_URLS)
+def test_url_fields_are_only_absolute_http_urls(url):
+    post = post_record({**WP_POST, "link": url}, site=SITE)
+    media = media_record(
+        {
+            "id": 9,
+            "link": url,
+            "source_url": url,
+            "media_details": {"sizes": {"thumbnail": {"source_url": url, "width": 1}}},
+        },
+        site=SITE,
+    )
+    user = user_record({"id": 3, "url": url, "link": url}, site=SITE)
+    assert (post.link, media.link, media.source_url, media.sizes) == (None, None, None, {})
+    assert (user.url, user.link) == (None, None)
+    assert record_problems(post) == {"invalid_urls": 1}
+    assert record_problems(media) == {"invalid_urls": 3}
+    assert record_problems(user) == {"invalid_urls": 2}
+
+
+def test_http_urls_are_kept_as_sent():
+    url = "HTTPS://e.com/a%20b/?p=1#x"
+    media = media_record(
+        {"id": 9, "source_url": url, "media_details": {"sizes": {"s": {"source_url": url}}}},
+        site=SITE,
+    )
+    assert media.source_url == url
+    assert media.sizes["s"].source_url == url
+    assert not record_problems(media)
+
+
+def test_lone_surrogates_are_replaced_in_every_string():
+    lone = chr(0xDC00)
+    data = {
+        **WP_POST,
+        "title": {"rendered": f"T{lone}"},
+        "slug": f"s{lone}",
+        "content": {"rendered": f"<p>{lone}</p>", "protected": False},
+        "excerpt": {"rendered": lone},
+        "format": lone,
+    }
+    record = post_record(data, site=SITE)
+    values = asdict(record)
+    assert (values["title"], values["slug"], values["format"]) == ("T\ufffd", "s\ufffd", "\ufffd")
+    assert values["content_html"] == "<p>\ufffd</p>"
+    assert record_problems(record) == {"surrogates_replaced": 5}
+    sizes = media_record(
+        {"id": 9, "media_details": {"sizes": {f"n{lone}": {"source_url": "https://e.com/a"}}}},
+        site=SITE,
+    ).sizes
+    assert list(sizes) == ["n\ufffd"]
+    for value in (values, {k: str(v) for k, v in sizes.items()}):
+        str(value).encode("utf-8")  # no UnicodeEncodeError
+
+
+def test_problems_travel_outside_the_record_fields():
+    record = post_record({"id": 1, "link": "javascript:x"}, site=SITE)
+    assert record_problems(record) == {"invalid_urls": 1}
+    assert "invalid_urls" not in str(asdict(record))
+    assert not record_problems(post_record(WP_POST, site=SITE))
+    assert not record_problems(PostItem(site=SITE, id=1))
+
+
+@pytest.mark.parametrize(
+    "record_id", [0, -5, 2**63, 10**5000], ids=["0", "-5", "2**63", "10**5000"]
+)
+def test_ids_out_of_range_are_malformed(record_id):
+    with pytest.raises(MalformedRecordError, match="out of range"):
+        post_record({"id": record_id}, site=SITE)
+
+
+def test_numbers_out_of_range_are_null():
+    huge = 10**5000
+    record = entry_record(
+        {"id": 1, "parent": huge, "menu_order": -huge}, site=SITE, post_type="page"
+    )
+    assert (record.parent, record.menu_order) == (None, None)
+    media = media_record({"id": 2, "media_details": {"width": huge, "height": 5}}, site=SITE)
+    assert (media.width, media.height) == (None, 5)
+    assert term_record({"id": 3, "count": huge}, site=SITE).count is None

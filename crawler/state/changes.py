@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from crawler.wordpress.records import real_date
+
 from .store import SiteState
+
+logger = logging.getLogger(__name__)
 
 ADDED, UPDATED, DELETED = "added", "updated", "deleted"
 
@@ -29,21 +34,54 @@ def fingerprint(record: dict[str, Any]) -> str:
     return "sha1:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
 
+def valid_mark(mark: object) -> str | None:
+    """``mark`` if it is a real UTC date (``YYYY-MM-DDTHH:MM:SSZ``, a sane year), else ``None``.
+
+    A state file written before dates were checked can hold a mark that is not a date
+    (``9999-99-99T99:99:99Z``); it is then treated as no mark, so the run asks for every change
+    and the next state gets a real one.
+
+    >>> valid_mark("2024-05-01T10:00:00Z"), valid_mark("9999-99-99T99:99:99Z"), valid_mark(5)
+    ('2024-05-01T10:00:00Z', None, None)
+    """
+    if not isinstance(mark, str) or len(mark) != 20 or not mark.endswith("Z"):
+        return None
+    return mark if real_date(mark[:19]) else None
+
+
 def since(mark: str | None, overlap_seconds: float) -> str | None:
     """The ``modified_after`` to send: the mark minus a safety overlap, in UTC with ``Z``.
 
     WordPress compares it with the site's *local* modification time and exclusively, so the
     overlap covers clock changes, time zones and records saved in the same second as the mark.
+    A mark that is not a date is no mark (:func:`valid_mark`).
 
     >>> since("2024-05-01T10:00:00Z", 3600)
     '2024-05-01T09:00:00Z'
-    >>> since(None, 3600) is None
-    True
+    >>> since(None, 3600) is None, since("9999-99-99T99:99:99Z", 3600) is None
+    (True, True)
+    >>> since("1000-01-01T00:00:00Z", 3600)
+    '0999-12-31T23:00:00Z'
     """
-    if not mark:
+    valid = valid_mark(mark)
+    if valid is None:
+        if mark:
+            logger.warning(
+                "The state's mark %r is not a date; asking the site for every change", mark
+            )
         return None
-    moment = datetime.strptime(mark[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
-    return (moment - timedelta(seconds=overlap_seconds)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    moment = datetime.strptime(valid[:19], "%Y-%m-%dT%H:%M:%S").replace(tzinfo=UTC)
+    return _iso(moment - timedelta(seconds=overlap_seconds))
+
+
+def _soon() -> str:
+    """A day from now: the latest ``modified_gmt`` that may become the mark."""
+    return _iso(datetime.now(UTC) + timedelta(days=1))
+
+
+def _iso(moment: datetime) -> str:
+    """``moment`` as ``YYYY-MM-DDTHH:MM:SSZ`` with a four-digit year on every platform."""
+    return f"{moment.year:04d}-" + moment.strftime("%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True)
@@ -146,8 +184,17 @@ class RunChanges:
     def record_exported(
         self, collection: str, record_id: int, version: str, modified: str | None
     ) -> None:
+        """Keep the version for the next state; ``modified`` moves the mark unless it is in
+        the future (a site's bad clock would make later runs ask for nothing).
+
+        >>> run = RunChanges(SiteState("s"))
+        >>> run.record_exported("posts", 1, "v", "2024-01-01T00:00:00Z")
+        >>> run.record_exported("posts", 2, "v", "2999-01-01T00:00:00Z")
+        >>> run.mark
+        '2024-01-01T00:00:00Z'
+        """
         self.exported.setdefault(collection, {})[record_id] = version
-        if modified and (self.mark is None or modified > self.mark):
+        if modified and (self.mark is None or modified > self.mark) and modified <= _soon():
             self.mark = modified
 
     def record_removed(self, collection: str, record_id: int) -> None:
@@ -161,7 +208,7 @@ class RunChanges:
         for name, gone in self.removed.items():
             for record_id in gone:
                 records.get(name, {}).pop(record_id, None)
-        marks = [m for m in (self.previous.mark, self.mark) if m]
+        marks = [m for m in (valid_mark(self.previous.mark), valid_mark(self.mark)) if m]
         return SiteState(
             site=self.previous.site,
             mark=max(marks) if marks else None,

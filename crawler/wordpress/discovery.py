@@ -9,13 +9,22 @@ probes the three places WordPress serves the API from, in the order real sites a
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from html import unescape
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
+from crawler.logsafety import safe_for_log
+
 from .jsonbody import html_selector
+from .records import web_url
+
+logger = logging.getLogger(__name__)
+
+NAME_MAX = 200
+"""The site's name is only shown in the log: control characters removed, this long at most."""
 
 API_REL = "https://api.w.org/"
 
@@ -139,30 +148,62 @@ class SiteInfo:
 
 
 def site_info(index: dict[str, Any], fallback_home: str) -> SiteInfo:
-    """Extract a :class:`SiteInfo` from a REST index body.
+    """Extract a :class:`SiteInfo` from a REST index body, whatever shapes its parts have.
+
+    A part of the wrong shape (``routes`` a list, an ``endpoints`` or ``args`` that is not
+    what WordPress sends) counts as absent. The home, the ``site`` of every record, must be
+    an ``http(s)`` URL; otherwise the URL the user gave (``fallback_home``) is used.
 
     >>> info = site_info({"name": "News &amp; Views", "home": "https://e.com", "namespaces": ["wp/v2"],
     ...     "routes": {"/wp/v2/posts": {"endpoints": [{"methods": ["GET"], "args": {"page": {}}}]}}},
     ...     "https://e.com/")
     >>> info.name, info.supports("wp/v2/posts", "page"), info.supports("wp/v2/posts", "modified_after")
     ('News & Views', True, False)
+    >>> info = site_info({"name": ["x"], "home": "javascript:alert(1)", "namespaces": ["wp/v2", 3],
+    ...     "routes": {"/wp/v2/posts": {"endpoints": [{"methods": "GET", "args": ["page"]}, 5]},
+    ...                "/wp/v2/pages": {"endpoints": {"GET": 1}}, "/wp/v2/tags": "x"}},
+    ...     "https://e.com/")
+    >>> info.name, info.home, info.namespaces, info.supports("wp/v2/posts", "page")
+    ('', 'https://e.com/', ('wp/v2',), False)
+    >>> site_info({"name": "\\x1b[31mRed\\x1b[0m", "namespaces": []}, "https://e.com/").name
+    'Red'
+    >>> site_info({"namespaces": [], "routes": ["/wp/v2/posts"]}, "https://e.com/").route_args
+    {}
     """
-    route_args: dict[str, frozenset[str]] = {}
     routes = index.get("routes")
-    if isinstance(routes, dict):
-        for route, spec in routes.items():
-            if not route.startswith("/wp/v2/") or "(?P<" in route or not isinstance(spec, dict):
-                continue
-            args: set[str] = set()
-            for endpoint in spec.get("endpoints") or []:
-                if isinstance(endpoint, dict) and "GET" in (endpoint.get("methods") or []):
-                    args.update((endpoint.get("args") or {}).keys())
-            route_args[route.strip("/")] = frozenset(args)
-    namespaces = tuple(ns for ns in index.get("namespaces") or [] if isinstance(ns, str))
-    home = index.get("home") if isinstance(index.get("home"), str) else None
+    route_args = {
+        route.strip("/"): _get_args(spec)
+        for route, spec in (routes.items() if isinstance(routes, dict) else ())
+        if route.startswith("/wp/v2/") and "(?P<" not in route
+    }
+    namespaces = index.get("namespaces")
+    name, home = index.get("name"), index.get("home")
+    valid_home = web_url(home)
+    if valid_home is None and home is not None:
+        logger.warning(
+            "The site's REST index gives its home as %r, which is not an http(s) URL; "
+            "records name the site %s instead",
+            home, fallback_home,
+        )  # fmt: skip
     return SiteInfo(
-        name=unescape(str(index.get("name") or "")),
-        home=(home or fallback_home).rstrip("/") + "/",
-        namespaces=namespaces,
+        name=safe_for_log(unescape(name))[:NAME_MAX] if isinstance(name, str) else "",
+        home=(valid_home or fallback_home).rstrip("/") + "/",
+        namespaces=tuple(ns for ns in _list(namespaces) if isinstance(ns, str)),
         route_args=route_args,
     )
+
+
+def _get_args(spec: Any) -> frozenset[str]:
+    """The query arguments of a route's GET endpoints, as the index describes them."""
+    args: set[str] = set()
+    endpoints = spec.get("endpoints") if isinstance(spec, dict) else None
+    for endpoint in _list(endpoints):
+        if isinstance(endpoint, dict) and "GET" in _list(endpoint.get("methods")):
+            endpoint_args = endpoint.get("args")
+            if isinstance(endpoint_args, dict):
+                args.update(endpoint_args)
+    return frozenset(args)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []

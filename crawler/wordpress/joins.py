@@ -86,6 +86,16 @@ class Lookups:
         (Ref(id=2, name='Ann', slug='ann'), [Ref(id=7, name='News', slug='news'), Ref(id=8, name=None, slug=None)])
         >>> dict(lookups.unresolved)
         {'terms': 1}
+
+        Links of the wrong shape (``_links`` a list, ``wp:term`` an object, ``_embedded`` a
+        string) link nothing, and never raise:
+
+        >>> post = PostItem(site="s", id=1)
+        >>> lookups.resolve(post, {"id": 1, "author": 3, "categories": [7], "_embedded": "x",
+        ...     "_links": {"wp:term": {"taxonomy": "category"}}}, root)
+        >>> post.author, post.categories
+        (Ref(id=3, name=None, slug=None), [])
+        >>> lookups.resolve(post, {"id": 1, "_links": [1], "_embedded": {"author": 5}}, root)
         """
         author = linked_id(data, "author")
         if author:
@@ -108,13 +118,16 @@ class Lookups:
     def term_ids(self, data: dict[str, Any], root: ApiRoot) -> dict[str, list[int]]:
         """Term ids by taxonomy, found through the record's ``wp:term`` links."""
         found: dict[str, list[int]] = {}
-        for link in (data.get("_links") or {}).get("wp:term") or []:
+        for link in _list(_dict(data.get("_links")).get("wp:term")):
             if not isinstance(link, dict):
                 continue
             taxonomy, href = link.get("taxonomy"), link.get("href")
             if not isinstance(taxonomy, str) or not isinstance(href, str):
                 continue
-            route = root.route_of(href)
+            try:
+                route = root.route_of(href)
+            except ValueError:  # not a URL at all (an unclosed IPv6 bracket)
+                route = None
             if route is None:
                 self.offsite_links += 1
                 continue
@@ -132,8 +145,7 @@ class Lookups:
 
     def _embedded_author(self, data: dict[str, Any], author: int) -> Ref:
         """The author embedded in the post (``_embed=author``), when users are not listed."""
-        embedded = (data.get("_embedded") or {}).get("author") or []
-        for entry in embedded:
+        for entry in _list(_dict(data.get("_embedded")).get("author")):
             if isinstance(entry, dict) and entry.get("id") == author and "code" not in entry:
                 name, slug = entry.get("name"), entry.get("slug")
                 return Ref(
@@ -143,3 +155,13 @@ class Lookups:
                 )
         self.unresolved["users"] += 1
         return Ref(id=author)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    """``value`` if the site sent an object, else an empty one: a wrong shape links nothing."""
+    return value if isinstance(value, dict) else {}
+
+
+def _list(value: Any) -> list[Any]:
+    """``value`` if the site sent a list, else an empty one."""
+    return value if isinstance(value, list) else []

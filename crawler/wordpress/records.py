@@ -10,7 +10,11 @@ by the cleaning pipeline, and links stay ids in the REST object until the join r
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections import Counter
+from dataclasses import fields, is_dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 from crawler.cleaning import clean_inline_text
 from crawler.items import (
@@ -27,21 +31,137 @@ from crawler.items import (
 )
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}")
+YEARS = range(1000, 3000)
+"""Years a date may have: WordPress writes ``0000-00-00`` for "no date", and a date far in the
+future would hold back the incremental mark; anything outside is treated as invalid."""
+MAX_ID = 2**63 - 1
+"""The largest id or count taken from a site (WordPress stores them as 64-bit integers)."""
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+INVALID_DATES, INVALID_URLS, SURROGATES = "invalid_dates", "invalid_urls", "surrogates_replaced"
+"""What :func:`record_problems` counts (``wordpress/<name>`` in the stats)."""
+_PROBLEMS = "_wordpress_problems"
+_R = TypeVar("_R")
 
 
 class MalformedRecordError(ValueError):
     """A JSON object that cannot be a WordPress record (no integer id, not an object)."""
 
 
-def utc_iso(value: Any) -> str | None:
-    """A WordPress ``*_gmt`` value as ISO 8601 UTC ending in ``Z``; ``None`` if absent or invalid.
+def real_date(value: Any) -> str | None:
+    """A ``*_gmt`` value as ``YYYY-MM-DDTHH:MM:SS`` if it is a real date in :data:`YEARS`.
 
-    >>> utc_iso("2024-05-01T10:00:00"), utc_iso("2024-05-01T10:00:00+00:00"), utc_iso(None)
-    ('2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', None)
+    >>> real_date("2024-02-29T23:59:59"), real_date("2023-02-29T00:00:00"), real_date("9999-99-99T99:99:99")
+    ('2024-02-29T23:59:59', None, None)
+    >>> real_date("0000-00-00T00:00:00"), real_date("2024-05-01T10:00:00Z")
+    (None, '2024-05-01T10:00:00')
     """
     if not isinstance(value, str) or not _DATE.match(value):
         return None
-    return value[:19] + "Z"
+    text = value[:19]
+    try:
+        moment = datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return None
+    return text if moment.year in YEARS else None
+
+
+def utc_iso(value: Any, problems: Counter[str] | None = None) -> str | None:
+    """A WordPress ``*_gmt`` value as ISO 8601 UTC ending in ``Z``; ``None`` if absent or invalid.
+
+    A value that is there but is not a real date is counted in ``problems`` (``invalid_dates``).
+
+    >>> utc_iso("2024-05-01T10:00:00"), utc_iso("2024-05-01T10:00:00+00:00"), utc_iso(None)
+    ('2024-05-01T10:00:00Z', '2024-05-01T10:00:00Z', None)
+    >>> problems = Counter()
+    >>> utc_iso("2024-13-01T00:00:00", problems), dict(problems)
+    (None, {'invalid_dates': 1})
+    """
+    date = real_date(value)
+    if date is None:
+        if value is not None and problems is not None:
+            problems[INVALID_DATES] += 1
+        return None
+    return date + "Z"
+
+
+def web_url(value: Any, problems: Counter[str] | None = None) -> str | None:
+    """``value`` if it is an absolute ``http(s)`` URL with a host, else ``None`` (counted in
+    ``problems`` as ``invalid_urls`` when a value was there): no ``javascript:``, ``data:``,
+    ``vbscript:`` or relative URL reaches a feed.
+
+    >>> web_url("https://e.com/?p=1"), web_url(" HTTP://e.com/a "), web_url("")
+    ('https://e.com/?p=1', 'HTTP://e.com/a', None)
+    >>> problems = Counter()
+    >>> [web_url(u, problems) for u in ("javascript:alert(1)", "data:text/html,x", "//e.com/", "http:///x")]
+    [None, None, None, None]
+    >>> dict(problems)
+    {'invalid_urls': 4}
+    """
+    url = value.strip() if isinstance(value, str) else None
+    if url and not any(ord(c) < 0x21 or 0x7F <= ord(c) < 0xA0 for c in url):
+        try:
+            parts = urlsplit(url)
+            if parts.scheme.lower() in ("http", "https") and parts.hostname:
+                return url
+        except ValueError:  # a bad port or IPv6 literal
+            pass
+    if value not in (None, "") and problems is not None:
+        problems[INVALID_URLS] += 1
+    return None
+
+
+def no_surrogates(value: str, problems: Counter[str] | None = None) -> str:
+    """``value`` with lone surrogates (``\\ud800``, from JSON escapes) replaced by U+FFFD: they
+    cannot be written as UTF-8.
+
+    >>> no_surrogates("a" + chr(0xD800) + "b")
+    'a\ufffdb'
+    """
+    if value.isascii():
+        return value
+    try:  # the fastest check: a regex search costs ten times more on long content
+        value.encode("utf-32-le")
+    except UnicodeEncodeError:
+        pass
+    else:
+        return value
+    if problems is not None:
+        problems[SURROGATES] += 1
+    return _SURROGATE.sub("\ufffd", value)
+
+
+def _scrub(value: Any, problems: Counter[str]) -> Any:
+    """``value`` with :func:`no_surrogates` applied to every string in it (records, lists,
+    dicts, nested records), in place for records."""
+    if isinstance(value, str):
+        return no_surrogates(value, problems)
+    if isinstance(value, list):
+        return [_scrub(v, problems) for v in value]
+    if isinstance(value, dict):
+        return {_scrub(k, problems): _scrub(v, problems) for k, v in value.items()}
+    if is_dataclass(value) and not isinstance(value, type):
+        for f in fields(value):
+            setattr(value, f.name, _scrub(getattr(value, f.name), problems))
+    return value
+
+
+def record_problems(record: object) -> Counter[str]:
+    """What was wrong in the REST object ``record`` came from and was repaired (invalid dates
+    and URLs set to null, surrogates replaced), by kind; the feed exporter counts them.
+
+    It travels with the record but outside its fields, so it is never exported.
+    """
+    found = vars(record).get(_PROBLEMS) if hasattr(record, "__dict__") else None
+    return found if isinstance(found, Counter) else Counter()
+
+
+def _finished(record: _R, found: Counter[str]) -> _R:
+    """``record`` with every string scrubbed of surrogates and ``found`` attached."""
+    _scrub(record, found)
+    if found:
+        vars(record)[_PROBLEMS] = found
+    return record
 
 
 def rendered(field: Any) -> str:
@@ -68,7 +188,9 @@ def record_id(data: Any) -> int:
     if isinstance(data, dict):
         value = data.get("id")
         if isinstance(value, int) and not isinstance(value, bool):
-            return value
+            if 0 < value <= MAX_ID:
+                return value
+            raise MalformedRecordError("a record whose id is out of range")
     raise MalformedRecordError("a record without an integer id")
 
 
@@ -84,7 +206,14 @@ def int_list(value: Any) -> list[int]:
 
 
 def _optional_int(value: Any) -> int | None:
-    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_ID:
+        return value
+    return None
+
+
+def _int(value: Any) -> int | None:
+    """An integer field (width, count, order) in a sane range, else ``None``."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) <= MAX_ID:
         return value
     return None
 
@@ -104,9 +233,10 @@ def linked_id(data: dict[str, Any], name: str) -> int | None:
     return _optional_int(data.get(name))
 
 
-def _identity(data: Any, site: str) -> dict[str, Any]:
+def _identity(data: Any, site: str, found: Counter[str]) -> dict[str, Any]:
     """The fields every record starts with: where from, which one, where to see it."""
-    return {"site": site, "id": record_id(data), "link": _str(data.get("link"))}
+    record = record_id(data)  # first: rejects what is not a record
+    return {"site": site, "id": record, "link": web_url(data.get("link"), found)}
 
 
 def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecord:
@@ -116,15 +246,21 @@ def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecor
     ``sticky`` and ``format``, pages and custom types ``parent`` and ``menu_order``.
     Password-protected content is never exported: WordPress sends it empty anyway, and the
     record says ``protected: true``. Author, terms and featured image are left empty for the
-    join, which reads their ids from ``data``.
+    join, which reads their ids from ``data``. A date that is not a real date and a link that
+    is not an ``http(s)`` URL become null (see :func:`record_problems`).
 
     >>> rec = entry_record({"id": 5, "link": "https://e.com/?p=5", "title": {"rendered": "Don&#8217;t"},
     ...     "date_gmt": "2024-01-02T03:04:05", "content": {"rendered": "<p>x</p>", "protected": False},
     ...     "categories": [1, "x"], "author": 2, "sticky": True}, site="https://e.com/")
     >>> type(rec).__name__, rec.title, rec.date_gmt, rec.sticky, rec.protected
     ('PostItem', 'Don’t', '2024-01-02T03:04:05Z', True, False)
+    >>> rec = entry_record({"id": 6, "link": "javascript:alert(1)", "modified_gmt": "9999-99-99T99:99:99",
+    ...     "title": {"rendered": "A" + chr(0xD800)}}, site="https://e.com/")
+    >>> rec.link, rec.modified_gmt, rec.title, sorted(record_problems(rec).items())
+    (None, None, 'A\ufffd', [('invalid_dates', 1), ('invalid_urls', 1), ('surrogates_replaced', 1)])
     """
-    identity = _identity(data, site)  # first: rejects what is not a record
+    found: Counter[str] = Counter()
+    identity = _identity(data, site, found)  # first: rejects what is not a record
     content = data.get("content")
     protected = bool(isinstance(content, dict) and content.get("protected"))
     fields: dict[str, Any] = {
@@ -132,8 +268,8 @@ def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecor
         "type": post_type,
         "slug": _str(data.get("slug")),
         "status": _str(data.get("status")),
-        "date_gmt": utc_iso(data.get("date_gmt")),
-        "modified_gmt": utc_iso(data.get("modified_gmt")),
+        "date_gmt": utc_iso(data.get("date_gmt"), found),
+        "modified_gmt": utc_iso(data.get("modified_gmt"), found),
         "title": clean_inline_text(rendered(data.get("title"))),
         "content_html": "" if protected else rendered(content),
         "excerpt": "" if protected else rendered(data.get("excerpt")),
@@ -141,35 +277,40 @@ def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecor
         "comment_status": _str(data.get("comment_status")),
     }
     item_class = entry_class(post_type)
+    record: EntryRecord
     if item_class is PostItem:
-        return PostItem(
-            **fields, sticky=bool(data.get("sticky", False)), format=_str(data.get("format"))
-        )
-    parent, order = _optional_int(data.get("parent")), data.get("menu_order")
-    menu_order = order if isinstance(order, int) else None
-    if item_class is PageItem:
-        return PageItem(**fields, parent=parent, menu_order=menu_order)
-    return EntryItem(**fields, parent=parent, menu_order=menu_order)
+        sticky, format_ = bool(data.get("sticky", False)), _str(data.get("format"))
+        record = PostItem(**fields, sticky=sticky, format=format_)
+    else:
+        parent, menu_order = _optional_int(data.get("parent")), _int(data.get("menu_order"))
+        if item_class is PageItem:
+            record = PageItem(**fields, parent=parent, menu_order=menu_order)
+        else:
+            record = EntryItem(**fields, parent=parent, menu_order=menu_order)
+    return _finished(record, found)
 
 
 def _dimensions(details: Any) -> tuple[int | None, int | None]:
     if not isinstance(details, dict):
         return None, None
-    width, height = details.get("width"), details.get("height")
-    return (width if isinstance(width, int) else None, height if isinstance(height, int) else None)
+    return _int(details.get("width")), _int(details.get("height"))
 
 
-def _sizes(details: Any) -> dict[str, ImageSize]:
-    """``media_details.sizes`` as ``{name: ImageSize}``; sizes without a URL are left out."""
+def _sizes(details: Any, found: Counter[str]) -> dict[str, ImageSize]:
+    """``media_details.sizes`` as ``{name: ImageSize}``; sizes without an ``http(s)`` URL are
+    left out (an invalid one is counted)."""
     raw_sizes = details.get("sizes") if isinstance(details, dict) else None
     if not isinstance(raw_sizes, dict):
         return {}
     sizes = {}
     for name, size in raw_sizes.items():
-        if isinstance(size, dict) and isinstance(size.get("source_url"), str):
+        if not isinstance(size, dict):
+            continue
+        source_url = web_url(size.get("source_url"), found)
+        if source_url is not None:
             width, height = _dimensions(size)
             sizes[str(name)] = ImageSize(
-                source_url=size["source_url"],
+                source_url=source_url,
                 width=width,
                 height=height,
                 mime_type=_str(size.get("mime_type")),
@@ -189,17 +330,23 @@ def media_record(data: Any, *, site: str) -> MediaItem:
     ...         "mime_type": "image/jpeg", "file": "a-150x150.jpg"}}}}, site="https://e.com/")
     >>> rec.caption, rec.width, rec.post, rec.sizes["thumbnail"].width
     ('Photo: A & B', 400, 5, 150)
+    >>> rec = media_record({"id": 9, "source_url": "data:image/png;base64,AA", "media_details": {
+    ...     "sizes": {"a": {"source_url": "vbscript:x"}, "b": {"source_url": "https://e.com/b.png"}}}},
+    ...     site="https://e.com/")
+    >>> rec.source_url, list(rec.sizes), dict(record_problems(rec))
+    (None, ['b'], {'invalid_urls': 2})
     """
-    identity = _identity(data, site)  # first: rejects what is not a record
+    found: Counter[str] = Counter()
+    identity = _identity(data, site, found)  # first: rejects what is not a record
     details = data.get("media_details")
     width, height = _dimensions(details)
-    return MediaItem(
+    record = MediaItem(
         **identity,
         slug=_str(data.get("slug")),
-        date_gmt=utc_iso(data.get("date_gmt")),
-        modified_gmt=utc_iso(data.get("modified_gmt")),
+        date_gmt=utc_iso(data.get("date_gmt"), found),
+        modified_gmt=utc_iso(data.get("modified_gmt"), found),
         title=clean_inline_text(rendered(data.get("title"))),
-        source_url=_str(data.get("source_url")),
+        source_url=web_url(data.get("source_url"), found),
         mime_type=_str(data.get("mime_type")),
         media_type=_str(data.get("media_type")),
         alt_text=_str(data.get("alt_text")) or "",
@@ -208,8 +355,9 @@ def media_record(data: Any, *, site: str) -> MediaItem:
         author=_optional_int(data.get("author")),
         width=width,
         height=height,
-        sizes=_sizes(details),
+        sizes=_sizes(details, found),
     )
+    return _finished(record, found)
 
 
 def term_record(data: Any, *, site: str) -> TermItem:
@@ -219,39 +367,47 @@ def term_record(data: Any, *, site: str) -> TermItem:
     ...              "count": 4, "slug": "news"}, site="https://e.com/").name
     'News & Events'
     """
-    identity = _identity(data, site)  # first: rejects what is not a record
-    count = data.get("count")
-    return TermItem(
+    found: Counter[str] = Counter()
+    identity = _identity(data, site, found)  # first: rejects what is not a record
+    record = TermItem(
         **identity,
         taxonomy=_str(data.get("taxonomy")),
         name=clean_inline_text(_str(data.get("name")) or ""),
         slug=_str(data.get("slug")),
         parent=_optional_int(data.get("parent")),
-        count=count if isinstance(count, int) else None,
+        count=_int(data.get("count")),
         description=clean_inline_text(_str(data.get("description")) or ""),
     )
+    return _finished(record, found)
 
 
 def user_record(data: Any, *, site: str) -> UserItem:
-    """A user as the site shows them anonymously (authors of published content only)."""
-    identity = _identity(data, site)  # first: rejects what is not a record
-    return UserItem(
+    """A user as the site shows them anonymously (authors of published content only).
+
+    >>> user_record({"id": 2, "name": "Ann", "url": "javascript:alert(1)"}, site="https://e.com/").url
+    """
+    found: Counter[str] = Counter()
+    identity = _identity(data, site, found)  # first: rejects what is not a record
+    record = UserItem(
         **identity,
         name=clean_inline_text(_str(data.get("name")) or ""),
         slug=_str(data.get("slug")),
-        url=_str(data.get("url")) or None,
+        url=web_url(data.get("url"), found),
         description=clean_inline_text(_str(data.get("description")) or ""),
     )
+    return _finished(record, found)
 
 
 def comment_record(data: Any, *, site: str) -> CommentItem:
     """An approved comment as its record; its HTML is cleaned later like post content."""
-    identity = _identity(data, site)  # first: rejects what is not a record
-    return CommentItem(
+    found: Counter[str] = Counter()
+    identity = _identity(data, site, found)  # first: rejects what is not a record
+    record = CommentItem(
         **identity,
         post=_optional_int(data.get("post")),
         parent=_optional_int(data.get("parent")),
         author_name=clean_inline_text(_str(data.get("author_name")) or ""),
-        date_gmt=utc_iso(data.get("date_gmt")),
+        date_gmt=utc_iso(data.get("date_gmt"), found),
         content_html=rendered(data.get("content")),
     )
+    return _finished(record, found)

@@ -1,0 +1,94 @@
+"""Log lines that a site cannot forge or use to drive a terminal.
+
+Sites choose strings that reach the log: their name, page titles in error messages, REST error
+messages, custom type names, records quoted in warnings. An ANSI escape in them recolours or
+rewrites the user's terminal; a newline starts a fake log line. Rather than trusting every
+place that logs to quote site strings (``%r`` does, ``%s`` does not, and Scrapy's own messages
+are out of our hands), one filter on the log handlers cleans every formatted message: escape
+sequences and control characters (C0, DEL, C1) are removed, and line breaks become spaces
+unless the message's own template has them (Scrapy's stats dump is multi-line by design).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from typing import TYPE_CHECKING, Self
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+# ESC followed by a CSI sequence, an OSC/DCS/APC/PM/SOS string (to BEL or ST), or one character.
+_ESCAPE = re.compile(
+    r"\x1b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\x07\x1b]*(?:\x07|\x1b\\)?|[ -~]?)"
+    r"|\x9b[0-?]*[ -/]*[@-~]"
+)
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_BREAK = re.compile("[\r\n\u2028\u2029\x0b\x0c\x1c-\x1e\x85]+")
+
+
+def safe_for_log(text: str, *, keep_newlines: bool = False) -> str:
+    """``text`` without escape sequences and control characters; line breaks become one space
+    unless ``keep_newlines`` (then only ``\\n`` stays). Tabs stay.
+
+    >>> safe_for_log("\\x1b[31mRed\\x1b[0m \\x1b]0;title\\x07site\\x07\\x00")
+    'Red site'
+    >>> safe_for_log("a\\nERROR: fake\\r\\u2028b\\x85c")
+    'a ERROR: fake b c'
+    >>> safe_for_log("stats:\\n{'a': 1}", keep_newlines=True)
+    "stats:\\n{'a': 1}"
+    """
+    if text.isascii() and text.isprintable():
+        return text
+    text = _ESCAPE.sub("", text)
+    if keep_newlines:
+        return _CONTROL.sub("", text)
+    return _CONTROL.sub("", _BREAK.sub(" ", text))
+
+
+class SafeLogFilter(logging.Filter):
+    """Cleans each record's message with :func:`safe_for_log` before any handler writes it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        template = record.msg if isinstance(record.msg, str) else ""
+        try:
+            message = formatted = record.getMessage()
+        except Exception as exc:  # noqa: BLE001 - a value that cannot be shown, never a traceback
+            message, formatted = (
+                f"{template} (a value in this message could not be shown: {exc})",
+                "",
+            )
+        clean = safe_for_log(message, keep_newlines="\n" in template)
+        if clean != formatted:
+            record.msg, record.args = clean, None
+        return True
+
+
+LOG_FILTER = SafeLogFilter()
+
+
+def install(logger: logging.Logger | None = None) -> None:
+    """Put the filter on every handler of ``logger`` (the root logger), once."""
+    for handler in (logger or logging.getLogger()).handlers:
+        if LOG_FILTER not in handler.filters:
+            handler.addFilter(LOG_FILTER)
+
+
+class SafeLog:
+    """Extension: puts the filter on the root log handlers when the spider opens.
+
+    Not earlier: Scrapy replaces its root handler after the extensions are built, and no site
+    string is logged before the spider opens. (Scrapy is imported here only, so the pure
+    modules can use :func:`safe_for_log`.)
+    """
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        from scrapy import signals  # noqa: PLC0415 - the pure modules import this one
+
+        extension = cls()
+        crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
+        return extension
+
+    def spider_opened(self) -> None:
+        install()
