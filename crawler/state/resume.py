@@ -10,7 +10,6 @@ read back from them, are not exported twice; a line cut off by the kill is remov
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 from dataclasses import dataclass
@@ -72,7 +71,7 @@ def start_job(jobdir: str | Path, run_id: str, url: str) -> Job:
         )
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps({"run_id": job.run_id, "url": job.url, "starts": job.starts}))
-    os.replace(tmp, path)
+    tmp.replace(path)
     return job
 
 

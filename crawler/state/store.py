@@ -20,7 +20,6 @@ import os
 import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
@@ -74,7 +73,8 @@ class SiteState:
         committed_at = data.get("committed_at")
         checks = {
             "'site' is not a URL": isinstance(site, str) and bool(site),
-            "'mark' is not a UTC date": mark is None or _is_mark(mark),
+            # A string that is no date is the run's to ignore (crawler.state.changes.since).
+            "'mark' is not a UTC date": mark is None or isinstance(mark, str),
             "'runs' is not a count": type(runs) is int and runs >= 0,
             "'committed_at' is not a date": committed_at is None or isinstance(committed_at, str),
         }
@@ -88,21 +88,6 @@ class SiteState:
 
 
 START_OVER = "move it away to start over with a full crawl"
-
-
-def _is_mark(value: Any) -> bool:
-    """Whether ``value`` is a high-water mark: a real UTC date and time, ISO 8601.
-
-    >>> _is_mark("2024-05-01T10:00:00Z"), _is_mark("9999-99-99T99:99:99"), _is_mark(5)
-    (True, False, False)
-    """
-    if not isinstance(value, str):
-        return False
-    try:
-        datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
-    except ValueError:
-        return False
-    return True
 
 
 def _records(value: Any, path: Path) -> dict[str, dict[int, str]]:
@@ -216,7 +201,7 @@ def save_state(path: Path, state: SiteState) -> None:
             json.dump(state.to_json(), handle, indent=1)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -276,4 +261,3 @@ class SiteLock:
         self.path.unlink(missing_ok=True)
         self.handle.close()
         self.handle = None
-

@@ -124,10 +124,7 @@ class Lookups:
             taxonomy, href = link.get("taxonomy"), link.get("href")
             if not isinstance(taxonomy, str) or not isinstance(href, str):
                 continue
-            try:
-                route = root.route_of(href)
-            except ValueError:  # not a URL at all (an unclosed IPv6 bracket)
-                route = None
+            route = root.route_of(href)  # None: another host, or not a URL at all
             if route is None:
                 self.offsite_links += 1
                 continue

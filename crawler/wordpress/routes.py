@@ -108,11 +108,16 @@ class ApiRoot:
         'wp/v2/pages'
         >>> ApiRoot("https://e.com/blog/?rest_route=/").route_of("https://e.com/wp-json/wp/v2/posts") is None
         True
+        >>> ApiRoot("https://e.com/wp-json/").route_of("http://[bad/wp-json/wp/v2/posts") is None  # not a URL
+        True
         """
-        parts = urlsplit(url)
-        root = urlsplit(self.url)
-        if request_host(url) != request_host(self.url):
+        try:
+            parts = urlsplit(url)
+            if request_host(url) != request_host(self.url):
+                return None
+        except ValueError:  # not a URL at all (an unclosed IPv6 bracket, a bad port)
             return None
+        root = urlsplit(self.url)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if REST_ROUTE in query:
             return query[REST_ROUTE].strip("/")
