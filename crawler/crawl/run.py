@@ -520,6 +520,8 @@ class CrawlRun:
                     key, len(state.seen), state.total,
                     "; pages were lost, see the errors above"
                     if state.failed_pages
+                    else "; paging was cut short, see above"
+                    if state.cut
                     else "; the site may count records it does not show",
                 )  # fmt: skip
 
