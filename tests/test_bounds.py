@@ -99,16 +99,28 @@ def test_a_billion_total_pages_stops_at_the_page_cap(tmp_path, max_pages):
     assert no_traceback(result)
 
 
-def test_total_pages_past_what_the_total_allows_are_not_requested(tmp_path):
-    """``X-WP-Total: 150`` and 100,000 pages: two pages and the check page, then one ERROR."""
+def test_total_pages_past_what_the_total_allows_are_not_fanned_out(tmp_path, max_pages):
+    """``X-WP-Total: 150`` and 100,000 pages of full pages: two pages at once, then one at a
+    time (sites understate both headers) up to the cap, then one ERROR."""
+    max_pages(12)
     with LyingSite() as site:
         headers = {"X-WP-Total": "150", "X-WP-TotalPages": "100000"}
-        site.route(POSTS, endless(site, headers=headers))
+        in_flight, most = [0], [0]
+
+        def watched(request: Request) -> Answer:
+            in_flight[0] += 1
+            most[0] = max(most[0], in_flight[0])
+            time.sleep(0.05)  # let concurrent requests overlap, if the crawler sends any
+            in_flight[0] -= 1
+            return endless(site, headers=headers)(request)
+
+        site.route(POSTS, watched)
         result = crawl(site.url, tmp_path, timeout=TIMEOUT)
-        assert site.requested(POSTS) == 3
+        assert site.requested(POSTS) == 12
+    assert most[0] <= 2  # page 2, and (while it is served) nothing else past the total
     assert result.returncode == 1
     [line] = errors(result)
-    assert "X-WP-Total" in line
+    assert "WORDPRESS_MAX_PAGES" in line
     assert no_traceback(result)
 
 

@@ -11,7 +11,9 @@ from crawler.wordpress.pagination import (
 )
 
 
-def drive(state, pages_of_site, *, headers=True, claimed_pages=None, refuse_over=None):
+def drive(
+    state, pages_of_site, *, headers=True, claimed_pages=None, claimed_total=None, refuse_over=None
+):
     """Run the state machine against a simulated collection; return pages requested, in order."""
     requested, queue = [], [state.first_page()]
     total = sum(pages_of_site)
@@ -27,7 +29,8 @@ def drive(state, pages_of_site, *, headers=True, claimed_pages=None, refuse_over
             continue
         real_pages = -(-total // ref.per_page)
         total_pages = (claimed_pages or real_pages) if headers else None
-        queue += state.after_page(ref, count=count, total_pages=total_pages)
+        claimed = (claimed_total or total) if headers else None
+        queue += state.after_page(ref, count=count, total_pages=total_pages, total=claimed)
         state.seen.update(range(ref.start, ref.start + count))
     return requested
 
@@ -175,21 +178,19 @@ def test_total_pages_larger_than_the_total_allows_are_clamped():
     assert state.after_page(first, count=100, total_pages=100_000, total=150) == [PageRef(2, 100)]
 
 
-def test_full_pages_past_the_total_are_a_cut_after_one_check_page():
-    state = CollectionState("wp/v2/posts")
-    assert endless(state, total_pages=100_000, total=150) == 3  # 2 pages, then the check
-    assert state.cut is Cut.BEYOND_TOTAL
+def test_full_pages_past_the_total_are_followed_one_by_one_up_to_the_cap():
+    """Sites understate both headers: their records are followed, never fanned out."""
+    state = CollectionState("wp/v2/posts", max_pages=60)
+    assert endless(state, total_pages=100_000, total=150) == 60
+    assert state.cut is Cut.MAX_PAGES
     assert state.lost
 
 
-def test_a_later_larger_total_allows_more_pages():
+def test_an_understated_total_loses_nothing():
     state = CollectionState("wp/v2/posts")
-    state.first_page()
-    state.after_page(PageRef(1, 100), count=100, total_pages=2, total=200)
-    state.after_page(PageRef(2, 100), count=100, total_pages=2, total=200)
-    assert state.after_page(PageRef(3, 100), count=100, total_pages=3, total=300) == [
-        PageRef(4, 100)
-    ]
+    requested = drive(state, [100, 100, 100, 100, 20], claimed_pages=2, claimed_total=200)
+    assert len(state.seen) == 420
+    assert [r.page for r in requested] == [1, 2, 3, 4, 5]
     assert state.cut is None
 
 

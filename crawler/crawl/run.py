@@ -294,12 +294,6 @@ class CrawlRun:
                 "has more; the rest of this collection is not crawled. If the site really is "
                 "that large, raise it: -s WORDPRESS_MAX_PAGES=N"
             )
-        elif state.cut == Cut.BEYOND_TOTAL:
-            message = (
-                f"{key}: the site serves full pages past the {state.total} records it reports "
-                f"(X-WP-Total); stopped at page {ref.page} ({ref.per_page} a page): its paging is "
-                "broken, or it grew during the crawl (then run again)"
-            )
         else:
             message = (
                 f"{key}: page {ref.page} only repeats records already collected (a cache that "

@@ -10,11 +10,12 @@ The rules, each learnt from real sites:
   or WordPress's 400 ``rest_post_invalid_page_number``. A full last page is followed by one more
   request, in case the header understated the count.
 - Every collection is bounded, because sites lie: ``X-WP-TotalPages`` is clamped to what
-  ``X-WP-Total`` allows at this page size, with one page more for the check above; a site that
-  serves full pages past that, or past :data:`MAX_PAGES` requests, has lost the crawl part of
-  the collection (:attr:`CollectionState.cut`, an incomplete crawl). A page whose records were
-  all collected before (a cache that ignores ``?page=``) ends the collection: it is incomplete
-  only if ``X-WP-Total`` says more records exist, since without the header nothing says so.
+  ``X-WP-Total`` allows at this page size. Full pages past that are still followed, one at a
+  time (sites understate both headers, and their records must not be lost), up to
+  :data:`MAX_PAGES` requests: a site with more is cut there, a lost part of the collection
+  (:attr:`CollectionState.cut`, an incomplete crawl). A page whose records were all collected
+  before (a cache that ignores ``?page=``) ends the collection: it is incomplete only if
+  ``X-WP-Total`` says more records exist, since without the header nothing says so.
 - A page the site cannot serve at this size (400 ``rest_invalid_param``, or a 5xx from PHP running
   out of memory) is split into smaller pages covering the same records: sizes step down along a
   ladder where each size divides the previous one, so offsets stay aligned.
@@ -102,8 +103,6 @@ class Cut(Enum):
 
     MAX_PAGES = "max_pages"
     """:data:`MAX_PAGES` requests and the site still had more: the rest is lost."""
-    BEYOND_TOTAL = "beyond_total"
-    """Full pages past what ``X-WP-Total`` allows: the site lies, what is past is lost."""
     REPEATED = "repeated"
     """A page brought only records collected before: a cache that ignores ``?page=``."""
 
@@ -130,6 +129,8 @@ class CollectionState:
     >>> state = CollectionState("wp/v2/posts")
     >>> state.after_page(state.first_page(), count=100, total_pages=10**9, total=150)
     [PageRef(page=2, per_page=100)]
+    >>> state.after_page(PageRef(2, 100), count=100, total_pages=10**9, total=150)  # one by one
+    [PageRef(page=3, per_page=100)]
     >>> state = CollectionState("wp/v2/posts")
     >>> len(state.after_page(state.first_page(), count=100, total_pages=10**9))
     32
@@ -194,9 +195,6 @@ class CollectionState:
             )
         else:
             last = ref.page + 1
-        if total and last > -(-total // ref.per_page) + 1:  # its pages, and one to check
-            self._cut(Cut.BEYOND_TOTAL, lost=True)  # full pages past X-WP-Total
-            return []
         self.target = max(self.target, last * ref.per_page)
         return self._fill()
 
