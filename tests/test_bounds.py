@@ -7,13 +7,12 @@ that says what happened. Every crawl has a watchdog (``timeout``).
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -37,14 +36,16 @@ TIMEOUT = 90
 def max_pages(monkeypatch):
     """Cap the pages of a collection for this test's in-process crawls.
 
-    ``WORDPRESS_MAX_PAGES`` reaches the run through the spider; this passes the cap the same
-    way (the ``CrawlRun`` argument), so the tests need not request 10,000 pages.
+    ``WORDPRESS_MAX_PAGES`` reaches the run as its ``max_pages`` argument, given by the spider;
+    this gives that argument whatever the spider passes, so the tests need not request the
+    default 10,000 pages.
     """
 
     def cap(pages: int) -> None:
-        monkeypatch.setattr(
-            wordpress_spider, "CrawlRun", functools.partial(CrawlRun, max_pages=pages)
-        )
+        def capped(*args: Any, **kwargs: Any) -> CrawlRun:
+            return CrawlRun(*args, **{**kwargs, "max_pages": pages})
+
+        monkeypatch.setattr(wordpress_spider, "CrawlRun", capped)
 
     return cap
 
