@@ -40,6 +40,13 @@ RETRY_GIVE_UP_LOG_LEVEL = "WARNING"
 DOWNLOAD_MAXSIZE = 64 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 16 * 1024 * 1024
 
+# Bounds against hostile or broken sites (see the README's "Safe by default"): pages requested
+# per collection (past it the collection is cut and the crawl incomplete, exit 1), and the HTML
+# of one record that is cleaned (larger content is cut to it, with a WARNING: cleaning costs
+# about 90 times its input in memory and 2 s of CPU a megabyte).
+WORDPRESS_MAX_PAGES = 10_000
+WORDPRESS_MAX_CONTENT_BYTES = 2 * 1024 * 1024
+
 DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.SiteScopeMiddleware": 50,
     # Hosts other than the user's must resolve to public addresses (after the scope check).

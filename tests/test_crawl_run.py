@@ -261,3 +261,75 @@ def test_an_incremental_run_lists_changes_and_ids_then_tombstones_and_missed_cha
     run.changes.reached_feeds(("post", 4))
     run.on_page(by_id.key, by_id.ref, records([]))
     assert run.commit_problems("finished") == []
+
+
+# Bounds: a collection cut short ------------------------------------------------------------------
+
+
+def test_a_repeated_page_ends_the_collection_with_one_error_when_the_total_says_more(caplog):
+    run, step = new_run()
+    [first] = finish_linked(run, step).pages
+    page = [post(i) for i in range(1, 101)]
+    step = run.on_page("posts", first.ref, records(page, 300, 3))
+    assert [c.ref.page for c in step.pages] == [2, 3]
+    with caplog.at_level("WARNING"):
+        again = run.on_page("posts", step.pages[0].ref, records(page, 300, 3))
+        run.on_page("posts", step.pages[1].ref, records(page, 300, 3))
+    assert (again.pages, again.records) == ([], [])
+    assert [r.levelname for r in caplog.records] == ["ERROR"]
+    assert "100 of the 300" in caplog.records[0].getMessage()
+    assert run.stats["wordpress/incomplete"] is True
+    assert run.stats["wordpress/posts/cut"] == "repeated"
+    assert "pages were lost" in run.commit_problems("finished")
+
+
+def test_a_repeated_page_without_a_total_is_a_warning_only(caplog):
+    run, step = new_run()
+    [first] = finish_linked(run, step).pages
+    page = [post(i) for i in range(1, 101)]
+    [second] = run.on_page("posts", first.ref, records(page)).pages
+    with caplog.at_level("WARNING"):
+        assert run.on_page("posts", second.ref, records(page)).pages == []
+    assert [r.levelname for r in caplog.records] == ["WARNING"]
+    assert "wordpress/incomplete" not in run.stats
+    assert run.phase == Phase.FINAL  # nothing in flight: the collection is done
+    assert run.collections["posts"].done
+
+
+def test_a_cut_id_listing_tombstones_nothing():
+    """Absence from a collection cut short proves nothing: no deletion is concluded."""
+    known = dict.fromkeys(range(1, 301), "2024-01-01T00:00:00Z")
+    run, step = incremental_run(known)
+    content = {c.key: c for c in finish_linked(run, step).pages}
+    run.on_page("posts", content["posts"].ref, records([], 0, 0))
+    ids = [{"id": i, "modified_gmt": "2024-01-01T00:00:00"} for i in range(1, 101)]
+    [second] = run.on_page("posts-ids", content["posts-ids"].ref, records(ids)).pages
+    step = run.on_page("posts-ids", second.ref, records(ids))  # a cache ignoring ?page=
+    assert run.phase == Phase.FINAL
+    assert [r for r in step.records if isinstance(r, TombstoneItem)] == []
+
+
+def test_the_page_cap_cuts_a_header_less_collection():
+    run = CrawlRun(site_info(INDEX, "https://e.com/"), ROOT, Stats(), max_pages=3)
+    run.on_catalog("types", TYPES)
+    [call] = finish_linked(run, run.on_catalog("taxonomies", {})).pages
+    requested = 0
+    while call is not None:
+        requested += 1
+        start = call.ref.start
+        pages = run.on_page("posts", call.ref, records([post(start + 1)])).pages
+        call = pages[0] if pages else None
+    assert requested == 3
+    assert run.stats["wordpress/posts/cut"] == "max_pages"
+    assert run.stats["wordpress/incomplete"] is True
+
+
+def test_a_lost_page_frees_its_place_in_the_window():
+    run, step = new_run()
+    [first] = finish_linked(run, step).pages
+    state = run.collections["posts"]
+    state.window = 2
+    step = run.on_page("posts", first.ref, records([post(i) for i in range(1, 101)], 500, 5))
+    assert [c.ref.page for c in step.pages] == [2, 3]
+    step = run.on_page("posts", step.pages[0].ref, PageOutcome.lost(Problem("network", "x")))
+    assert [c.ref.page for c in step.pages] == [4]

@@ -2,10 +2,18 @@
 
 import itertools
 
-from crawler.wordpress.pagination import CollectionState, PageRef, header_int, smaller_pages
+from crawler.wordpress.pagination import (
+    CollectionState,
+    Cut,
+    PageRef,
+    header_int,
+    smaller_pages,
+)
 
 
-def drive(state, pages_of_site, *, headers=True, claimed_pages=None, refuse_over=None):
+def drive(
+    state, pages_of_site, *, headers=True, claimed_pages=None, claimed_total=None, refuse_over=None
+):
     """Run the state machine against a simulated collection; return pages requested, in order."""
     requested, queue = [], [state.first_page()]
     total = sum(pages_of_site)
@@ -21,7 +29,8 @@ def drive(state, pages_of_site, *, headers=True, claimed_pages=None, refuse_over
             continue
         real_pages = -(-total // ref.per_page)
         total_pages = (claimed_pages or real_pages) if headers else None
-        queue += state.after_page(ref, count=count, total_pages=total_pages)
+        claimed = (claimed_total or total) if headers else None
+        queue += state.after_page(ref, count=count, total_pages=total_pages, total=claimed)
         state.seen.update(range(ref.start, ref.start + count))
     return requested
 
@@ -129,3 +138,104 @@ def test_header_int():
     assert header_int(None) is None
     assert header_int(b"") is None
     assert header_int(b"12, 12") is None
+
+
+# Bounds: what a lying site can make the crawler request.
+
+
+def endless(state, *, total_pages=None, total=None, limit=100_000):
+    """A site that answers every page full of new records: the pages requested, counted."""
+    queue, requested = [state.first_page()], 0
+    while queue and requested < limit:
+        ref = queue.pop(0)
+        requested += 1
+        ids = list(range(ref.start, ref.end))
+        fresh = state.fresh(ids)
+        state.seen.update(ids)
+        queue += state.after_page(
+            ref, count=ref.per_page, total_pages=total_pages, total=total, fresh=fresh
+        )
+        assert len(queue) <= state.window
+    return requested
+
+
+def test_a_billion_total_pages_is_scheduled_a_window_at_a_time():
+    state = CollectionState("wp/v2/posts", max_pages=500)
+    assert len(state.after_page(state.first_page(), count=100, total_pages=10**9)) == 32
+    assert state.in_flight == 32
+
+
+def test_a_billion_total_pages_stops_at_the_page_cap_and_is_lost():
+    state = CollectionState("wp/v2/posts", max_pages=500)
+    assert endless(state, total_pages=10**9) == 500
+    assert state.cut is Cut.MAX_PAGES
+    assert state.lost
+
+
+def test_total_pages_larger_than_the_total_allows_are_clamped():
+    state = CollectionState("wp/v2/posts")
+    first = state.first_page()
+    assert state.after_page(first, count=100, total_pages=100_000, total=150) == [PageRef(2, 100)]
+
+
+def test_full_pages_past_the_total_are_followed_one_by_one_up_to_the_cap():
+    """Sites understate both headers: their records are followed, never fanned out."""
+    state = CollectionState("wp/v2/posts", max_pages=60)
+    assert endless(state, total_pages=100_000, total=150) == 60
+    assert state.cut is Cut.MAX_PAGES
+    assert state.lost
+
+
+def test_an_understated_total_loses_nothing():
+    state = CollectionState("wp/v2/posts")
+    requested = drive(state, [100, 100, 100, 100, 20], claimed_pages=2, claimed_total=200)
+    assert len(state.seen) == 420
+    assert [r.page for r in requested] == [1, 2, 3, 4, 5]
+    assert state.cut is None
+
+
+def test_header_less_endless_paging_stops_at_the_cap():
+    state = CollectionState("wp/v2/posts", max_pages=40)
+    assert endless(state) == 40
+    assert state.cut is Cut.MAX_PAGES
+
+
+def test_a_repeated_page_ends_the_collection():
+    state = CollectionState("wp/v2/posts")
+    first = state.first_page()
+    state.seen.update(range(100))
+    assert state.after_page(first, count=100, total_pages=None, fresh=100) == [PageRef(2, 100)]
+    assert state.after_page(PageRef(2, 100), count=100, total_pages=None, fresh=0) == []
+    assert state.cut is Cut.REPEATED
+    assert not state.lost  # without X-WP-Total nothing says more records exist
+
+
+def test_a_repeated_page_is_lost_when_the_total_says_more_exist():
+    state = CollectionState("wp/v2/posts")
+    state.first_page()
+    state.note_total(500)
+    state.seen.update(range(100))
+    state.after_page(PageRef(1, 100), count=100, total_pages=5, fresh=100)
+    assert state.after_page(PageRef(2, 100), count=100, total_pages=5, fresh=0) == []
+    assert (state.cut, state.lost) == (Cut.REPEATED, True)
+    assert state.after_page(PageRef(3, 100), count=100, total_pages=5, fresh=100) == []
+
+
+def test_the_window_refills_as_pages_answer_and_fail():
+    state = CollectionState("wp/v2/posts", window=2)
+    first = state.first_page()
+    assert state.after_page(first, count=100, total_pages=5) == [PageRef(2, 100), PageRef(3, 100)]
+    state.after_failure(PageRef(2, 100))
+    assert state.more() == [PageRef(4, 100)]
+    assert state.after_page(PageRef(3, 100), count=100, total_pages=5) == [PageRef(5, 100)]
+    assert state.after_page(PageRef(4, 100), count=100, total_pages=5) == []
+
+
+def test_an_end_in_the_window_drops_the_pages_not_yet_requested():
+    state = CollectionState("wp/v2/posts", window=2)
+    state.after_page(state.first_page(), count=100, total_pages=10**9)
+    state.after_end(PageRef(2, 100))
+    state.after_end(PageRef(3, 100))
+    assert state.more() == []
+    assert state.done
+    assert state.cut is None

@@ -20,7 +20,7 @@ from crawler.state.changes import RunChanges, Version, fingerprint, past_the_mar
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.joins import Lookups
-from crawler.wordpress.pagination import CollectionState, PageRef
+from crawler.wordpress.pagination import MAX_PAGES, CollectionState, Cut, PageRef
 from crawler.wordpress.records import MalformedRecordError, record_id, utc_iso
 
 from .listings import Kind, Listing, Phase, by_id_listing, plan_listings
@@ -87,11 +87,14 @@ class CrawlRun:
         types: str | None = None,
         changes: RunChanges | None = None,
         overlap: float = 3600,
+        max_pages: int = MAX_PAGES,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
         self.wanted_types = types
         """The ``types`` argument: post types to crawl (all public ones if ``None``)."""
         self.overlap = overlap
+        self.max_pages = max_pages
+        """Pages requested per collection at most (``WORDPRESS_MAX_PAGES``)."""
         """Seconds before the mark from which an incremental run asks for changes."""
         self.catalog: dict[str, dict[str, Any] | None] = {}
         """``/types`` and ``/taxonomies`` as they arrive (``None``: WordPress's defaults)."""
@@ -108,6 +111,8 @@ class CrawlRun:
         self.waiting: dict[str, tuple[str, list[Any]]] = {}
         """Content pages waiting for the linked media they need: lookup key → (key, objects)."""
         self.batches = 0
+        self._reported: set[str] = set()
+        """The collections cut short whose line was logged: one line each."""
 
     # Planning -----------------------------------------------------------------------------
 
@@ -177,9 +182,12 @@ class CrawlRun:
         step = Step()
         for key, listing in self.listings.items():
             if listing.phase == phase:
-                state = self.collections.setdefault(key, CollectionState(listing.route))
+                state = self.collections.setdefault(key, self._collection(listing.route))
                 step.pages.append(self._call(key, state.first_page()))
         return step
+
+    def _collection(self, route: str) -> CollectionState:
+        return CollectionState(route, max_pages=self.max_pages)
 
     def _call(self, key: str, ref: PageRef) -> PageCall:
         listing = self.listings[key]
@@ -239,6 +247,8 @@ class CrawlRun:
         else:
             state.after_failure(ref)
             step.stop = self._lost(key, ref, problem)
+        if not step.stop:  # a failed page frees its place in the window for the next ones
+            step.pages += [self._call(key, next_ref) for next_ref in state.more()]
         if step.stop:
             self.stopped = True
         return step.add(self._release_waiting(key)).add(self._advance())
@@ -249,6 +259,7 @@ class CrawlRun:
             state.note_total(outcome.total)
         if state.total is not None and listing.kind.counted:
             self.stats.set_value(f"wordpress/{key}/total", state.total)
+        fresh = state.fresh(_ids(outcome.records))  # before the page's own ids are collected
         step = self._records(key, outcome.records)
         total_pages = outcome.total_pages
         if listing.kind == Kind.NEWEST and listing.since:
@@ -259,9 +270,45 @@ class CrawlRun:
                 state.after_end(ref)
                 return step
             total_pages = None  # one page after another, never all at once
-        next_refs = state.after_page(ref, count=len(outcome.records), total_pages=total_pages)
+        next_refs = state.after_page(
+            ref,
+            count=len(outcome.records),
+            total_pages=total_pages,
+            total=outcome.total if listing.kind != Kind.NEWEST else None,
+            fresh=fresh,
+        )
         step.pages += [self._call(key, next_ref) for next_ref in next_refs]
+        if state.cut is not None and f"wordpress/{key}/cut" not in self._reported:
+            self._report_cut(key, ref, state)
         return step
+
+    def _report_cut(self, key: str, ref: PageRef, state: CollectionState) -> None:
+        """One line for a collection cut short: an ERROR and an incomplete crawl when records
+        the site has were left out, a WARNING when nothing says any were."""
+        self._reported.add(f"wordpress/{key}/cut")
+        assert state.cut is not None
+        self.stats.set_value(f"wordpress/{key}/cut", state.cut.value)
+        if state.cut == Cut.MAX_PAGES:
+            message = (
+                f"{key}: stopped after {state.requested} pages (WORDPRESS_MAX_PAGES) and the site "
+                "has more; the rest of this collection is not crawled. If the site really is "
+                "that large, raise it: -s WORDPRESS_MAX_PAGES=N"
+            )
+        else:
+            message = (
+                f"{key}: page {ref.page} only repeats records already collected (a cache that "
+                "ignores ?page=?); stopped paging this collection"
+            )
+            if state.lost:
+                message += (
+                    f" with {len(state.seen)} of the {state.total} records the site reports "
+                    "(X-WP-Total): ask the site owner to keep /wp-json/ out of the cache"
+                )
+        if state.lost:
+            self.stats.set_value("wordpress/incomplete", True)
+            logger.error("%s", message)
+        else:
+            logger.warning("%s", message)
 
     def _lost(self, key: str, ref: PageRef, problem: Problem) -> Stop | None:
         """Count a page lost for good; a block of the whole API stops the crawl."""
@@ -390,7 +437,7 @@ class CrawlRun:
         self.batches += 1
         batch = by_id_listing(listing, ids, self.batches, kind=kind)
         self.listings[batch.key] = batch
-        state = self.collections.setdefault(batch.key, CollectionState(batch.route))
+        state = self.collections.setdefault(batch.key, self._collection(batch.route))
         return self._call(batch.key, state.first_page())
 
     # Phase 3 of incremental runs ------------------------------------------------------------
@@ -405,8 +452,10 @@ class CrawlRun:
             by_collection.setdefault(listing.collection, []).append(listing)
         for collection, listings in by_collection.items():
             states = [self.collections[x.key] for x in listings if x.key in self.collections]
-            if collection in self.refused or any(state.failed_pages for state in states):
-                continue  # refused or a lost page: absence proves nothing
+            if collection in self.refused or any(
+                state.failed_pages or state.cut for state in states
+            ):
+                continue  # refused, a lost page or paging cut short: absence proves nothing
             if any(x.kind == Kind.IDS for x in listings):
                 present = set(self.changes.present.get(collection, {}))
             else:
@@ -453,7 +502,7 @@ class CrawlRun:
         if self.lookups.offsite_links:
             self.stats.set_value("wordpress/offsite_links", self.lookups.offsite_links)
         for key, state in self.collections.items():
-            if state.failed_pages:
+            if state.failed_pages or state.lost:
                 self.stats.set_value("wordpress/incomplete", True)
             if not self.listings[key].kind.counted:
                 continue  # fetches by id: counted under their collection
@@ -465,6 +514,8 @@ class CrawlRun:
                     key, len(state.seen), state.total,
                     "; pages were lost, see the errors above"
                     if state.failed_pages
+                    else "; paging was cut short, see above"
+                    if state.cut
                     else "; the site may count records it does not show",
                 )  # fmt: skip
 
@@ -490,6 +541,21 @@ class CrawlRun:
         if self.changes is not None and self.changes.pending:
             problems.append(f"{len(self.changes.pending)} records did not reach the feeds")
         return problems
+
+
+def _ids(objects: list[Any]) -> list[int]:
+    """The record ids of a page, leaving out what has none (malformed records).
+
+    >>> _ids([{"id": 3}, {"id": "x"}, "junk", {"id": 4}])
+    [3, 4]
+    """
+    ids = []
+    for data in objects:
+        try:
+            ids.append(record_id(data))
+        except MalformedRecordError:
+            continue
+    return ids
 
 
 def _version(listing: Listing, record: Record) -> Version:

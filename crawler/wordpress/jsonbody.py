@@ -5,12 +5,20 @@ output before the JSON, and caches append HTML comments after it. ``json.loads``
 of these; a crawler that gives up loses data it could have read. HTML pages served where JSON
 belongs (security plugins, caches, challenge pages) are not salvageable and get an error that
 says what was served instead.
+
+Parsing stays linear in the size of the body whatever a site sends: the noise before the JSON is
+searched for at most :data:`MAX_CANDIDATES` starts within its first :data:`MAX_NOISE_CHARS`
+(each failed attempt costs Python's decoder time proportional to its offset, so unbounded tries
+were quadratic: 1.6 MB of ``[0 [0 …`` took 15 s), and JSON nested deeper than Python's recursion
+limit or with an integer longer than its int-digit limit (4300) is a malformed page
+(:class:`NotJsonError`), never an exception that escapes the crawl.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from typing import Any
 
 from parsel import Selector
@@ -21,6 +29,10 @@ _HTML_START = re.compile(r"\s*(<!doctype html|<html|<head|<body)", re.IGNORECASE
 # A JSON document starts at a line start or right after markup/noise, with { or [ followed by
 # something JSON-like; this avoids treating "[Warning]" in a PHP notice as the payload.
 _JSON_START = re.compile(r'[\[{](?=\s*(?:["{\[\]}]|-?\d|true|false|null))')
+MAX_CANDIDATES = 20
+"""Starts of a JSON document tried after the noise; real noise (BOMs, PHP notices) has a few."""
+MAX_NOISE_CHARS = 256 * 1024
+"""How far into the body the JSON may start: an xdebug trace before it fits, a whole page not."""
 
 
 class NotJsonError(ValueError):
@@ -61,20 +73,49 @@ def parse_json(body: bytes | str) -> Any:
     if not text:
         raise NotJsonError("an empty body instead of JSON", kind="empty")
     try:
-        return _DECODER.raw_decode(text)[0]
+        return _decode(text, 0)
     except json.JSONDecodeError:
         pass
     if _HTML_START.match(text):
         raise NotJsonError(f"an HTML page{_describe_title(text)} instead of JSON", kind="html")
-    for match in _JSON_START.finditer(text):
+    for tried, match in enumerate(_JSON_START.finditer(text, 0, MAX_NOISE_CHARS)):
+        if tried >= MAX_CANDIDATES:
+            break
         try:
-            return _DECODER.raw_decode(text, match.start())[0]
+            return _decode(text, match.start())
         except json.JSONDecodeError:
             continue
     if "<" in text[:200]:
         raise NotJsonError(f"an HTML page{_describe_title(text)} instead of JSON", kind="html")
     snippet = " ".join(text[:60].split())
     raise NotJsonError(f"a body that is not JSON ({snippet!r}...)", kind="text")
+
+
+def _decode(text: str, start: int) -> Any:
+    """The JSON document at ``start``; Python's own limits become a malformed page.
+
+    >>> _decode("[" * 100_000, 0)
+    Traceback (most recent call last):
+    ...
+    crawler.wordpress.jsonbody.NotJsonError: JSON nested too deeply to read (more than Python's recursion limit)
+    >>> _decode('[{"id": ' + "9" * 5000 + "}]", 0)
+    Traceback (most recent call last):
+    ...
+    crawler.wordpress.jsonbody.NotJsonError: JSON with an integer of more than 4300 digits
+    """
+    try:
+        return _DECODER.raw_decode(text, start)[0]
+    except json.JSONDecodeError:
+        raise
+    except RecursionError:
+        raise NotJsonError(
+            "JSON nested too deeply to read (more than Python's recursion limit)", kind="too_deep"
+        ) from None
+    except ValueError as exc:  # only the int-digit limit: every syntax error is a JSONDecodeError
+        raise NotJsonError(
+            f"JSON with an integer of more than {sys.get_int_max_str_digits()} digits",
+            kind="huge_number",
+        ) from exc
 
 
 def html_title(text: str) -> str | None:
