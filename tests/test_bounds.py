@@ -12,13 +12,11 @@ import os
 import subprocess
 import sys
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
-from crawler.crawl.run import CrawlRun
 from crawler.pipelines.clean import truncate_utf8
-from crawler.spiders import wordpress as wordpress_spider
 from tests.crawl import PROJECT_DIR, SPIDER, CrawlResult, cli_env, command_settings, crawl
 from tests.crawl import read_stats as read_crawl_stats
 from tests.hostile import Answer, LyingSite, post
@@ -30,24 +28,6 @@ if TYPE_CHECKING:
 
 POSTS = "/wp-json/wp/v2/posts"
 TIMEOUT = 90
-
-
-@pytest.fixture
-def max_pages(monkeypatch):
-    """Cap the pages of a collection for this test's in-process crawls.
-
-    ``WORDPRESS_MAX_PAGES`` reaches the run as its ``max_pages`` argument, given by the spider;
-    this gives that argument whatever the spider passes, so the tests need not request the
-    default 10,000 pages.
-    """
-
-    def cap(pages: int) -> None:
-        def capped(*args: Any, **kwargs: Any) -> CrawlRun:
-            return CrawlRun(*args, **{**kwargs, "max_pages": pages})
-
-        monkeypatch.setattr(wordpress_spider, "CrawlRun", capped)
-
-    return cap
 
 
 def endless(
@@ -87,11 +67,10 @@ def test_a_billion_total_pages_next_to_an_honest_total_costs_one_page(tmp_path):
     assert len(result.feed("posts")) == 3
 
 
-def test_a_billion_total_pages_stops_at_the_page_cap(tmp_path, max_pages):
-    max_pages(25)
+def test_a_billion_total_pages_stops_at_the_page_cap(tmp_path):
     with LyingSite() as site:
         site.route(POSTS, endless(site, headers={"X-WP-TotalPages": "1000000000"}, size=2))
-        result = crawl(site.url, tmp_path, timeout=TIMEOUT)
+        result = crawl(site.url, tmp_path, timeout=TIMEOUT, settings={"WORDPRESS_MAX_PAGES": 25})
         assert site.requested(POSTS) == 25
     assert result.returncode == 1
     [line] = errors(result)
@@ -100,10 +79,9 @@ def test_a_billion_total_pages_stops_at_the_page_cap(tmp_path, max_pages):
     assert no_traceback(result)
 
 
-def test_total_pages_past_what_the_total_allows_are_not_fanned_out(tmp_path, max_pages):
+def test_total_pages_past_what_the_total_allows_are_not_fanned_out(tmp_path):
     """``X-WP-Total: 150`` and 100,000 pages of full pages: two pages at once, then one at a
     time (sites understate both headers) up to the cap, then one ERROR."""
-    max_pages(12)
     with LyingSite() as site:
         headers = {"X-WP-Total": "150", "X-WP-TotalPages": "100000"}
         in_flight, most = [0], [0]
@@ -116,7 +94,7 @@ def test_total_pages_past_what_the_total_allows_are_not_fanned_out(tmp_path, max
             return endless(site, headers=headers)(request)
 
         site.route(POSTS, watched)
-        result = crawl(site.url, tmp_path, timeout=TIMEOUT)
+        result = crawl(site.url, tmp_path, timeout=TIMEOUT, settings={"WORDPRESS_MAX_PAGES": 12})
         assert site.requested(POSTS) == 12
     assert most[0] <= 2  # page 2, and (while it is served) nothing else past the total
     assert result.returncode == 1
@@ -125,11 +103,10 @@ def test_total_pages_past_what_the_total_allows_are_not_fanned_out(tmp_path, max
     assert no_traceback(result)
 
 
-def test_an_endless_site_without_headers_stops_at_the_page_cap(tmp_path, max_pages):
-    max_pages(30)
+def test_an_endless_site_without_headers_stops_at_the_page_cap(tmp_path):
     with LyingSite() as site:
         site.route(POSTS, endless(site, size=2))  # short pages: without headers, not the end
-        result = crawl(site.url, tmp_path, timeout=TIMEOUT)
+        result = crawl(site.url, tmp_path, timeout=TIMEOUT, settings={"WORDPRESS_MAX_PAGES": 30})
         assert site.requested(POSTS) == 30
     assert result.returncode == 1
     [line] = errors(result)

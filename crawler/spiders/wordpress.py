@@ -31,7 +31,7 @@ from crawler.state.resume import Job, JobError, new_run_id, start_job
 from crawler.state.store import SiteLock, StateError, load_state, state_path
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
-from crawler.wordpress.pagination import PageRef
+from crawler.wordpress.pagination import MAX_PAGES, PageRef
 from crawler.wordpress.routes import ApiRoot, request_host
 
 if TYPE_CHECKING:
@@ -182,6 +182,7 @@ class WordPressSpider(Spider):
             types=self.params.types,
             changes=self.changes,
             overlap=settings.getfloat("WORDPRESS_INCREMENTAL_OVERLAP", 3600),
+            max_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
