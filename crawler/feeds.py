@@ -27,6 +27,7 @@ from scrapy.settings import SETTINGS_PRIORITIES
 
 from crawler.items import RECORD_CLASSES
 from crawler.state.resume import job_starts
+from crawler.state.store import site_key
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -199,6 +200,20 @@ MAX_HOST_LENGTH = 120
 _NOT_IN_HOST_ALPHABET = re.compile(r"[^a-z0-9._-]+")
 
 
+def site_slug(url: str) -> str:
+    """The folder of a site's feeds (``%(host)s`` in feed URIs): its :func:`host_slug`, plus its
+    path for a site below the root of its host, so two sites of one host (a multisite network
+    in subfolder mode) never share a folder. A site at the root keeps its host's name.
+
+    >>> site_slug("http://127.0.0.1:8080/"), site_slug("https://e.com/wp-json/")
+    ('127.0.0.1_8080', 'e.com')
+    >>> site_slug("https://e.com/a/"), site_slug("https://e.com/a/b/") != site_slug("https://e.com/a-b/")
+    ('e.com_a', True)
+    """
+    path = site_key(url).partition("/")[2].strip("/")
+    return f"{host_slug(url)}_{name_slug(path)}" if path else host_slug(url)
+
+
 def host_slug(url: str) -> str:
     """A file-name-safe form of a URL's host and port: one path component, never ``.``/``..``.
 
@@ -252,7 +267,7 @@ def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
     start time in UTC (``20261128T143000Z``), the same for every feed of a run."""
     return {
         **params,
-        "host": host_slug(getattr(spider, "url", "") or ""),
+        "host": site_slug(getattr(spider, "url", "") or ""),
         "run": getattr(spider, "run_id", "run"),
     }
 

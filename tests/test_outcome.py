@@ -209,6 +209,20 @@ def test_two_sites_on_one_host_keep_their_own_state(tmp_path):
     assert (a.site, b.site, a.runs, b.runs) == (f"{site.url}a/", f"{site.url}b/", 1, 1)
 
 
+def test_two_sites_on_one_host_write_their_own_feeds(tmp_path):
+    """One-off crawls of ``/a/`` and ``/b/`` into one output folder: neither replaces the
+    other's feeds (a site at the root of its host keeps the host's folder name)."""
+    with LyingSite(posts=3) as site:
+        for folder in ("/a/", "/b/"):
+            site.route(folder, site.routes["/"])
+        results = [crawl(f"{site.url}{f}/", tmp_path, timeout=TIMEOUT) for f in ("a", "b")]
+    assert [r.returncode for r in results] == [0, 0], results[0].log[-3000:]
+    host = f"127.0.0.1_{site.port}"
+    feeds = sorted((tmp_path / "output").glob("*/posts.jsonl"))
+    assert [feed.parent.name for feed in feeds] == [f"{host}_a", f"{host}_b"]
+    assert all(len(feed.read_text().splitlines()) == 3 for feed in feeds)
+
+
 @pytest.mark.parametrize(("content", "message"), [
     ({"site": "https://another.example/"}, "is the state of https://another.example/, not of"),
     ({"runs": "x"}, "'runs' is not a count"),

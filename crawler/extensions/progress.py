@@ -19,7 +19,7 @@ from scrapy.statscollectors import MemoryStatsCollector
 from twisted.internet import task
 
 from crawler.extensions.typefeeds import CustomTypeFeeds
-from crawler.feeds import host_slug
+from crawler.feeds import site_slug
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -122,7 +122,7 @@ class CrawlProgress:
 def feed_paths(feeds: dict[str, Any], spider: Spider) -> list[str]:
     """The feed URIs of this crawl with the ``%(host)s``/``%(name)s`` parameters filled in."""
     params = {
-        "host": host_slug(getattr(spider, "url", "") or ""),
+        "host": site_slug(getattr(spider, "url", "") or ""),
         "name": spider.name,
         "run": getattr(spider, "run_id", "run"),
     }

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem
 
-from crawler.feeds import host_slug
+from crawler.feeds import site_slug
 from crawler.state.resume import exported_records
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class ResumePipeline:
         if job is None or not job.resuming or layout is None:
             return
         params = {
-            "host": host_slug(getattr(spider, "url", "")),
+            "host": site_slug(getattr(spider, "url", "")),
             "run": getattr(spider, "run_id", ""),
         }
         folder = Path(layout.uri("feed") % params).parent
