@@ -94,6 +94,11 @@ def diagnose(status: int, headers: Mapping[str, str], body: bytes, url: str) -> 
     try:
         data = parse_json(body)
     except NotJsonError as exc:
+        if exc.kind in ("too_deep", "huge_number"):
+            return Problem(
+                "malformed_json",
+                f"unreadable JSON from {url}: {exc}; no WordPress sends this, the page is skipped",
+            )
         if 200 <= status < 300:
             return Problem(
                 "not_json",
