@@ -68,9 +68,11 @@ LOG_FILTER = SafeLogFilter()
 
 
 def install(logger: logging.Logger | None = None) -> None:
-    """Put the filter on every handler of ``logger`` (the root logger), once."""
+    """Put the filter on every handler of ``logger`` (the root logger) that writes lines out,
+    once; handlers that only watch (the crawl outcome's error witness sees DEBUG records too)
+    need no clean text, and cleaning every record for them would cost a message format each."""
     for handler in (logger or logging.getLogger()).handlers:
-        if LOG_FILTER not in handler.filters:
+        if isinstance(handler, logging.StreamHandler) and LOG_FILTER not in handler.filters:
             handler.addFilter(LOG_FILTER)
 
 

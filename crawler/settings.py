@@ -29,7 +29,7 @@ AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 # Slow shared hosting: allow long answers, retry transient failures (429 and 5xx included).
 DOWNLOAD_TIMEOUT = 60
 # Scrapy's default resolver only looks up IPv4 addresses: IPv6 sites and literals need this one.
-DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
+TWISTED_DNS_RESOLVER = "scrapy.resolver.CachingHostnameResolver"
 RETRY_ENABLED = True
 RETRY_TIMES = 2
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]

@@ -85,6 +85,10 @@ def utc_iso(value: Any, problems: Counter[str] | None = None) -> str | None:
     return date + "Z"
 
 
+_URL_CONTROL = re.compile("[\x00-\x20\x7f-\x9f]")
+"""Characters no URL of a feed may hold: controls, space, DEL and C1."""
+
+
 def web_url(value: Any, problems: Counter[str] | None = None) -> str | None:
     """``value`` if it is an absolute ``http(s)`` URL with a host, else ``None`` (counted in
     ``problems`` as ``invalid_urls`` when a value was there): no ``javascript:``, ``data:``,
@@ -99,7 +103,7 @@ def web_url(value: Any, problems: Counter[str] | None = None) -> str | None:
     {'invalid_urls': 4}
     """
     url = value.strip() if isinstance(value, str) else None
-    if url and not any(ord(c) < 0x21 or 0x7F <= ord(c) < 0xA0 for c in url):
+    if url and not _URL_CONTROL.search(url):
         try:
             parts = urlsplit(url)
             if parts.scheme.lower() in ("http", "https") and parts.hostname:
