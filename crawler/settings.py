@@ -118,6 +118,9 @@ WORDPRESS_PROGRESS_INTERVAL = 15.0
 WORDPRESS_STATS_FILE = ""
 
 LOG_LEVEL = "INFO"
+# The spider's callbacks return nothing: Scrapy's check for a generator with a return value
+# re-reads a callback's source on every response, a few milliseconds each.
+WARN_ON_GENERATOR_RETURN_VALUE = False
 
 # Incremental runs (-a incremental=true): one state file per site in STATE_DIR, committed only
 # after a clean crawl. Changes are asked for since the last mark minus this overlap (seconds).

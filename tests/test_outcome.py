@@ -304,3 +304,22 @@ def test_crawlsites_runs_sites_of_one_host_apart_and_fails_each_in_one_line(tmp_
     assert len(failed) == 2
     assert all("No space left on device" in line for line in failed), failed
     assert [path.read_bytes() for path in states] == before
+
+
+@pytest.mark.parametrize(("level", "made"), [("DEBUG", True), ("INFO", False), (20, False)])
+def test_per_record_debug_lines_are_only_made_when_the_log_shows_them(level, made):
+    from scrapy.exceptions import DropItem
+    from scrapy.utils.test import get_crawler
+
+    from crawler.extensions.outcome import OutcomeLogFormatter
+    from crawler.spiders.wordpress import WordPressSpider
+
+    crawler = get_crawler(WordPressSpider, {"LOG_LEVEL": level})
+    spider = WordPressSpider.from_crawler(crawler, url="https://e.com/")
+    formatter = OutcomeLogFormatter.from_crawler(crawler)
+    record = {"type": "post", "id": 1}
+    assert (formatter.scraped(record, None, spider) is not None) == made
+    unchanged = DropItem("unchanged since the last run", log_level="DEBUG")
+    assert (formatter.dropped(record, unchanged, None, spider) is not None) == made
+    dropped_loudly = DropItem("a pipeline refused it")  # Scrapy's default level: always logged
+    assert formatter.dropped(record, dropped_loudly, None, spider) is not None

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from itemadapter import ItemAdapter, is_item
 from scrapy import signals
@@ -190,7 +190,35 @@ def record_name(item: Any) -> str:
 
 class OutcomeLogFormatter(LogFormatter):
     """Scrapy's log lines, with spider and pipeline errors saying what failed and where (and
-    never the whole record, which can be megabytes of content)."""
+    never the whole record, which can be megabytes of content). The per-record DEBUG lines
+    ("Scraped from", a record dropped as unchanged) are not even made unless the log shows
+    DEBUG: thousands of records a minute would each build a log record only to discard it."""
+
+    def __init__(self, *, debug: bool = True) -> None:
+        super().__init__()
+        self.debug = debug
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Self:
+        level = crawler.settings.get("LOG_LEVEL", "DEBUG")
+        numeric = logging.getLevelName(level) if isinstance(level, str) else level
+        return cls(debug=not isinstance(numeric, int) or numeric <= logging.DEBUG)
+
+    def scraped(  # type: ignore[override]  # Scrapy skips the line on None
+        self, item: Any, response: Response | Failure | None, spider: Spider
+    ) -> LogFormatterResult | None:
+        return super().scraped(item, response, spider) if self.debug else None
+
+    def dropped(  # type: ignore[override]  # Scrapy skips the line on None
+        self,
+        item: Any,
+        exception: BaseException,
+        response: Response | Failure | None,
+        spider: Spider,
+    ) -> LogFormatterResult | None:
+        if not self.debug and getattr(exception, "log_level", None) == "DEBUG":
+            return None  # an unchanged record of an incremental run, a resumed job's record
+        return super().dropped(item, exception, response, spider)
 
     def spider_error(
         self, failure: Failure, request: Request, response: Response | Failure, spider: Spider
