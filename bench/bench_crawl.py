@@ -3,10 +3,14 @@
     python bench/bench_crawl.py                         # the demo server, N = 1,000 and 10,000
     python bench/bench_crawl.py --posts 5000
     python bench/bench_crawl.py --wordpress --posts 1000  # the real WordPress of the test suite
+    python bench/bench_crawl.py --bound                   # also the server bound, and ours / bound
 
 The site is served by the demo server in its own process, so the figures are the crawler's own:
 posts/s (wall clock), requests per post, CPU seconds per 1,000 posts, peak memory (max RSS)
-of the crawl process, and the share of its CPU time spent cleaning HTML. The crawl runs with the project's default, polite settings. Peak memory
+of the crawl process, and the share of its CPU time spent cleaning HTML. With ``--bound``, the
+same server is then asked for exactly the minimal pages (every collection the crawl listed, 100
+records a page) by a tiny fetcher with the crawl's concurrency: the time the server alone needs,
+and the crawl's time divided by it. The crawl runs with the project's default, polite settings. Peak memory
 should not grow with N beyond the records in flight, because items stream to the feeds.
 """
 
@@ -14,12 +18,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
@@ -42,6 +49,38 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
 
 
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+BOUND = False
+"""Whether to time the server bound after each crawl (``--bound``)."""
+
+
+def server_bound(api_root: str, totals: dict[str, int], concurrency: int = 4) -> dict[str, float]:
+    """Fetch exactly the minimal pages of every collection (``per_page=100``) with
+    ``concurrency`` workers, as fast as the server answers: the bound a crawl cannot beat."""
+    urls = [
+        f"{api_root}wp/v2/{name}?per_page=100&page={page}&orderby=id&order=asc"
+        for name, total in totals.items()
+        for page in range(1, max(1, math.ceil(total / 100)) + 1)
+    ]
+
+    def fetch(url: str) -> int:
+        with urllib.request.urlopen(url, timeout=60) as answer:  # noqa: S310 - 127.0.0.1 only
+            return len(answer.read())
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        size = sum(pool.map(fetch, urls))
+    return {"bound_seconds": time.monotonic() - started, "bound_requests": len(urls),
+            "bound_bytes": size}  # fmt: skip
+
+
+def collection_totals(stats_file: Path) -> dict[str, int]:
+    """``X-WP-Total`` of every collection a crawl listed, from its stats."""
+    stats = json.loads(stats_file.read_text())
+    return {
+        key.split("/")[1]: int(value)
+        for key, value in stats.items()
+        if key.startswith("wordpress/") and key.endswith("/total") and "-" not in key.split("/")[1]
+    }
 
 
 def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, float]:
@@ -60,7 +99,14 @@ def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, flo
     )  # fmt: skip
     try:
         wait_for(port)
-        return crawl(f"http://127.0.0.1:{port}/", posts, workdir)
+        result = crawl(f"http://127.0.0.1:{port}/", posts, workdir)
+        if BOUND:
+            root = {"pathinfo": "index.php/wp-json/", "pretty": "wp-json/"}.get(spelling)
+            if root is None:
+                raise SystemExit("--bound needs --spelling pathinfo or pretty")
+            totals = collection_totals(workdir / f"stats-{posts}.json")
+            result |= server_bound(f"http://127.0.0.1:{port}/{root}", totals)
+        return result
     finally:
         server.terminate()
         server.wait(timeout=10)
@@ -116,7 +162,10 @@ def main() -> None:
     parser.add_argument("--posts", type=int, action="append", help="site size (repeatable)")
     parser.add_argument("--spelling", default="pathinfo", choices=["pathinfo", "plain", "pretty"])
     parser.add_argument("--wordpress", action="store_true", help="crawl the real test WordPress")
+    parser.add_argument("--bound", action="store_true", help="also time the server bound")
     args = parser.parse_args()
+    global BOUND  # noqa: PLW0603 - a flag of this script's one run
+    BOUND = args.bound
     sizes = args.posts or ([1000] if args.wordpress else [1000, 10000])
     with tempfile.TemporaryDirectory(prefix="wp-bench-") as tmp:
         print(f"{'posts':>7} {'seconds':>8} {'posts/s':>8} {'requests':>8} {'req/post':>9} "
@@ -127,6 +176,10 @@ def main() -> None:
             print(f"{r['posts']:>7} {r['seconds']:>8.1f} {r['posts_per_s']:>8.0f} {r['requests']:>8} "
                   f"{r['requests_per_post']:>9.3f} {r['cpu_s_per_1000_posts']:>9.2f} "
                   f"{r['peak_rss_mib']:>9.0f} {r['cleaning_share']:>9.0%}")  # fmt: skip
+            if "bound_seconds" in r:
+                print(f"        server bound: {r['bound_requests']} pages in "
+                      f"{r['bound_seconds']:.1f} s; ours / bound = "
+                      f"{r['seconds'] / r['bound_seconds']:.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
