@@ -108,14 +108,18 @@ def test_bad_url_stops_before_any_request(caplog):
     assert "is not an http(s) URL" in caplog.text
 
 
-def test_sites_argument_points_to_the_crawlsites_command(caplog):
+@pytest.mark.parametrize(("argument", "said"), [
+    ({"sites": "sites.txt"}, "scrapy crawlsites FILE"),
+    ({"incremetal": "true"}, "the wordpress spider takes -a url=, -a types=, -a incremental="),
+])  # fmt: skip
+def test_a_wrong_argument_stops_before_any_request(caplog, argument, said):
     crawler = get_crawler(WordPressSpider)
-    spider = WordPressSpider.from_crawler(crawler, url="https://e.com/", sites="sites.txt")
+    spider = WordPressSpider.from_crawler(crawler, url="https://e.com/", **argument)
     crawler.spider = spider
     with pytest.raises(StopAsyncIteration):
         start_request(spider)
     assert spider.stop_reason == "bad_argument"
-    assert "scrapy crawlsites FILE" in caplog.text
+    assert said in caplog.text
 
 
 def test_link_header_leads_to_the_index():
@@ -659,13 +663,3 @@ def test_an_idn_site_and_its_unicode_root_are_in_scope_in_punycode():
     assert spider.allowed_hosts == {"xn--bcher-kva.example"}
     index_request(spider, root="https://api.bücher.example/wp-json/")
     assert spider.allowed_hosts == {"xn--bcher-kva.example", "api.xn--bcher-kva.example"}
-
-
-def test_a_mistyped_argument_stops_before_any_request(caplog):
-    crawler = get_crawler(WordPressSpider)
-    spider = WordPressSpider.from_crawler(crawler, url="https://e.com/", incremetal="true")
-    crawler.spider = spider
-    with pytest.raises(StopAsyncIteration):
-        start_request(spider)
-    assert spider.stop_reason == "bad_argument"
-    assert "the wordpress spider takes -a url=, -a types=, -a incremental=" in caplog.text

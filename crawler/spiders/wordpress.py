@@ -78,6 +78,8 @@ class WordPressSpider(Spider):
         self.state_file: Path | None = None
         self.job: Job | None = None
         """A job (``JOBDIR``): its identity across restarts."""
+        self.state_lock: SiteLock | None = None
+        """Incremental runs: the site's lock, held for the whole run."""
         self.stop_reason: str | None = None
 
     @classmethod
@@ -94,8 +96,6 @@ class WordPressSpider(Spider):
         use_default_feeds(
             crawler.settings, FeedLayout.from_settings(crawler.settings, incremental=incremental)
         )
-        self.state_lock: SiteLock | None = None
-        """Incremental runs: the site's lock, held for the whole run."""
         if self.params is None:
             return
         try:
