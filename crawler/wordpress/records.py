@@ -156,13 +156,25 @@ def record_problems(record: object) -> Counter[str]:
 
     It travels with the record but outside its fields, so it is never exported.
     """
-    found = vars(record).get(_PROBLEMS) if hasattr(record, "__dict__") else None
+    state = getattr(record, "__dict__", None)
+    found = state.get(_PROBLEMS) if state is not None else None
     return found if isinstance(found, Counter) else Counter()
 
 
 def _finished(record: _R, found: Counter[str]) -> _R:
-    """``record`` with every string scrubbed of surrogates and ``found`` attached."""
-    _scrub(record, found)
+    """``record`` with every string scrubbed of surrogates and ``found`` attached.
+
+    A record's top-level values are read from its ``__dict__`` (no ``dataclasses.fields()``
+    per record): strings and scalars are checked in place, only containers are walked.
+    """
+    state = vars(record)
+    for name, value in state.items():
+        kind = type(value)
+        if kind is str:
+            if not value.isascii():
+                state[name] = no_surrogates(value, found)
+        elif value and kind is not int and kind is not bool:  # a non-empty container
+            state[name] = _scrub(value, found)
     if found:
         vars(record)[_PROBLEMS] = found
     return record
