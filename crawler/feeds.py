@@ -335,8 +335,7 @@ class RecordTypeFilter(ItemFilter):
         self.record_type = (feed_options or {}).get("record_type")
 
     def accepts(self, item: Any) -> bool:
-        return record_type_of(item) == self.record_type
-
+        return bool(record_type_of(item) == self.record_type)
 
 
 def record_type_of(item: Any) -> Any:
