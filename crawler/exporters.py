@@ -125,23 +125,42 @@ def encode(value: Any) -> bytes:
         return escape_utf8_line_breaks(orjson.dumps(value))
     if kind is int:
         return orjson.dumps(value)
+    if kind is dict:
+        return _encode_dict(value)
     if value is None:
         return b"null"
     if kind is bool:
         return b"true" if value else b"false"
     if kind is list or kind is tuple:
         return b"[" + b", ".join([encode(v) for v in value]) + b"]"
-    if kind is dict:
-        parts = []
-        for key, item in value.items():
-            if type(key) is not str:
-                raise _NotFast
-            parts.append(encode(key) + b": " + encode(item))
-        return b"{" + b", ".join(parts) + b"}"
     plan = _plan(kind)
     if plan is None:
         raise _NotFast
-    return b"{" + b", ".join([key + encode(getattr(value, name)) for name, key in plan]) + b"}"
+    return _encode_record(value, plan)
+
+
+def _encode_dict(value: dict[Any, Any]) -> bytes:
+    """A dict as a JSON object; keys must be strings (Python's ``json`` converts others)."""
+    parts = []
+    for key, item in value.items():
+        if type(key) is not str:
+            raise _NotFast
+        parts.append(encode(key) + b": " + encode(item))
+    return b"{" + b", ".join(parts) + b"}"
+
+
+def _encode_record(value: Any, plan: tuple[tuple[str, bytes], ...]) -> bytes:
+    """A dataclass record as a JSON object, its fields in ``plan`` order (:func:`encode`)."""
+    parts = []
+    for name, key in plan:  # the common values inline: a call per value costs more
+        field = getattr(value, name)
+        if field is None:
+            parts.append(key + b"null")
+        elif type(field) is str and field.isascii():
+            parts.append(key + orjson.dumps(field))
+        else:
+            parts.append(key + encode(field))
+    return b"{" + b", ".join(parts) + b"}"
 
 
 class JsonLinesExporter(JsonLinesItemExporter):
