@@ -25,7 +25,7 @@ from itemadapter import ItemAdapter
 from scrapy.extensions.feedexport import FileFeedStorage, ItemFilter
 from scrapy.settings import SETTINGS_PRIORITIES
 
-from crawler.items import RECORD_CLASSES
+from crawler.items import RECORD_CLASSES, EntryItem, TombstoneItem
 from crawler.state.resume import job_starts
 from crawler.state.store import site_key
 
@@ -37,6 +37,7 @@ FEED_RECORD_TYPES: dict[str, str] = {
     feed: record_class.record_type or "" for feed, record_class in RECORD_CLASSES.items()
 }
 """Each fixed feed and the record ``type`` it holds; custom post types get a feed each."""
+_RECORD_TYPES = frozenset({*RECORD_CLASSES.values(), EntryItem, TombstoneItem})
 
 
 MAX_NAME_LENGTH = 64
@@ -334,4 +335,17 @@ class RecordTypeFilter(ItemFilter):
         self.record_type = (feed_options or {}).get("record_type")
 
     def accepts(self, item: Any) -> bool:
-        return ItemAdapter(item).get("type") == self.record_type
+        return bool(record_type_of(item) == self.record_type)
+
+
+def record_type_of(item: Any) -> Any:
+    """An item's ``type`` field: an attribute read for the project's records (every feed's
+    filter asks it of every item), through ``ItemAdapter`` for other kinds of item.
+
+    >>> from crawler.items import PostItem
+    >>> record_type_of(PostItem(site="s", id=1)), record_type_of({"type": "event"}), record_type_of({})
+    ('post', 'event', None)
+    """
+    if type(item) in _RECORD_TYPES:
+        return item.type
+    return ItemAdapter(item).get("type")

@@ -37,7 +37,6 @@ from datetime import UTC, datetime
 from typing import IO, TYPE_CHECKING, Any, cast
 from urllib.parse import urlparse
 
-from itemadapter import ItemAdapter
 from scrapy import signals
 from scrapy.extensions.feedexport import FeedExporter, ItemFilter, apply_uri_params
 from scrapy.extensions.postprocessing import PostProcessingManager
@@ -53,6 +52,7 @@ from crawler.feeds import (
     custom_type_feed,
     default_feeds_in_use,
     inside,
+    record_type_of,
     short_hash,
 )
 
@@ -266,7 +266,7 @@ class CustomTypeFeeds:
         self.crawler.stats.inc_value("wordpress/feeds_suspended")
 
     def item_scraped(self, item: Any, spider: Spider) -> None:
-        record_type = ItemAdapter(item).get("type")
+        record_type = record_type_of(item)
         for feed in self.open_feeds:
             if isinstance(feed.filter, RecordTypeFilter):
                 if feed.filter.record_type != record_type:

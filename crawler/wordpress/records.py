@@ -145,9 +145,26 @@ def _scrub(value: Any, problems: Counter[str]) -> Any:
     if isinstance(value, dict):
         return {_scrub(k, problems): _scrub(v, problems) for k, v in value.items()}
     if is_dataclass(value) and not isinstance(value, type):
-        for f in fields(value):
-            setattr(value, f.name, _scrub(getattr(value, f.name), problems))
+        if hasattr(value, "__dict__"):
+            _scrub_fields(value, problems)
+        else:  # slots: no __dict__
+            for f in fields(value):
+                setattr(value, f.name, _scrub(getattr(value, f.name), problems))
     return value
+
+
+def _scrub_fields(record: Any, problems: Counter[str]) -> None:
+    """:func:`_scrub` on a record's values, read from its ``__dict__`` (no
+    ``dataclasses.fields()`` per record): strings and scalars are checked in place, only
+    non-empty containers are walked."""
+    state = vars(record)
+    for name, value in state.items():
+        kind = type(value)
+        if kind is str:
+            if not value.isascii():
+                state[name] = no_surrogates(value, problems)
+        elif value and kind is not int and kind is not bool:
+            state[name] = _scrub(value, problems)
 
 
 def record_problems(record: object) -> Counter[str]:
@@ -156,13 +173,14 @@ def record_problems(record: object) -> Counter[str]:
 
     It travels with the record but outside its fields, so it is never exported.
     """
-    found = vars(record).get(_PROBLEMS) if hasattr(record, "__dict__") else None
+    state = getattr(record, "__dict__", None)
+    found = state.get(_PROBLEMS) if state is not None else None
     return found if isinstance(found, Counter) else Counter()
 
 
 def _finished(record: _R, found: Counter[str]) -> _R:
     """``record`` with every string scrubbed of surrogates and ``found`` attached."""
-    _scrub(record, found)
+    _scrub_fields(record, found)
     if found:
         vars(record)[_PROBLEMS] = found
     return record
