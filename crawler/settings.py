@@ -25,6 +25,9 @@ AUTOTHROTTLE_ENABLED = True
 AUTOTHROTTLE_START_DELAY = 0.5
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
+# Content pages held (raw, ~2.4 MB each at 100 posts of 10 KB) or in flight at most while the
+# linked collections are still listing: content is fetched meanwhile, memory stays flat.
+WORDPRESS_HOLD_PAGES = 16
 
 # Slow shared hosting: allow long answers, retry transient failures (429 and 5xx included).
 DOWNLOAD_TIMEOUT = 60

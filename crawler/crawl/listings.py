@@ -209,3 +209,25 @@ def by_id_listing(
         params=(("include", ",".join(map(str, ids))), ("orderby", "include")),
         since=None,
     )
+
+
+def fetch_by_id(linked_total: int | None, content_pages: int | None, per_page: int = 100) -> bool:
+    """Whether a crawl of some post types fetches the linked records its content needs by id
+    (``include=``) rather than listing their whole collection.
+
+    The rule: listing the rest of the collection costs ``ceil(linked_total / per_page) - 1``
+    more requests (its first page, which gave ``X-WP-Total``, is already fetched); fetching by
+    id costs at most one request per page of selected content (a page of 100 records names at
+    most 100 featured images: one ``include=`` batch). Fetch by id only when that is strictly
+    fewer requests; a total the site did not send means listing, as without a selection.
+
+    >>> fetch_by_id(100_000, 1)  # a small blog with a huge media library: 1 request, not 999
+    True
+    >>> fetch_by_id(10_000, 100)  # 10k posts, 10k media: 100 pages by id against 99
+    False
+    >>> fetch_by_id(None, 1), fetch_by_id(50, 1), fetch_by_id(1000, None)
+    (False, False, False)
+    """
+    if linked_total is None or content_pages is None:
+        return False
+    return content_pages < -(-linked_total // per_page) - 1
