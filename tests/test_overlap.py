@@ -3,6 +3,8 @@ until the lookup tables are complete, then joined exactly as the site's records 
 
 from __future__ import annotations
 
+import html
+from collections import Counter
 from urllib.parse import parse_qsl, urlsplit
 
 from crawler.crawl.listings import Phase
@@ -14,6 +16,10 @@ from crawler.state.store import SiteState
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.routes import ApiRoot
+from demo.fake_wordpress import FakeWordPressServer
+from demo.generate import generate_site
+from demo.site import write_site
+from tests.crawl import crawl
 
 from .test_crawl_run import INDEX, Stats
 
@@ -254,3 +260,56 @@ def test_a_crawl_of_some_types_lists_the_media_when_that_is_fewer_requests():
     assert not [k for k in asked if "-lookup-" in k]
     assert sorted(r.id for r in exported if isinstance(r, MediaItem)) == [m["id"] for m in MEDIA]
     assert len([r for r in exported if isinstance(r, PostItem)]) == len(POSTS)
+
+
+# End to end, against the fake WordPress -------------------------------------------------------
+
+
+def served_site(tmp_path, posts, extra_media=0):
+    """A generated site on disk, and its ground truth by collection and id."""
+    site = generate_site(posts, extra_media=extra_media)
+    write_site(site, tmp_path / "site")
+    truth = {name: {x["id"]: x for x in items} for name, items in site.collections.items()}
+    return tmp_path / "site", truth
+
+
+def test_a_full_crawl_with_a_one_page_hold_joins_every_post_as_the_site_links_it(tmp_path):
+    site_dir, truth = served_site(tmp_path, 600)
+    with FakeWordPressServer(site_dir) as wp:
+        result = crawl(wp.home_url, tmp_path, settings={"WORDPRESS_HOLD_PAGES": 1}, timeout=300)
+    assert result.returncode == 0, result.log[-2000:]
+    posts = {r["id"]: r for r in result.feed("posts")}
+    assert set(posts) == set(truth["posts"])
+    comments = Counter(c["post"] for c in truth["comments"].values())
+    for post_id, site_post in truth["posts"].items():
+        record = posts[post_id]
+        author = truth["users"][site_post["author"]]["name"]  # as a reader sees it
+        assert record["author"]["name"] == html.unescape(author)
+        assert record["comment_count"] == comments[post_id]
+        if site_post["featured_media"]:
+            media = truth["media"][site_post["featured_media"]]
+            assert record["featured_media"]["source_url"] == media["source_url"].replace(
+                "http://recorded.invalid", wp.origin
+            )
+    assert {r["id"] for r in result.feed("media")} == set(truth["media"])
+
+
+def test_a_posts_only_crawl_of_a_huge_library_fetches_just_the_featured_media(tmp_path):
+    site_dir, truth = served_site(tmp_path, 30, extra_media=3000)
+    with FakeWordPressServer(site_dir) as wp:
+        result = crawl(wp.home_url, tmp_path, types="posts", timeout=300)
+    assert result.returncode == 0, result.log[-2000:]
+    posts = {r["id"]: r for r in result.feed("posts")}
+    assert set(posts) == set(truth["posts"])
+    featured = {p["featured_media"] for p in truth["posts"].values()} - {0}
+    assert {r["id"] for r in result.feed("media")} == featured
+    for post_id, site_post in truth["posts"].items():
+        if site_post["featured_media"]:
+            media = truth["media"][site_post["featured_media"]]
+            assert posts[post_id]["featured_media"]["source_url"] == media["source_url"].replace(
+                "http://recorded.invalid", wp.origin
+            )
+    assert result.stats["wordpress/media/by_id"] is True
+    # robots.txt, the entry page, the REST index, /types, /taxonomies, users, comments, 2
+    # taxonomies, 1 page of posts and 1 of media, and the one page of featured images by id.
+    assert result.stats["downloader/request_count"] == 12
