@@ -1,7 +1,9 @@
 """Which collections a crawl lists, in which phase, and what their records become.
 
-A full crawl lists every linked collection once (phase 1) and then the content (phase 2), so
-content records are joined on arrival. An incremental run lists the same, but asks the content
+A full crawl lists every linked collection once (phase 1) and the content (phase 2), which
+starts once every linked collection answered its first page; content records are joined once
+the linked tables are complete (see :mod:`crawler.crawl.run`). A crawl of some post types may
+fetch the media its content links to by id instead of listing them all (:func:`fetch_by_id`). An incremental run lists the same, but asks the content
 and media collections only for what changed since the mark (``modified_after``), and adds a
 cheap id listing (``_fields=id,modified_gmt``) per collection to find deletions and anything the
 date filter missed, which is fetched by id at the end (phase 3).
@@ -41,7 +43,7 @@ class Phase(IntEnum):
     LINKED = 1
     """The linked collections (users, media, comments, terms), into the join's tables."""
     CONTENT = 2
-    """Posts, pages and custom types, each record joined on arrival."""
+    """Posts, pages and custom types, started while phase 1 lists; joined on complete tables."""
     FINAL = 3
     """Incremental runs: tombstones, and fetches by id of what the date filter missed."""
 
