@@ -247,6 +247,24 @@ def test_a_small_blog_with_a_huge_media_library_fetches_only_the_linked_media_by
     assert run.commit_problems("finished") == []
 
 
+def test_content_pages_waiting_for_their_media_by_id_stay_within_the_hold():
+    media = [{"id": m, "source_url": f"https://e.com/m{m}.jpg"} for m in range(1, 100_001)]
+    posts = [{**post, "id": i, "featured_media": i} for i in range(1, 2001) for post in POSTS[:1]]
+    site = {**SITE, "media": media, "posts": posts}
+    run, step = new_run(hold_pages=3, types="posts")
+    queue, most, exported = list(step.pages), 0, []
+    while queue:
+        queue.sort(key=lambda c: c.priority)  # content first, lookups last: the worst case
+        call = queue.pop(0)
+        after = run.on_page(call.key, call.ref, include_site(call, site))
+        queue += after.pages
+        exported += after.records
+        most = max(most, run.sent_content + len(run.held) + len(run.waiting))
+    assert most == 3
+    joined = {r.id: r.featured_media.source_url for r in exported if isinstance(r, PostItem)}
+    assert joined == {i: f"https://e.com/m{i}.jpg" for i in range(1, 2001)}
+
+
 def test_a_crawl_of_some_types_lists_the_media_when_that_is_fewer_requests():
     asked = []
 

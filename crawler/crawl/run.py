@@ -54,8 +54,8 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 HOLD_PAGES = 16
-"""Content pages held or in flight at most while the linked collections are still listing
-(``WORDPRESS_HOLD_PAGES``). A held page is its raw JSON objects: 100 posts of 10 KB of HTML
+"""Content pages held or in flight at most while the linked collections are still listing, or,
+when media are fetched by id, in flight or waiting for their media (``WORDPRESS_HOLD_PAGES``). A held page is its raw JSON objects: 100 posts of 10 KB of HTML
 (a 1 MB answer) take 2.4 MB of Python objects, so the hold costs at most ~40 MB whatever the
 site's size (10k posts or a million), and nothing once the tables are complete."""
 
@@ -257,13 +257,22 @@ class CrawlRun:
             and not self.tables_complete
         )
 
+    def _limited(self, listing: Listing) -> bool:
+        """Whether pages of ``listing`` count against :data:`HOLD_PAGES`: content pages while
+        they may be held, or, when media are fetched by id, may wait for their media."""
+        return (
+            listing.phase == Phase.CONTENT
+            and listing.kind not in (Kind.IDS, Kind.LOOKUP)
+            and (bool(self.media_by_id) or not self.tables_complete)
+        )
+
     def _gate(self, step: Step) -> Step:
         """Defer the content pages of ``step`` past the hold (see :data:`HOLD_PAGES`)."""
         pages = []
         for call in step.pages:
-            if not self._holds(self.listings[call.key]):
+            if not self._limited(self.listings[call.key]):
                 pages.append(call)
-            elif self.sent_content + len(self.held) < self.hold_pages:
+            elif self.sent_content + len(self.held) + len(self.waiting) < self.hold_pages:
                 self.sent_content += 1
                 pages.append(call)
             else:
@@ -303,10 +312,10 @@ class CrawlRun:
         return step
 
     def _release_held(self) -> Step:
-        """The tables are complete: export the held pages and request the deferred ones."""
-        step = Step(pages=self.deferred)
-        self.deferred, held = [], self.held
-        self.held, self.sent_content = [], 0
+        """The tables are complete: export the held pages (the deferred ones follow)."""
+        step, held, self.held = Step(), self.held, []
+        if not self.media_by_id:  # no content page will wait any more: no count either
+            self.sent_content = 0
         for key, objects in held:
             step.add(self._records(key, objects))
         return step
@@ -338,8 +347,10 @@ class CrawlRun:
             step.add(self._start_phase(Phase.CONTENT))
         if self.parked and self.phase == Phase.CONTENT:
             step.add(self._decide_media())
-        if (self.held or self.deferred) and self.tables_complete:
+        if self.held and self.tables_complete:
             step.add(self._release_held())
+        if self.deferred and self.tables_complete:  # the caller's _gate sends what fits
+            step.pages, self.deferred = step.pages + self.deferred, []
         if self.waiting or self.held or self.deferred or self.phase != Phase.CONTENT:
             return step
         if all(
@@ -356,7 +367,7 @@ class CrawlRun:
     def on_page(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
         """Act on the verdict on one page: export, page on, shrink, or note the loss."""
         state, listing = self.collections[key], self.listings[key]
-        if self.sent_content and self._holds(listing):
+        if self.sent_content and self._limited(listing):
             self.sent_content -= 1
         if ref.page == 1 and outcome.verdict != Verdict.TOO_LARGE:
             state.first_answered = True
