@@ -4,6 +4,7 @@
     python bench/bench_crawl.py --posts 5000
     python bench/bench_crawl.py --wordpress --posts 1000  # the real WordPress of the test suite
     python bench/bench_crawl.py --bound                   # also the server bound, and ours / bound
+    python bench/bench_crawl.py --types posts --posts 20 --extra-media 20000  # some types only
 
 The site is served by the demo server in its own process, so the figures are the crawler's own:
 posts/s (wall clock), requests per post, CPU seconds per 1,000 posts, peak memory (max RSS)
@@ -51,6 +52,10 @@ def wait_for(port: int, timeout: float = 60.0) -> None:
 ENV = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
 BOUND = False
 """Whether to time the server bound after each crawl (``--bound``)."""
+TYPES: str | None = None
+"""``-a types=`` of the crawl (``--types``): all public post types if ``None``."""
+EXTRA_MEDIA = 0
+"""Images no post links to, added to the generated site (``--extra-media``)."""
 
 
 def server_bound(api_root: str, totals: dict[str, int], concurrency: int = 4) -> dict[str, float]:
@@ -85,10 +90,11 @@ def collection_totals(stats_file: Path) -> dict[str, int]:
 
 def bench_demo_server(posts: int, workdir: Path, spelling: str) -> dict[str, float]:
     """Serve a generated site with the demo server (its own process) and crawl it."""
-    site = workdir / f"site-{posts}"
+    site = workdir / f"site-{posts}-{EXTRA_MEDIA}"
     if not site.exists():
         subprocess.run(
-            [sys.executable, "-m", "demo.generate", "--posts", str(posts), "--out", str(site)],
+            [sys.executable, "-m", "demo.generate", "--posts", str(posts), "--out", str(site),
+             "--extra-media", str(EXTRA_MEDIA)],
             cwd=PROJECT_DIR, env=ENV, check=True, capture_output=True,
         )  # fmt: skip
     port = free_port()
@@ -129,6 +135,7 @@ def crawl(url: str, posts: int, workdir: Path) -> dict[str, float]:
     process = subprocess.Popen(
         [sys.executable, "-m", "scrapy", "crawl", "wordpress",
          "-a", f"url={url}",
+         *(["-a", f"types={TYPES}"] if TYPES else []),
          "-s", f"WORDPRESS_OUTPUT_DIR={workdir / 'output'}",
          "-s", f"WORDPRESS_STATS_FILE={stats_file}",
          "-s", "LOG_LEVEL=WARNING"],
@@ -163,9 +170,11 @@ def main() -> None:
     parser.add_argument("--spelling", default="pathinfo", choices=["pathinfo", "plain", "pretty"])
     parser.add_argument("--wordpress", action="store_true", help="crawl the real test WordPress")
     parser.add_argument("--bound", action="store_true", help="also time the server bound")
+    parser.add_argument("--types", help="crawl only these post types (-a types=...)")
+    parser.add_argument("--extra-media", type=int, default=0, help="images no post links to")
     args = parser.parse_args()
-    global BOUND  # noqa: PLW0603 - a flag of this script's one run
-    BOUND = args.bound
+    global BOUND, TYPES, EXTRA_MEDIA
+    BOUND, TYPES, EXTRA_MEDIA = args.bound, args.types, args.extra_media
     sizes = args.posts or ([1000] if args.wordpress else [1000, 10000])
     with tempfile.TemporaryDirectory(prefix="wp-bench-") as tmp:
         print(f"{'posts':>7} {'seconds':>8} {'posts/s':>8} {'requests':>8} {'req/post':>9} "

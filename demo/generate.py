@@ -63,10 +63,14 @@ def generate_site(
     seed: int = 1,
     permalinks: str = "pathinfo",
     timezone_string: str = "Europe/Berlin",
+    extra_media: int = 0,
 ) -> SiteData:
-    """Build a site of ``posts`` posts (plus media, pages, terms, users, comments, events)."""
+    """Build a site of ``posts`` posts (plus media, pages, terms, users, comments, events), and
+    ``extra_media`` images no post links to (a media library far larger than the blog)."""
     with paused_gc():
-        return _Builder(posts, seed, check_spelling(permalinks), timezone_string).build()
+        builder = _Builder(posts, seed, check_spelling(permalinks), timezone_string)
+        builder.extra_media = extra_media
+        return builder.build()
 
 
 def _zone(name: str) -> tuple[tzinfo, str]:
@@ -143,6 +147,7 @@ class _Builder:
         self.users: list[Item] = []
         self.categories: list[Item] = []
         self.tags: list[Item] = []
+        self.extra_media = 0
 
     def url(self, route: str, args: Query | None = None) -> str:
         return rest_url(self.origin, self.spelling, route, args)
@@ -184,6 +189,15 @@ class _Builder:
                 self._event(date)
         self._comments()
         self._count_terms()
+        for index in range(self.extra_media):  # after everything else: the rest stays the same
+            date = (START + (END - START) * index / max(1, self.extra_media)).replace(microsecond=0)
+            self._image(
+                date, self.rng.choice(AUTHORS), f"Library image {index}", f"library-{index}"
+            )
+            self.media[-1]["post"] = None
+            self.media[-1]["link"] = self.links.attachment(
+                self.media[-1]["id"], None, self.media[-1]["slug"]
+            )
         return self._site()
 
     def _site(self) -> SiteData:
@@ -765,9 +779,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1, help="random seed (default 1)")
     parser.add_argument("--permalinks", default="pathinfo", choices=["pretty", "pathinfo", "plain"])
     parser.add_argument("--out", type=Path, required=True, help="site directory to (over)write")
+    parser.add_argument(
+        "--extra-media", type=int, default=0, help="images no post links to (default 0)"
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    site = generate_site(args.posts, seed=args.seed, permalinks=args.permalinks)
+    site = generate_site(
+        args.posts, seed=args.seed, permalinks=args.permalinks, extra_media=args.extra_media
+    )
     built = time.perf_counter()
     write_site(site, args.out)
     sizes = ", ".join(f"{len(items)} {base}" for base, items in site.collections.items())

@@ -1,7 +1,9 @@
 """Which collections a crawl lists, in which phase, and what their records become.
 
-A full crawl lists every linked collection once (phase 1) and then the content (phase 2), so
-content records are joined on arrival. An incremental run lists the same, but asks the content
+A full crawl lists every linked collection once (phase 1) and the content (phase 2), which
+starts once every linked collection answered its first page; content records are joined once
+the linked tables are complete (see :mod:`crawler.crawl.run`). A crawl of some post types may
+fetch the media its content links to by id instead of listing them all (:func:`fetch_by_id`). An incremental run lists the same, but asks the content
 and media collections only for what changed since the mark (``modified_after``), and adds a
 cheap id listing (``_fields=id,modified_gmt``) per collection to find deletions and anything the
 date filter missed, which is fetched by id at the end (phase 3).
@@ -41,7 +43,7 @@ class Phase(IntEnum):
     LINKED = 1
     """The linked collections (users, media, comments, terms), into the join's tables."""
     CONTENT = 2
-    """Posts, pages and custom types, each record joined on arrival."""
+    """Posts, pages and custom types, started while phase 1 lists; joined on complete tables."""
     FINAL = 3
     """Incremental runs: tombstones, and fetches by id of what the date filter missed."""
 
@@ -209,3 +211,25 @@ def by_id_listing(
         params=(("include", ",".join(map(str, ids))), ("orderby", "include")),
         since=None,
     )
+
+
+def fetch_by_id(linked_total: int | None, content_pages: int | None, per_page: int = 100) -> bool:
+    """Whether a crawl of some post types fetches the linked records its content needs by id
+    (``include=``) rather than listing their whole collection.
+
+    The rule: listing the rest of the collection costs ``ceil(linked_total / per_page) - 1``
+    more requests (its first page, which gave ``X-WP-Total``, is already fetched); fetching by
+    id costs at most one request per page of selected content (a page of 100 records names at
+    most 100 featured images: one ``include=`` batch). Fetch by id only when that is strictly
+    fewer requests; a total the site did not send means listing, as without a selection.
+
+    >>> fetch_by_id(100_000, 1)  # a small blog with a huge media library: 1 request, not 999
+    True
+    >>> fetch_by_id(10_000, 100)  # 10k posts, 10k media: 100 pages by id against 99
+    False
+    >>> fetch_by_id(None, 1), fetch_by_id(50, 1), fetch_by_id(1000, None)
+    (False, False, False)
+    """
+    if linked_total is None or content_pages is None:
+        return False
+    return content_pages < -(-linked_total // per_page) - 1

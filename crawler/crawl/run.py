@@ -6,6 +6,18 @@ gets back a :class:`Step`: the records to export, the pages to request next, or 
 stop. Along the way the run keeps each collection's paging state, the join's lookup tables, the
 phase (linked collections, then content, then the fetches by id of incremental runs), the pages
 of records held back for a linked record, and the versions of what it exported.
+
+The phases overlap: content collections start as soon as every linked collection has answered
+its first page (so the run knows whether the site hides its users, and content requests embed
+their author from the start), and the server lists content while it is still listing media
+and comments. A content record needs the complete tables (its author, terms, featured image,
+and ``comment_count`` counted over the whole comments listing), so a content page that arrives
+before they are complete is held as raw objects and exported once they are. At most
+:data:`HOLD_PAGES` content pages are held or in flight meanwhile; the pages paging asks for
+past that wait, as URLs, until the tables are complete, so memory stays flat whatever the
+site's size. Linked pages carry a higher request priority (:data:`LINKED_PRIORITY`): they go
+first, and content pages fill the gaps. Feeds therefore receive the first content pages in the
+order the linked listings completed, not page by page after phase 1.
 """
 
 from __future__ import annotations
@@ -20,10 +32,16 @@ from crawler.state.changes import RunChanges, Version, fingerprint, past_the_mar
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.joins import Lookups
-from crawler.wordpress.pagination import MAX_PAGES, CollectionState, Cut, PageRef
+from crawler.wordpress.pagination import (
+    MAX_PAGES,
+    MAX_PER_PAGE,
+    CollectionState,
+    Cut,
+    PageRef,
+)
 from crawler.wordpress.records import MalformedRecordError, record_id, utc_iso
 
-from .listings import Kind, Listing, Phase, by_id_listing, plan_listings
+from .listings import Kind, Listing, Phase, by_id_listing, fetch_by_id, plan_listings
 from .outcome import PageOutcome, Stop, Verdict
 
 if TYPE_CHECKING:
@@ -34,6 +52,16 @@ if TYPE_CHECKING:
     from crawler.wordpress.types import Collection
 
 logger = logging.getLogger(__name__)
+
+HOLD_PAGES = 16
+"""Content pages held or in flight at most while the linked collections are still listing, or,
+when media are fetched by id, in flight or waiting for their media (``WORDPRESS_HOLD_PAGES``). A held page is its raw JSON objects: 100 posts of 10 KB of HTML
+(a 1 MB answer) take 2.4 MB of Python objects, so the hold costs at most ~40 MB whatever the
+site's size (10k posts or a million), and nothing once the tables are complete."""
+
+LINKED_PRIORITY = 10
+"""Scrapy request priority of linked pages (content pages: 0), so linked collections finish
+first and content pages use the concurrency they leave free."""
 
 VERSION_EXCLUDED = ("change", "content_text")
 """Fields left out of a fingerprint: set by this run or derived by cleaning, not by the site."""
@@ -54,6 +82,8 @@ class PageCall:
     key: str
     ref: PageRef
     url: str
+    priority: int = 0
+    """Scrapy request priority: :data:`LINKED_PRIORITY` for linked pages, so they go first."""
 
 
 @dataclass
@@ -88,14 +118,17 @@ class CrawlRun:
         changes: RunChanges | None = None,
         overlap: float = 3600,
         max_pages: int = MAX_PAGES,
+        hold_pages: int = HOLD_PAGES,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
         self.wanted_types = types
         """The ``types`` argument: post types to crawl (all public ones if ``None``)."""
         self.overlap = overlap
+        """Seconds before the mark from which an incremental run asks for changes."""
         self.max_pages = max_pages
         """Pages requested per collection at most (``WORDPRESS_MAX_PAGES``)."""
-        """Seconds before the mark from which an incremental run asks for changes."""
+        self.hold_pages = max(1, hold_pages)
+        """Content pages held or in flight at most before the tables are complete."""
         self.catalog: dict[str, dict[str, Any] | None] = {}
         """``/types`` and ``/taxonomies`` as they arrive (``None``: WordPress's defaults)."""
         self.listings: dict[str, Listing] = {}
@@ -110,6 +143,18 @@ class CrawlRun:
         """Collections the site would not show: no conclusion about their deletions."""
         self.waiting: dict[str, tuple[str, list[Any]]] = {}
         """Content pages waiting for the linked media they need: lookup key → (key, objects)."""
+        self.selective = types is not None and changes is None
+        """A full crawl of some post types: linked media may be fetched by id instead."""
+        self.media_by_id: bool | None = None
+        """Whether media are fetched by id (``None``: not decided yet, see :func:`fetch_by_id`)."""
+        self.parked: list[tuple[list[Any], list[PageRef]]] = []
+        """Media pages answered, and the pages to request after them, until that decision."""
+        self.held: list[tuple[str, list[Any]]] = []
+        """Content pages that arrived before the tables were complete: (key, objects)."""
+        self.deferred: list[PageCall] = []
+        """Content pages paging asked for while the hold was full: requested once it empties."""
+        self.sent_content = 0
+        """Content pages requested and not answered yet, while the hold applies."""
         self.batches = 0
         self._reported: set[str] = set()
         """The collections cut short whose line was logged: one line each."""
@@ -186,6 +231,95 @@ class CrawlRun:
                 step.pages.append(self._call(key, state.first_page()))
         return step
 
+    @property
+    def tables_complete(self) -> bool:
+        """Whether every linked listing is done, so content records can be joined."""
+        return not self.parked and all(
+            self.collections[key].done
+            for key, listing in self.listings.items()
+            if listing.phase == Phase.LINKED and listing.kind != Kind.LOOKUP
+            and key in self.collections
+        )  # fmt: skip
+
+    def _linked_started(self) -> bool:
+        """Whether every linked collection answered its first page (content may start)."""
+        return all(
+            self.collections[key].first_answered or self.collections[key].done
+            for key, listing in self.listings.items()
+            if listing.phase == Phase.LINKED and key in self.collections
+        )
+
+    def _holds(self, listing: Listing) -> bool:
+        """Whether pages of ``listing`` are held back until the tables are complete."""
+        return (
+            listing.phase == Phase.CONTENT
+            and listing.kind not in (Kind.IDS, Kind.LOOKUP)
+            and not self.tables_complete
+        )
+
+    def _limited(self, listing: Listing) -> bool:
+        """Whether pages of ``listing`` count against :data:`HOLD_PAGES`: content pages while
+        they may be held, or, when media are fetched by id, may wait for their media."""
+        return (
+            listing.phase == Phase.CONTENT
+            and listing.kind not in (Kind.IDS, Kind.LOOKUP)
+            and (bool(self.media_by_id) or not self.tables_complete)
+        )
+
+    def _gate(self, step: Step) -> Step:
+        """Defer the content pages of ``step`` past the hold (see :data:`HOLD_PAGES`)."""
+        pages = []
+        for call in step.pages:
+            if not self._limited(self.listings[call.key]):
+                pages.append(call)
+            elif self.sent_content + len(self.held) + len(self.waiting) < self.hold_pages:
+                self.sent_content += 1
+                pages.append(call)
+            else:
+                self.deferred.append(call)
+        step.pages = pages
+        return step
+
+    def _decide_media(self) -> Step:
+        """Once every selected content listing answered its first page: list the rest of the
+        media, or drop the listing and fetch each content page's featured images by id."""
+        content = [
+            self.collections.get(key)
+            for key, listing in self.listings.items()
+            if listing.phase == Phase.CONTENT
+        ]
+        if not all(state and (state.first_answered or state.done) for state in content):
+            return Step()
+        totals = [state.total for state in content if state]
+        pages = None if None in totals else sum(-(-(t or 0) // MAX_PER_PAGE) for t in totals)
+        media = self.collections["media"]
+        self.media_by_id = fetch_by_id(media.total, pages)
+        parked, self.parked = self.parked, []
+        if self.media_by_id:
+            for _, refs in parked:
+                for ref in refs:
+                    media.after_end(ref)
+            self.stats.set_value("wordpress/media/by_id", True)
+            logger.info(
+                "media: fetching the featured images of %d content pages by id rather than "
+                "listing all %s media", pages, media.total,
+            )  # fmt: skip
+            return Step()
+        step = Step()
+        for objects, refs in parked:
+            step.records += self._export(self.listings["media"], objects)
+            step.pages += [self._call("media", ref) for ref in refs]
+        return step
+
+    def _release_held(self) -> Step:
+        """The tables are complete: export the held pages (the deferred ones follow)."""
+        step, held, self.held = Step(), self.held, []
+        if not self.media_by_id:  # no content page will wait any more: no count either
+            self.sent_content = 0
+        for key, objects in held:
+            step.add(self._records(key, objects))
+        return step
+
     def _collection(self, route: str) -> CollectionState:
         return CollectionState(route, max_pages=self.max_pages)
 
@@ -200,32 +334,45 @@ class CrawlRun:
         }
         if self.embed_author and listing.post_type is not None:
             params["_embed"] = "author"
-        return PageCall(key, ref, self.root.route(listing.route, **params))
+        priority = LINKED_PRIORITY if listing.phase == Phase.LINKED else 0
+        return PageCall(key, ref, self.root.route(listing.route, **params), priority)
 
     def _advance(self) -> Step:
-        """Move to the next phase once every collection of this one is complete."""
-        if self.stopped or self.phase is None or self.waiting:
+        """Start the content once the linked collections answered their first pages, release
+        the held pages once the tables are complete, and move to phase 3 once all is done."""
+        if self.stopped or self.phase is None:
             return Step()
-        if not all(
+        step = Step()
+        if self.phase == Phase.LINKED and self._linked_started():
+            step.add(self._start_phase(Phase.CONTENT))
+        if self.parked and self.phase == Phase.CONTENT:
+            step.add(self._decide_media())
+        if self.held and self.tables_complete:
+            step.add(self._release_held())
+        if self.deferred and self.tables_complete:  # the caller's _gate sends what fits
+            step.pages, self.deferred = step.pages + self.deferred, []
+        if self.waiting or self.held or self.deferred or self.phase != Phase.CONTENT:
+            return step
+        if all(
             self.collections[key].done
             for key, listing in self.listings.items()
-            if listing.phase == self.phase and key in self.collections
+            if listing.phase in (Phase.LINKED, Phase.CONTENT) and key in self.collections
         ):
-            return Step()
-        if self.phase == Phase.LINKED:
-            return self._start_phase(Phase.CONTENT)
-        if self.phase == Phase.CONTENT:
             self.phase = Phase.FINAL
-            return Step(records=list(self._deletions())).add(self._missed_changes())
-        return Step()
+            step.add(Step(records=list(self._deletions())).add(self._missed_changes()))
+        return step
 
     # Pages --------------------------------------------------------------------------------
 
     def on_page(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
         """Act on the verdict on one page: export, page on, shrink, or note the loss."""
         state, listing = self.collections[key], self.listings[key]
+        if self.sent_content and self._limited(listing):
+            self.sent_content -= 1
+        if ref.page == 1 and outcome.verdict != Verdict.TOO_LARGE:
+            state.first_answered = True
         if outcome.verdict == Verdict.RECORDS:
-            return self._on_records(key, ref, outcome).add(self._advance())
+            return self._gate(self._on_records(key, ref, outcome).add(self._advance()))
         problem = outcome.problem or Problem("unknown", "no answer")
         step = Step()
         if outcome.verdict == Verdict.END:
@@ -251,7 +398,7 @@ class CrawlRun:
             step.pages += [self._call(key, next_ref) for next_ref in state.more()]
         if step.stop:
             self.stopped = True
-        return step.add(self._release_waiting(key)).add(self._advance())
+        return self._gate(step.add(self._release_waiting(key)).add(self._advance()))
 
     def _on_records(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
         state, listing = self.collections[key], self.listings[key]
@@ -259,8 +406,9 @@ class CrawlRun:
             state.note_total(outcome.total)
         if state.total is not None and listing.kind.counted:
             self.stats.set_value(f"wordpress/{key}/total", state.total)
-        fresh = state.fresh(_ids(outcome.records))  # before the page's own ids are collected
-        step = self._records(key, outcome.records)
+        fresh = state.fresh(_ids(outcome.records), also=self._held_ids(key))
+        park = key == "media" and self.selective and self.media_by_id is None
+        step = Step() if park else self._records(key, outcome.records)
         total_pages = outcome.total_pages
         if listing.kind == Kind.NEWEST and listing.since:
             modified = [
@@ -277,6 +425,9 @@ class CrawlRun:
             total=outcome.total if listing.kind != Kind.NEWEST else None,
             fresh=fresh,
         )
+        if park:  # until the content's size says whether to list the rest or fetch by id
+            self.parked.append((outcome.records, next_refs))
+            return step
         step.pages += [self._call(key, next_ref) for next_ref in next_refs]
         if state.cut is not None and f"wordpress/{key}/cut" not in self._reported:
             self._report_cut(key, ref, state)
@@ -348,7 +499,11 @@ class CrawlRun:
             return Step()
         if listing.kind == Kind.LOOKUP:
             return self._lookup_answer(key, objects)
-        if self.changes is not None and not ready and not listing.item_class.linked:
+        if self._holds(listing):
+            self.held.append((key, objects))
+            return Step()
+        by_id = self.changes is not None or self.media_by_id
+        if by_id and not ready and not listing.item_class.linked:
             missing = self._missing_media(listing, objects)
             if missing:
                 call = self._by_id_call(self.listings["media"], missing, Kind.LOOKUP)
@@ -397,13 +552,13 @@ class CrawlRun:
 
     def _missing_media(self, listing: Listing, objects: list[Any]) -> list[int]:
         """Featured images of the changed records here that no table holds yet."""
-        assert self.changes is not None
         missing = set()
         for data in objects:
             if not isinstance(data, dict) or not isinstance(data.get("id"), int):
                 continue
             version = utc_iso(data.get("modified_gmt")) or ""
-            if self.changes.classify(listing.collection, data["id"], version) is None:
+            changes = self.changes
+            if changes and changes.classify(listing.collection, data["id"], version) is None:
                 continue  # unchanged (the overlap): not exported, no link needed
             media_id = data.get("featured_media")
             if (
@@ -415,15 +570,22 @@ class CrawlRun:
         return sorted(missing)[:100]
 
     def _lookup_answer(self, key: str, objects: list[Any]) -> Step:
-        """Linked media a page of changed records needed: into the table, then the records."""
+        """Linked media a page of records needed: into the table (and, when media are fetched
+        by id rather than listed, into the feed), then the records."""
         asked = {int(i) for i in dict(self.listings[key].params)["include"].split(",")}
+        step = Step()
+        media = self.collections["media"]
         for data in objects:
             try:
-                self.lookups.add(self.listings[key].build(data, site=self.site.home))
+                record = self.listings[key].build(data, site=self.site.home)
             except MalformedRecordError:
                 continue
+            self.lookups.add(record)
+            if self.media_by_id and media.accept(record.id):
+                self.stats.inc_value("wordpress/media/collected")
+                step.records.append(record)
         self.lookups.hidden_media.update(asked - set(self.lookups.media))
-        return self._release_waiting(key)
+        return step.add(self._release_waiting(key))
 
     def _release_waiting(self, key: str) -> Step:
         """Export the records that waited for ``key``'s answer; if it failed, their featured
@@ -507,6 +669,8 @@ class CrawlRun:
             if not self.listings[key].kind.counted:
                 continue  # fetches by id: counted under their collection
             self.stats.set_value(f"wordpress/{key}/collected", len(state.seen))
+            if key == "media" and self.media_by_id:
+                continue  # only the media the content links to were asked for
             if state.shortfall:
                 self.stats.set_value(f"wordpress/{key}/shortfall", state.shortfall)
                 logger.warning(
@@ -536,11 +700,15 @@ class CrawlRun:
             content = listing.dated and listing.item_class is not MediaItem
             if listing.kind in (Kind.FULL, Kind.IDS) and content and state.shortfall:
                 problems.append(f"{key} came up {state.shortfall} short of X-WP-Total")
-        if self.waiting:
+        if self.waiting or self.held:
             problems.append("records still waiting")
         if self.changes is not None and self.changes.pending:
             problems.append(f"{len(self.changes.pending)} records did not reach the feeds")
         return problems
+
+    def _held_ids(self, key: str) -> set[int]:
+        """Ids of the held pages of ``key``: collected, though not exported yet."""
+        return {i for held_key, objects in self.held if held_key == key for i in _ids(objects)}
 
 
 def _ids(objects: list[Any]) -> list[int]:

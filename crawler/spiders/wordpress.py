@@ -2,7 +2,8 @@
 
 Flow, one way: the page given → its advertised REST root (or probes) → the REST index →
 ``/types`` and ``/taxonomies`` → phase 1, the linked collections (users, terms, media,
-comments) → phase 2, the content collections, each record joined as it arrives → (incremental
+comments), at a higher request priority → phase 2, the content collections, started once every
+linked collection answered its first page, each record joined once the tables are complete → (incremental
 runs) phase 3, tombstones and fetches by id → items to the pipelines (resume, changes, cleaning)
 and the feeds → the state, committed by :class:`crawler.extensions.state.CommitState` once the
 feeds are stored. Every decision is made by :mod:`crawler.crawl`; this module turns Scrapy
@@ -22,7 +23,7 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler import signals as wordpress_signals
 from crawler.crawl import discovery
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
-from crawler.crawl.run import CrawlRun, Step
+from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.feeds import FeedLayout, use_default_feeds
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
@@ -183,6 +184,7 @@ class WordPressSpider(Spider):
             changes=self.changes,
             overlap=settings.getfloat("WORDPRESS_INCREMENTAL_OVERLAP", 3600),
             max_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
+            hold_pages=settings.getint("WORDPRESS_HOLD_PAGES", HOLD_PAGES),
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
@@ -222,14 +224,19 @@ class WordPressSpider(Spider):
             )
         if step.stop:
             self.fail(step.stop.reason, step.stop.message)
-        yield from step.records
+        # Requests first: Scrapy runs the records through the pipelines (cleaning) as it reads
+        # them, so pages yielded after a released hold of 1,600 records would wait for them
+        # all; yielded before, they download while the records are cleaned.
         for call in step.pages:
             page: dict[str, Any] = {
                 "key": call.key,
                 "page": call.ref.page,
                 "per_page": call.ref.per_page,
             }
-            yield self._request(call.url, self.parse_page, self.on_page_error, **page)
+            yield self._request(
+                call.url, self.parse_page, self.on_page_error, priority=call.priority, **page
+            )
+        yield from step.records
 
     def _request(
         self,
@@ -238,6 +245,7 @@ class WordPressSpider(Spider):
         errback: Callable[[Failure], Any],
         *,
         entry: bool = False,
+        priority: int = 0,
         **cb_kwargs: Any,
     ) -> Request:
         """A request of the crawl. Each is planned once (discovery, ``CollectionState``) and a
@@ -252,6 +260,7 @@ class WordPressSpider(Spider):
             errback=errback,
             cb_kwargs=cb_kwargs,
             meta=meta,
+            priority=priority,
             dont_filter=True,
         )
 

@@ -25,6 +25,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Set as AbstractSet
 
 MAX_PER_PAGE = 100
 PAGE_SIZE_LADDER = (100, 50, 10)
@@ -160,6 +164,9 @@ class CollectionState:
     """Why paging stopped before the site's end, if it did: no deletion can be concluded."""
     lost: bool = False
     """The cut lost records the site has: the crawl is incomplete."""
+    first_answered: bool = False
+    """The first page was answered (records, the end or a refusal): the collection's size, or
+    that the site will not show it, is known."""
 
     def first_page(self) -> PageRef:
         """The first page to request."""
@@ -231,14 +238,15 @@ class CollectionState:
         self.seen.add(record_id)
         return True
 
-    def fresh(self, ids: list[int]) -> int | None:
-        """How many of a page's record ``ids`` were not collected before (``None``: no ids).
+    def fresh(self, ids: list[int], also: AbstractSet[int] = frozenset()) -> int | None:
+        """How many of a page's record ``ids`` were not collected before (``None``: no ids);
+        ``also``: ids collected but not accepted yet (pages held for the join).
 
         >>> state = CollectionState("wp/v2/posts", seen={1, 2})
-        >>> state.fresh([1, 2]), state.fresh([2, 3]), state.fresh([])
-        (0, 1, None)
+        >>> state.fresh([1, 2]), state.fresh([2, 3]), state.fresh([]), state.fresh([2, 3], {3})
+        (0, 1, None, 0)
         """
-        return len(set(ids) - self.seen) if ids else None
+        return len(set(ids) - self.seen - also) if ids else None
 
     def note_total(self, total: int | None) -> None:
         """Keep the first ``X-WP-Total`` the site reported."""
