@@ -9,11 +9,14 @@ processes (:mod:`crawler.cleaning.batch`) in small batches, applies the outputs 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import logging
 import multiprocessing
 import os
+import sys
 import time
+import types
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import TYPE_CHECKING, Any
@@ -25,7 +28,7 @@ from crawler.cleaning import DEFAULT_BOILERPLATE_PATTERNS, CleanOptions
 from crawler.cleaning.batch import Cleaned, Job, clean_batch, clean_job, start_worker
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Iterator
 
     from scrapy.crawler import Crawler
 
@@ -71,8 +74,8 @@ class CleanContentPipeline:
     arrived, but a batch cleaned by another worker may overtake the previous one. The feeds were
     never sorted (concurrent requests answer in any order); sort by ``id`` where order matters.
 
-    The pool starts with the first record to clean (``spawn``: a fork inside the running
-    reactor, which has threads, is unsafe) and is shut down, its processes reaped, when the
+    The pool starts when the crawl opens (``spawn``: a fork inside the running reactor, which
+    has threads, is unsafe; the workers import the cleaner, not the program's ``__main__``) and is shut down, its processes reaped, when the
     crawl closes. A record whose cleaning raises fails alone, as it would in-process; a worker
     that dies fails its records and every later one, which fails the crawl.
     """
@@ -117,6 +120,8 @@ class CleanContentPipeline:
     def open_spider(self) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("wordpress/cleaning_processes", self.processes)
+        if self.processes > 1:
+            self._start_pool()
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -246,6 +251,8 @@ class CleanContentPipeline:
                 waiter.set_exception(CleaningFailed(reason))
 
     def _start_pool(self) -> ProcessPoolExecutor:
+        """The pool, its processes started now (they import the cleaner while the crawl
+        discovers the site)."""
         if self.pool is None:
             self.pool = ProcessPoolExecutor(
                 max_workers=self.processes,
@@ -253,6 +260,10 @@ class CleanContentPipeline:
                 initializer=start_worker,
                 initargs=(os.getpid(),),
             )
+            with without_main_module():
+                # One task a process: the pool starts a process for each while none is idle.
+                for _ in range(self.processes):
+                    self.pool.submit(self.worker, [], self.options)
         return self.pool
 
     def close_spider(self) -> None:
@@ -266,6 +277,19 @@ class CleanContentPipeline:
             self.pool = None
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("wordpress/cleaning_cpu_seconds", round(self.seconds, 3))
+
+
+@contextlib.contextmanager
+def without_main_module() -> Iterator[None]:
+    """Start processes that do not import the program's ``__main__``: ``spawn`` re-imports it
+    in each, so a script that runs a crawl without the ``if __name__ == "__main__":`` guard
+    would run its crawl again in every worker. The workers need only the cleaner."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
 
 
 def truncate_utf8(text: str, max_bytes: int) -> str:
