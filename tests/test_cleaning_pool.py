@@ -10,6 +10,10 @@ function, and with the in-process crawl.
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +24,9 @@ from crawler.cleaning.batch import Cleaned, Job, clean_batch
 from crawler.extensions.outcome import crawl_failure
 from crawler.pipelines.clean import CleanContentPipeline
 from demo.fake_wordpress import FakeWordPressServer
+from demo.faults import Faults
 from demo.site import load_site
-from tests.crawl import CrawlResult, crawl, crawl_cli
+from tests.crawl import PROJECT_DIR, CrawlResult, cli_env, command_settings, crawl, crawl_cli
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
 TIMEOUT = 180
@@ -143,6 +148,55 @@ def test_the_command_cleans_in_a_pool_by_default(tmp_path):
         assert result.returncode == 0, result.log[-3000:]
         assert result.stats["wordpress/cleaning_processes"] == len(os.sched_getaffinity(0))
         assert_cleaned_as_the_site_says(result, wp.origin)
+
+
+def process_state(pid: int) -> str | None:
+    """The state letter of a process (``Z``: ended, not reaped yet), ``None`` if it is gone."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except OSError:
+        return None
+
+
+def cleaning_workers(pid: int) -> list[int]:
+    """The worker processes ``multiprocessing`` spawned for the process ``pid``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        if int(stat.rpartition(")")[2].split()[1]) == pid and b"spawn_main" in command:
+            found.append(int(entry.name))
+    return found
+
+
+def test_the_workers_end_with_a_crawl_killed_outright(tmp_path):
+    """SIGKILL leaves the crawl no chance to shut its pool down: the workers end anyway."""
+    faults = Faults(max_per_page=10, latency=0.2)  # a crawl long enough to be killed mid-way
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo", faults=faults) as wp:
+        command = [sys.executable, "-m", "scrapy", "crawl", "wordpress", "-a", f"url={wp.home_url}"]
+        for key, value in command_settings(tmp_path, None).items():
+            command += ["-s", f"{key}={value}"]
+        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=cli_env(),
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while len(workers := cleaning_workers(process.pid)) < 2:
+                assert time.monotonic() < deadline, "no cleaning workers started"
+                assert process.poll() is None, "the crawl ended before it was killed"
+                time.sleep(0.05)
+            process.send_signal(signal.SIGKILL)
+            process.wait(timeout=10)
+            deadline = time.monotonic() + 10
+            while any(process_state(pid) not in (None, "Z") for pid in workers):
+                assert time.monotonic() < deadline, [process_state(pid) for pid in workers]
+                time.sleep(0.05)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
 
 
 def test_a_batch_keeps_its_order_and_fails_only_the_record_that_raised():

@@ -259,7 +259,6 @@ class CleanContentPipeline:
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker,
-                initargs=(os.getpid(),),
             )
             with without_main_module():
                 # One task a process: the pool starts a process for each while none is idle.
