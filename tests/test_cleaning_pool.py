@@ -179,8 +179,10 @@ def test_the_workers_end_with_a_crawl_killed_outright(tmp_path):
         command = [sys.executable, "-m", "scrapy", "crawl", "wordpress", "-a", f"url={wp.home_url}"]
         for key, value in command_settings(tmp_path, None).items():
             command += ["-s", f"{key}={value}"]
-        process = subprocess.Popen(command, cwd=PROJECT_DIR, env=cli_env(),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        quiet = subprocess.DEVNULL
+        process = subprocess.Popen(
+            command, cwd=PROJECT_DIR, env=cli_env(), stdout=quiet, stderr=quiet
+        )
         try:
             deadline = time.monotonic() + 60
             while len(workers := cleaning_workers(process.pid)) < 2:

@@ -10,8 +10,11 @@ Scrapy. One record whose cleaning raises does not fail its batch: it comes back 
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
+import os
 import signal
+import sys
 import time
 from typing import NamedTuple
 
@@ -85,8 +88,14 @@ def clean_batch(jobs: list[Job], options: CleanOptions) -> tuple[list[Cleaned], 
     return results, time.process_time() - started
 
 
-def start_worker() -> None:
+def start_worker(parent: int) -> None:
     """A worker's start. Ctrl-C is the crawl's to handle (it stops gracefully, then closes the
-    pool): a worker killed by it would break the pool mid-shutdown. (A crawl killed outright
-    takes its workers with it: their queue from it closes, and they exit.)"""
+    pool): a worker killed by it would break the pool mid-shutdown. And a worker ends with the
+    crawl process even if that is killed outright (Linux): an idle worker would otherwise wait
+    for work forever."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if sys.platform == "linux":
+        pr_set_pdeathsig = 1
+        ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+        if os.getppid() != parent:  # the crawl died before the line above
+            os._exit(1)

@@ -66,19 +66,22 @@ class CleanContentPipeline:
     crawl process itself; N: N worker processes).
 
     With worker processes, records wait in a batch until it has :attr:`batch_size` records or
-    :attr:`batch_delay` seconds have passed (or a worker is free); at most
-    :attr:`batches_per_process` batches a process are in flight, the rest wait here (Scrapy
-    stops downloading while its records wait, so memory stays flat). Only the capped HTML, the
-    URL and the excerpt go to a worker; only the outputs come back. A record waits for its own
-    outputs, then goes on to the feeds: the records of one batch reach them in the order they
-    arrived, but a batch cleaned by another worker may overtake the previous one. The feeds were
-    never sorted (concurrent requests answer in any order); sort by ``id`` where order matters.
+    :attr:`batch_delay` seconds have passed (at once if a worker is free); at most
+    :attr:`batches_per_process` batches a process are in flight, the rest wait here. How many
+    wait is bounded by Scrapy, not by the site's size: a response's records keep it in
+    Scrapy's scraper, which stops new downloads past ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` (5 MB).
+    Only the capped HTML, the URL and the excerpt go to a worker; only the outputs come back.
+    A record waits for its own outputs, then goes on to the feeds: the records of one batch
+    reach them in the order they arrived, but a batch cleaned by another worker may overtake
+    the previous one. The feeds were never sorted (concurrent requests answer in any order);
+    sort by ``id`` where order matters.
 
-    The pool starts with the first record to clean (measured faster for small crawls than
-    starting it when the crawl opens; ``spawn``: a fork inside the running reactor, which has
-    threads, is unsafe; the workers import the cleaner, not the program's ``__main__``) and is shut down, its processes reaped, when the
-    crawl closes. A record whose cleaning raises fails alone, as it would in-process; a worker
-    that dies fails its records and every later one, which fails the crawl.
+    The pool starts with the first record to clean (measured faster for small crawls than at
+    the crawl's opening), all its processes at once, with ``spawn`` (a fork inside the running
+    reactor, which has threads, is unsafe); the workers import the cleaner, not the program's
+    ``__main__``. It is shut down, its processes reaped, when the crawl closes. A record whose
+    cleaning raises fails alone, as it would in-process; a worker that dies fails its records
+    and every later one, which fails the crawl.
     """
 
     batch_size = 16
@@ -259,6 +262,7 @@ class CleanContentPipeline:
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=start_worker,
+                initargs=(os.getpid(),),
             )
             with without_main_module():
                 # One task a process: the pool starts a process for each while none is idle.
