@@ -7,8 +7,10 @@
     python bench/bench_crawl.py --types posts --posts 20 --extra-media 20000  # some types only
 
 The site is served by the demo server in its own process, so the figures are the crawler's own:
-posts/s (wall clock), requests per post, CPU seconds per 1,000 posts, peak memory (max RSS)
-of the crawl process, and the share of its CPU time spent cleaning HTML. With ``--bound``, the
+posts/s (wall clock), requests per post, CPU seconds per 1,000 posts (the crawl process and
+its cleaning worker processes, which it reaps), peak memory (the crawl process's own peak RSS;
+the largest worker's peak RSS; and the peak of the sum over the crawl's process tree, sampled
+every 0.1 s), and the share of that CPU time spent cleaning HTML. With ``--bound``, the
 same server is then asked for exactly the minimal pages (every collection the crawl listed, 100
 records a page) by a tiny fetcher with the crawl's concurrency: the time the server alone needs,
 and the crawl's time divided by it. The crawl runs with the project's default, polite settings. Peak memory
@@ -25,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -128,6 +131,58 @@ def bench_wordpress(posts: int, workdir: Path, spelling: str) -> dict[str, float
         return crawl(site.url(spelling), posts, workdir)
 
 
+def _kib(status: str, field: str) -> int:
+    """A ``/proc/PID/status`` field in KiB (0 if absent)."""
+    for line in status.splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1])
+    return 0
+
+
+class TreeMemory(threading.Thread):
+    """Samples the memory of a process and its descendants (the cleaning workers) until it
+    ends: its own peak RSS (``VmHWM``), the largest descendant's, and the peak of the sum."""
+
+    def __init__(self, pid: int, interval: float = 0.1) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.interval = pid, interval
+        self.main_kib = self.worker_kib = self.tree_kib = 0
+        self.done = threading.Event()
+
+    def tree(self) -> list[int]:
+        parents: dict[int, int] = {}
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+        found, frontier = [self.pid], [self.pid]
+        while frontier:
+            frontier = [pid for pid, ppid in parents.items() if ppid in frontier]
+            found += frontier
+        return found
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            total = 0
+            for pid in self.tree():
+                try:
+                    status = Path(f"/proc/{pid}/status").read_text()
+                except OSError:
+                    continue
+                if "resource_tracker" in Path(f"/proc/{pid}/cmdline").read_text(errors="replace"):
+                    continue  # Python's shared multiprocessing helper, a few MiB
+                total += _kib(status, "VmRSS")
+                peak = _kib(status, "VmHWM")
+                if pid == self.pid:
+                    self.main_kib = max(self.main_kib, peak)
+                else:
+                    self.worker_kib = max(self.worker_kib, peak)
+            self.tree_kib = max(self.tree_kib, total)
+
+
 def crawl(url: str, posts: int, workdir: Path) -> dict[str, float]:
     """Run ``scrapy crawl`` on ``url``; the figures of that one process."""
     stats_file = workdir / f"stats-{posts}.json"
@@ -141,8 +196,12 @@ def crawl(url: str, posts: int, workdir: Path) -> dict[str, float]:
          "-s", "LOG_LEVEL=WARNING"],
         cwd=PROJECT_DIR, env=ENV,
     )  # fmt: skip
-    # wait4 gives this one process's CPU time and peak memory, not the server's.
+    memory = TreeMemory(process.pid)
+    memory.start()
+    # wait4 gives the CPU time of this process and of the workers it reaped, not the server's.
     _, status, usage = os.wait4(process.pid, 0)
+    memory.done.set()
+    memory.join()
     returncode = os.waitstatus_to_exitcode(status)
     wall = time.monotonic() - started
     if returncode != 0:
@@ -159,7 +218,11 @@ def crawl(url: str, posts: int, workdir: Path) -> dict[str, float]:
         "requests": stats["downloader/request_count"],
         "requests_per_post": stats["downloader/request_count"] / posts,
         "cpu_s_per_1000_posts": cpu / posts * 1000,
-        "peak_rss_mib": usage.ru_maxrss / 1024,
+        # wait4's is the largest of the process and its workers: the process's own high-water
+        # mark, sampled, when it had workers (VmHWM only grows, so the last sample is close).
+        "peak_rss_mib": (memory.main_kib if memory.worker_kib else usage.ru_maxrss) / 1024,
+        "worker_peak_rss_mib": memory.worker_kib / 1024,
+        "tree_peak_rss_mib": memory.tree_kib / 1024,
         "cleaning_share": stats.get("wordpress/cleaning_cpu_seconds", 0.0) / cpu if cpu else 0.0,
     }
 
@@ -178,13 +241,14 @@ def main() -> None:
     sizes = args.posts or ([1000] if args.wordpress else [1000, 10000])
     with tempfile.TemporaryDirectory(prefix="wp-bench-") as tmp:
         print(f"{'posts':>7} {'seconds':>8} {'posts/s':>8} {'requests':>8} {'req/post':>9} "
-              f"{'CPU s/1k':>9} {'peak MiB':>9} {'cleaning':>9}")  # fmt: skip
+              f"{'CPU s/1k':>9} {'peak MiB':>9} {'worker':>7} {'tree':>6} {'cleaning':>9}")  # fmt: skip
         for posts in sorted(sizes):
             run = bench_wordpress if args.wordpress else bench_demo_server
             r = run(posts, Path(tmp), args.spelling)
             print(f"{r['posts']:>7} {r['seconds']:>8.1f} {r['posts_per_s']:>8.0f} {r['requests']:>8} "
                   f"{r['requests_per_post']:>9.3f} {r['cpu_s_per_1000_posts']:>9.2f} "
-                  f"{r['peak_rss_mib']:>9.0f} {r['cleaning_share']:>9.0%}")  # fmt: skip
+                  f"{r['peak_rss_mib']:>9.0f} {r['worker_peak_rss_mib']:>7.0f} "
+                  f"{r['tree_peak_rss_mib']:>6.0f} {r['cleaning_share']:>9.0%}")  # fmt: skip
             if "bound_seconds" in r:
                 print(f"        server bound: {r['bound_requests']} pages in "
                       f"{r['bound_seconds']:.1f} s; ours / bound = "

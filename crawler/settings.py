@@ -106,6 +106,9 @@ ITEM_PIPELINES = {
 # syndication footers dropped by the cleaner's default patterns (set a list of regexes to change).
 WORDPRESS_CONTENT_MARKDOWN = True
 WORDPRESS_KEEP_RAW_HTML = False
+# Cleaning runs in worker processes, fed in small batches: 0 = one per usable core (auto),
+# 1 = in the crawl process itself (no pool), N = N processes.
+WORDPRESS_CLEANING_PROCESSES = 0
 
 # Feeds: one JSONL file per record type under WORDPRESS_OUTPUT_DIR/<host>/ (see crawler.feeds).
 # Scrapy's own -o/-O or a FEEDS setting replace them.

@@ -170,6 +170,9 @@ def crawl(
     ``arguments`` are the other ``-a`` arguments (``types="pages"``, ``incremental="true"``).
     """
     spider_args = ({"url": url} if url is not None else {}) | arguments
+    # Clean in this process unless a test asks for the pool (tests/test_cleaning_pool.py): most
+    # crawls are of a few dozen records, for which starting worker processes costs more.
+    settings = {"WORDPRESS_CLEANING_PROCESSES": 1} | (settings or {})
     crawl_settings = project_settings(command_settings(tmp_path, settings))
     capture = _LogCapture(crawl_settings)
     _route_twisted_log()
