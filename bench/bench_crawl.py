@@ -5,6 +5,9 @@
     python bench/bench_crawl.py --wordpress --posts 1000  # the real WordPress of the test suite
     python bench/bench_crawl.py --bound                   # also the server bound, and ours / bound
     python bench/bench_crawl.py --types posts --posts 20 --extra-media 20000  # some types only
+    python -m wpsite start --posts 10000                  # a real WordPress left running, then:
+    python bench/bench_crawl.py --url URL --rest-root ROOT --posts 10000 --bound
+    python bench/bench_crawl.py --setting WORDPRESS_CONTENT_MARKDOWN=False   # any -s setting
 
 The site is served by the demo server in its own process, so the figures are the crawler's own:
 posts/s (wall clock), requests per post, CPU seconds per 1,000 posts (the crawl process and
@@ -59,6 +62,10 @@ TYPES: str | None = None
 """``-a types=`` of the crawl (``--types``): all public post types if ``None``."""
 EXTRA_MEDIA = 0
 """Images no post links to, added to the generated site (``--extra-media``)."""
+SETTINGS: list[str] = []
+"""``-s NAME=VALUE`` of the crawl (``--setting``)."""
+PROJECT = PROJECT_DIR
+"""The checkout whose crawler runs (``--project``: compare another version on the same site)."""
 
 
 def server_bound(api_root: str, totals: dict[str, int], concurrency: int = 4) -> dict[str, float]:
@@ -131,6 +138,19 @@ def bench_wordpress(posts: int, workdir: Path, spelling: str) -> dict[str, float
         return crawl(site.url(spelling), posts, workdir)
 
 
+def bench_running_site(
+    url: str, rest_root: str | None, posts: int, workdir: Path
+) -> dict[str, float]:
+    """Crawl a site that is already running (``--url``), and time its bound (``--bound``)."""
+    result = crawl(url, posts, workdir)
+    if BOUND:
+        if not rest_root:
+            raise SystemExit("--bound with --url needs --rest-root")
+        totals = collection_totals(workdir / f"stats-{posts}.json")
+        result |= server_bound(rest_root, totals)
+    return result
+
+
 def _kib(status: str, field: str) -> int:
     """A ``/proc/PID/status`` field in KiB (0 if absent)."""
     for line in status.splitlines():
@@ -193,8 +213,9 @@ def crawl(url: str, posts: int, workdir: Path) -> dict[str, float]:
          *(["-a", f"types={TYPES}"] if TYPES else []),
          "-s", f"WORDPRESS_OUTPUT_DIR={workdir / 'output'}",
          "-s", f"WORDPRESS_STATS_FILE={stats_file}",
-         "-s", "LOG_LEVEL=WARNING"],
-        cwd=PROJECT_DIR, env=ENV,
+         "-s", "LOG_LEVEL=WARNING",
+         *[arg for setting in SETTINGS for arg in ("-s", setting)]],
+        cwd=PROJECT, env={**ENV, "PYTHONPATH": str(PROJECT)},
     )  # fmt: skip
     memory = TreeMemory(process.pid)
     memory.start()
@@ -235,16 +256,24 @@ def main() -> None:
     parser.add_argument("--bound", action="store_true", help="also time the server bound")
     parser.add_argument("--types", help="crawl only these post types (-a types=...)")
     parser.add_argument("--extra-media", type=int, default=0, help="images no post links to")
+    parser.add_argument("--url", help="crawl this running site (e.g. python -m wpsite start)")
+    parser.add_argument("--rest-root", help="with --url and --bound: the site's REST root")
+    parser.add_argument("--setting", action="append", default=[], help="-s NAME=VALUE")
+    parser.add_argument("--project", type=Path, default=PROJECT_DIR, help="checkout to run")
     args = parser.parse_args()
-    global BOUND, TYPES, EXTRA_MEDIA
+    global BOUND, TYPES, EXTRA_MEDIA, SETTINGS, PROJECT
     BOUND, TYPES, EXTRA_MEDIA = args.bound, args.types, args.extra_media
+    SETTINGS, PROJECT = args.setting, args.project.resolve()
     sizes = args.posts or ([1000] if args.wordpress else [1000, 10000])
     with tempfile.TemporaryDirectory(prefix="wp-bench-") as tmp:
         print(f"{'posts':>7} {'seconds':>8} {'posts/s':>8} {'requests':>8} {'req/post':>9} "
               f"{'CPU s/1k':>9} {'peak MiB':>9} {'worker':>7} {'tree':>6} {'cleaning':>9}")  # fmt: skip
         for posts in sorted(sizes):
-            run = bench_wordpress if args.wordpress else bench_demo_server
-            r = run(posts, Path(tmp), args.spelling)
+            if args.url:
+                r = bench_running_site(args.url, args.rest_root, posts, Path(tmp))
+            else:
+                run = bench_wordpress if args.wordpress else bench_demo_server
+                r = run(posts, Path(tmp), args.spelling)
             print(f"{r['posts']:>7} {r['seconds']:>8.1f} {r['posts_per_s']:>8.0f} {r['requests']:>8} "
                   f"{r['requests_per_post']:>9.3f} {r['cpu_s_per_1000_posts']:>9.2f} "
                   f"{r['peak_rss_mib']:>9.0f} {r['worker_peak_rss_mib']:>7.0f} "
