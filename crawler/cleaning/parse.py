@@ -4,8 +4,8 @@ We parse with ``lxml.etree.HTMLParser`` directly rather than through BeautifulSo
 the same libxml2 parser BeautifulSoup's ``"lxml"`` feature drives, so broken markup is
 repaired identically, but building BeautifulSoup's Python tree costs ~1.4 ms per 10 KB
 post against ~0.1 ms for lxml (``bench/bench_clean.py``): 40% of the 3.3 ms budget of the
-300 posts/s target before any cleaning. BeautifulSoup is still used for the Markdown
-step, which needs it (see :mod:`.markdown`).
+300 posts/s target before any cleaning. The Markdown step reads the clean node tree, not
+BeautifulSoup either (see :mod:`.markdown`).
 """
 
 from __future__ import annotations
