@@ -94,7 +94,7 @@ _ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "alt", "title"), "ol": ("s
 _ATTRIBUTES["td"] = _ATTRIBUTES["th"] = ("colspan", "rowspan")
 
 # Context bits passed down the walk.
-_IN_LINK, _IN_CELL, _NO_FORMAT, _INLINE = 1, 2, 4, 8
+_IN_LINK, _IN_CELL, _NO_FORMAT, _INLINE, _IN_QUOTE = 1, 2, 4, 8, 16
 
 _OPTIONS = ConversionOptions(
     heading_style="atx",
@@ -275,8 +275,10 @@ def _walk(  # noqa: PLR0912, PLR0915 - one branch per kind of node
                 _walk(caption.children, out, ctx, True, "caption")
                 out.append("</p>")
                 children = children[1:]
-        if tag == "blockquote" and index:
-            out.append(f"<p>{_QUOTE_MARK}</p>")
+        if tag == "blockquote":
+            if index and not ctx & (_IN_QUOTE | _IN_CELL):  # the converter spaces those
+                out.append(f"<p>{_QUOTE_MARK}</p>")
+            child_ctx |= _IN_QUOTE
         name = "div" if tag in _AS_DIV else tag
         out.append(_open(name, it.attrs, _ATTRIBUTES.get(tag, ())))
         if tag != "hr":
@@ -316,4 +318,5 @@ def to_markdown(items: list[Item]) -> str:
 
 
 def _unmark(m: re.Match[str]) -> str:
-    return _UNMARK[ord(m.group())]
+    """Our escape for a mark; a quote mark the converter moved off its own line goes."""
+    return _UNMARK.get(ord(m.group()), "")

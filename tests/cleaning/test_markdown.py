@@ -152,3 +152,15 @@ def test_cleaning_needs_neither_beautifulsoup_nor_markdownify() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
     )
     assert done.stdout.strip() == "[]"
+
+
+def test_quotes_are_set_off_by_a_blank_line() -> None:
+    """The converter starts a quote right on the line after a paragraph; ours does not."""
+    assert md("<p>x</p><blockquote><p>q</p></blockquote>") == "x\n\n> q"
+    assert md("<ul><li>a<blockquote><p>q</p></blockquote></li></ul>") == "- a\n\n  > q"
+    assert md("<blockquote><p>a</p><blockquote><p>q</p></blockquote></blockquote>") == (
+        "> a\n>\n> > q"
+    )
+    assert md("<table><tr><td>a<blockquote><p>q</p></blockquote></td></tr></table>") == (
+        "| a q |\n| --- |"
+    )
