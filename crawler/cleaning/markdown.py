@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import TYPE_CHECKING
 
 from html_to_markdown import ConversionOptions, convert
 
@@ -96,6 +95,8 @@ _ATTRIBUTES["td"] = _ATTRIBUTES["th"] = ("colspan", "rowspan")
 # Context bits passed down the walk.
 _IN_LINK, _IN_CELL, _NO_FORMAT, _INLINE, _IN_QUOTE = 1, 2, 4, 8, 16
 
+# Passed to the public ``convert``, which turns them into the native options on every call
+# (~0.05 ms of a 10 KB post's ~0.45 ms): the price of using only the package's public API.
 _OPTIONS = ConversionOptions(
     heading_style="atx",
     bullets="-",
@@ -115,33 +116,6 @@ _OPTIONS = ConversionOptions(
     escape_misc=False,
     escape_ascii=False,
 )
-
-
-if TYPE_CHECKING:
-    from collections.abc import Callable
-
-    from html_to_markdown import ConversionResult
-
-
-def _converter() -> Callable[[str], ConversionResult]:
-    """The converter with our options already in native form.
-
-    The public ``convert`` rebuilds the native options from the dataclass on every call
-    (~0.08 ms, a sixth of a 10 KB post's conversion); the binding it calls takes them
-    built once. Falls back to the public function if a release moves the binding.
-    """
-    try:
-        from html_to_markdown import _html_to_markdown as native  # noqa: PLC0415
-        from html_to_markdown.api import _to_rust_conversion_options  # noqa: PLC0415
-
-        options = _to_rust_conversion_options(_OPTIONS)
-        native.convert("<p>x</p>", options, None)
-    except (ImportError, AttributeError, TypeError):  # pragma: no cover - another release
-        return lambda html: convert(html, _OPTIONS)
-    return lambda html: native.convert(html, options, None)
-
-
-_convert = _converter()
 
 
 def _mark(m: re.Match[str]) -> str:
@@ -309,7 +283,7 @@ def to_markdown(items: list[Item]) -> str:
     """
     if not items:
         return ""
-    markdown = _convert(markdown_html(items)).content or ""
+    markdown = convert(markdown_html(items), _OPTIONS).content or ""
     if _QUOTE_MARK in markdown:
         markdown = _QUOTE_LINE.sub("", markdown)
     if _NONCHARACTERS.search(markdown):  # str.translate would look up every character
