@@ -77,7 +77,9 @@ def _add(out: list[str], text: str) -> None:
 
 
 def _inline(items: list[Item]) -> str:
-    text = _SPACES.sub(" ", "".join(_inline_parts(items, [])))
+    text = "".join(_inline_parts(items, []))
+    if "  " in text:  # a substring test is far cheaper than the regex that finds none
+        text = _SPACES.sub(" ", text)
     if "\n" in text:
         text = "\n".join(line for line in (ln.strip() for ln in text.split("\n")) if line)
     return text.strip()
