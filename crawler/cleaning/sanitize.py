@@ -78,43 +78,21 @@ class Sanitizer:
 
     # --- traversal ---------------------------------------------------------------------
 
-    def children(self, el: etree._Element, sink: Sink) -> None:  # noqa: PLR0912 - inlined
+    def children(self, el: etree._Element, sink: Sink) -> None:
         """Walk the content of *el* (text and child elements) into *sink*."""
         if self.depth >= MAX_DEPTH:
             etree.strip_elements(el, *DROPPED_TAGS, with_tail=False)
             self.text("".join(el.itertext()), sink)
             return
         self.depth += 1
-        # self.text and self.element inlined for the common cases: this loop runs for
-        # every element of every post, and a method call costs more than the work here.
-        pre = type(sink) is Pre
-        add = sink.text
         text = el.text
         if text:
-            if pre:
-                self.text(text, sink)
-            elif text.isprintable() and "  " not in text:
-                add(text)
-            else:
-                add(" " if text.isspace() else _WS.sub(" ", text))
+            self.text(text, sink)
         for child in el:
-            attrib = child.attrib
-            if attrib or type(child.tag) is not str:
-                self.element(child, sink)
-            else:
-                handler = _DISPATCH.get(child.tag)
-                if handler is None:
-                    self.children(child, sink)
-                else:
-                    handler(self, child, sink)
-            text = child.tail
-            if text:
-                if pre:
-                    self.text(text, sink)
-                elif text.isprintable() and "  " not in text:
-                    add(text)
-                else:
-                    add(" " if text.isspace() else _WS.sub(" ", text))
+            self.element(child, sink)
+            tail = child.tail
+            if tail:
+                self.text(tail, sink)
         self.depth -= 1
 
     def element(self, el: etree._Element, sink: Sink) -> None:
