@@ -12,7 +12,10 @@ Jetpack share/related blocks, a syndication footer) and times, in one process (o
 * the floor: ``lxml`` parsing the same HTML and nothing else;
 * BeautifulSoup(lxml) parsing alone, the reason the cleaner walks lxml directly;
 * ``clean_content`` without and with Markdown;
-* an optional ``nh3`` (Ammonia) final pass over the cleaned HTML, and nh3 alone.
+* an optional ``nh3`` (Ammonia) final pass over the cleaned HTML, and nh3 alone;
+
+then what each stage of ``clean_content`` costs per 10 KB post (parse, sanitize, HTML
+serialization, text, Markdown, the rest).
 """
 
 from __future__ import annotations
@@ -26,15 +29,22 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
 from crawler.cleaning import CleanOptions, clean_content
-from crawler.cleaning.tree import ALLOWED_ATTRIBUTES
+from crawler.cleaning.markdown import to_markdown
+from crawler.cleaning.parse import parse_html
+from crawler.cleaning.sanitize import Sanitizer
+from crawler.cleaning.text import count_words, to_text
+from crawler.cleaning.tree import ALLOWED_ATTRIBUTES, Item, serialize
+from crawler.cleaning.wordpress import boilerplate_matcher, closing_shortcode_names
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+_T = TypeVar("_T")
 
 WORDS = [
     "the",
@@ -300,7 +310,7 @@ def corpus(n: int, seed: int, lo: int, hi: int) -> list[str]:
     return [gen.post(gen.rng.randint(lo, hi)) for _ in range(n)]
 
 
-def timed(fn: Callable[[str], object], posts: list[str], repeat: int) -> float:
+def timed(fn: Callable[[_T], object], posts: list[_T], repeat: int) -> float:
     """Best-of-*repeat* seconds per post (process CPU time: one core), after a warm-up."""
     for post in posts[:20]:
         fn(post)
@@ -311,6 +321,35 @@ def timed(fn: Callable[[str], object], posts: list[str], repeat: int) -> float:
             fn(post)
         runs.append((time.process_time() - start) / len(posts))
     return min(runs)
+
+
+def stages(posts: list[str], repeat: int) -> dict[str, float]:
+    """Seconds per post of each step ``clean_content`` takes, timed one at a time."""
+    matcher = boilerplate_matcher(CleanOptions().boilerplate_patterns)
+
+    def sanitize(h: str) -> list[Item]:
+        root = parse_html(h)
+        if root is None:
+            return []
+        return Sanitizer(BASE, matcher, closing_shortcode_names(h)).clean(root)
+
+    trees = [sanitize(h) for h in posts]
+    by_tree: dict[str, Callable[[Any], object]] = {
+        "serialize (HTML, links, images)": lambda t: serialize(t, [], []),
+        "text (to_text + count_words)": lambda t: count_words(to_text(t)),
+        "markdown (to_markdown)": to_markdown,
+    }
+    parse = timed(parse_html, posts, repeat)
+    out = {
+        "parse (lxml + prepare)": parse,
+        "sanitize (walk)": timed(sanitize, posts, repeat) - parse,
+    }
+    for name, fn in by_tree.items():
+        out[name] = timed(fn, trees, repeat)
+    total = timed(lambda h: clean_content(h, BASE), posts, repeat)
+    out["other"] = max(0.0, total - sum(out.values()))
+    out["total clean_content, markdown=True"] = total
+    return out
 
 
 def main() -> None:
@@ -371,7 +410,10 @@ def main() -> None:
                 f"  {name:<42} {seconds * 1000:7.3f} ms/post  {1 / seconds:8.0f} posts/s"
                 f"  {seconds / floor:6.1f}x floor"
             )
-    print("\nTarget: >= 300 posts/s per core on 10 KB posts (clean_content, markdown=True).")
+    print(f"\nStages of clean_content on the 10 KB posts, best of {args.repeat}:")
+    for name, seconds in stages(sets["10 KB posts"], args.repeat).items():
+        print(f"  {name:<42} {seconds * 1000:7.3f} ms/post")
+    print("\nTarget: >= 1,000 posts/s per core on 10 KB posts (clean_content, markdown=True).")
 
 
 if __name__ == "__main__":

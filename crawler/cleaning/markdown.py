@@ -1,12 +1,14 @@
-"""Markdown from the cleaned HTML, with markdownify.
+"""Markdown from the clean node tree, with ``html-to-markdown`` (a Rust converter).
 
+The tree is written once more as HTML made for the converter (:func:`markdown_html`),
+then converted in one native call: no BeautifulSoup tree, no Python-level second parse.
 Settings: ATX headings (``## Title``), ``-`` bullets, ``*``/``**`` emphasis, backslash hard
 breaks (trailing double spaces get eaten by editors), GFM tables with the first row as
 header, ``<sub>``/``<sup>`` kept as HTML (``10<sup>6</sup>`` must not become ``106``).
 
-Escaping is ours, not markdownify's, because its options are all-or-nothing: escaping
-every ``_`` mangles ``snake_case`` and URLs in prose, escaping nothing turns a literal
-``<script>`` in a tutorial into raw HTML. We escape only what would change the meaning:
+Escaping is ours, not the converter's: its options are all-or-nothing (escaping every
+``_`` mangles ``snake_case`` and URLs in prose), and with them off it writes a literal
+``<script>`` of a tutorial as raw HTML. We escape only what would change the meaning:
 
 * ``\\``, ``*`` and backticks everywhere; ``_`` only at a word boundary (intra-word
   underscores never start emphasis in CommonMark);
@@ -16,329 +18,278 @@ every ``_`` mangles ``snake_case`` and URLs in prose, escaping nothing turns a l
 * at the start of a line only: ``#`` headings, ``>`` quotes, ``-``/``+`` bullets,
   ``1.`` numbered items, ``===``/``---`` underlines and ``~~~`` fences.
 
-Code fences are made longer than any backtick run inside the code, and parentheses in
-link or image destinations are backslash-escaped. markdownify works on the clean
-node tree itself (see :class:`_NodeTreeBuilder`), so there is no second HTML parse.
+The converter escapes some of these itself (and a backslash before punctuation), so a
+backslash we wrote would come out doubled. Each character to escape is therefore written
+as a Unicode noncharacter (U+FDD0…) that the converter passes through untouched, and
+turned into backslash + character afterwards. Noncharacters in the text itself (never
+meaningful in a post) are dropped from the Markdown so they cannot be confused.
+
+Elements the converter would render differently from our conventions are rewritten in
+that HTML: phrasing elements without a Markdown form (``<u>``, ``<mark>``…) are unwrapped,
+a table caption becomes a paragraph before its table, figures and their captions become
+plain blocks, and an image inside a heading or cell (but not directly in a cell or link)
+becomes its description.
 """
 
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from html import escape
 
-import markdownify
-from bs4 import BeautifulSoup
-from bs4.builder import HTMLTreeBuilder
-from bs4.element import NavigableString, PageElement, Tag
-from markdownify import ATX, BACKSLASH, MarkdownConverter
+from html_to_markdown import ConversionOptions, convert
 
 from .tags import HEADING_TAGS
-from .tree import Item, Node, serialize
+from .tree import BR, Item, Node
 
-if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+__all__ = ["markdown_html", "to_markdown"]
 
-__all__ = ["to_markdown"]
+# One noncharacter per character we may escape; mapped to "\" + character afterwards.
+_ESCAPABLE = "\\*`_<&[]|#>-+=~.)"
+_MARK = {c: chr(0xFDD0 + i) for i, c in enumerate(_ESCAPABLE)}
+_UNMARK = {ord(m): "\\" + c for c, m in _MARK.items()}
+# An autolink's angle brackets, which must come out as they are.
+_AUTOLINK_OPEN, _AUTOLINK_CLOSE = "\ufdee", "\ufdef"
+_UNMARK[ord(_AUTOLINK_OPEN)] = "<"
+_UNMARK[ord(_AUTOLINK_CLOSE)] = ">"
+# The converter starts a quote on the line after a paragraph; a marked paragraph before
+# it, removed with its line afterwards, leaves the blank line CommonMark readers expect.
+_QUOTE_MARK = "\ufded"
+_QUOTE_LINE = re.compile(f"^[ \t>]*{_QUOTE_MARK}\n", re.MULTILINE)
+_NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 
-# The helpers markdownify's own process_text and convert_a use, which its type stub leaves out.
-_markdownify: Any = markdownify
-chomp: Callable[[str], tuple[str, str, str]] = _markdownify.chomp
-re_newline_whitespace: re.Pattern[str] = _markdownify.re_newline_whitespace
-re_whitespace: re.Pattern[str] = _markdownify.re_whitespace
-should_remove_whitespace_inside: Callable[[PageElement | None], bool] = (
-    _markdownify.should_remove_whitespace_inside
-)
-should_remove_whitespace_outside: Callable[[PageElement | None], bool] = (
-    _markdownify.should_remove_whitespace_outside
-)
-
-_SPECIAL = re.compile(r"[\\*`_<&\[\]|]")
-_COLLAPSIBLE = re.compile(r"[\t\r\n]|  ")
+# Also finds noncharacters, which are dropped so that only our marks remain.
+_SPECIAL = re.compile("[\\\\*`_<&\\[\\]|\ufdd0-\ufdef]")
 _ALWAYS = re.compile(r"[\\*`]")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _LT = re.compile(r"<(?=[A-Za-z/!?])")
 _AMP = re.compile(r"&(?=#?\w+;)")
 _CLOSE_BRACKET = re.compile(r"\](?=[(\[:])")
-_BRACKET = re.compile(r"(?<!\\)((?:\\\\)*)([\[\]])")  # not already escaped
 _LINE_START = re.compile(r"^(#{1,6}(?=\s|$)|>|[-+](?=\s|$)|=+\s*$|-+\s*$|~{3,})")
 _ORDERED = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
-_BACKSLASH_ESCAPE = re.compile(r"\\(.)")
-_BACKTICK_FENCE = re.compile(r"`{3,}")
+_LINE_START_HINT = frozenset("#>-+=~0123456789")
 _ABSOLUTE = re.compile(r"[a-zA-Z][a-zA-Z0-9+.\-]{1,31}:[^\s<>]*$")
-# Elements whose first child starts a Markdown line (markdownify's soup root included):
-# the blocks that hold inline content, not list, table or code containers.
-_LINE_PARENTS = (
-    HEADING_TAGS
-    | {"p", "li", "td", "th", "blockquote", "dd", "dt", "figcaption", "caption", "figure"}
-    | {"body", "html", "[document]"}
-)
-# Phrasing elements (PHRASING_TAGS) markdownify writes no marker for.
+
+# Elements whose first child starts a Markdown line: the blocks that hold inline content.
+_LINE_PARENTS = HEADING_TAGS | {
+    "p",
+    "li",
+    "td",
+    "th",
+    "blockquote",
+    "dd",
+    "dt",
+    "figcaption",
+    "caption",
+    "figure",
+}
+# Phrasing elements with no Markdown form: only their content is written.
 _UNMARKED_INLINE = frozenset({"u", "mark", "small", "abbr", "cite", "ins", "dfn", "var"})
+# Elements whose content is code: no escaping inside.
+_NOFORMAT = frozenset({"pre", "code", "kbd", "samp"})
+# Written as plain blocks: the converter would emphasise captions and run images together.
+_AS_DIV = frozenset({"figure", "figcaption"})
+_CELLS = frozenset({"td", "th"})
+_ATTRIBUTES = {"a": ("href", "title"), "img": ("src", "alt", "title"), "ol": ("start",)}
+_ATTRIBUTES["td"] = _ATTRIBUTES["th"] = ("colspan", "rowspan")
+
+# Context bits passed down the walk.
+_IN_LINK, _IN_CELL, _NO_FORMAT, _INLINE, _IN_QUOTE = 1, 2, 4, 8, 16
+
+# Passed to the public ``convert``, which turns them into the native options on every call
+# (~0.05 ms of a 10 KB post's ~0.45 ms): the price of using only the package's public API.
+_OPTIONS = ConversionOptions(
+    heading_style="atx",
+    bullets="-",
+    strong_em_symbol="*",
+    newline_style="backslash",
+    sub_symbol="<sub>",
+    sup_symbol="<sup>",
+    code_block_style="backticks",
+    list_indent_width=2,
+    compact_tables=True,
+    autolinks=False,
+    expand_abbreviations=False,
+    include_blockquote_citations=False,
+    extract_metadata=False,
+    escape_asterisks=False,
+    escape_underscores=False,
+    escape_misc=False,
+    escape_ascii=False,
+)
 
 
-def _attr(el: Tag, name: str) -> str:
-    """An attribute of the clean tree, where each is one string; ``""`` when absent."""
-    value = el.get(name)
-    return value if isinstance(value, str) else ""
+def _mark(m: re.Match[str]) -> str:
+    return _MARK[m.group()]
 
 
-def _destination(url: str) -> str:
-    """Backslash-escape parentheses so ``a_(b)`` cannot end the destination early."""
-    return url.replace("(", r"\(").replace(")", r"\)") if "(" in url or ")" in url else url
-
-
-class _FastTag(Tag):
-    """A bs4 Tag answering markdownify's simple lookups without building a SoupStrainer.
-
-    markdownify calls ``find_parent("pre")`` for every element and ``find_all`` /
-    ``find_previous_siblings`` per list item and table row; bs4 builds a filter object
-    each time, which was a third of the conversion time. Any other call goes to bs4.
-    """
-
-    def find_parent(self, name: Any = None, attrs: Any = None, **kwargs: Any) -> Any:
-        if type(name) is not str or attrs is not None or kwargs:
-            return super().find_parent(name, attrs, **kwargs)
-        parent = self.parent
-        while parent is not None:
-            if parent.name == name:
-                return parent
-            parent = parent.parent
-        return None
-
-    def find_previous_siblings(
-        self,
-        name: Any = None,
-        attrs: Any = None,
-        string: Any = None,
-        limit: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        if type(name) is not str or attrs is not None or string or limit or kwargs:
-            return super().find_previous_siblings(name, attrs, string, limit, **kwargs)
-        found = []
-        sibling = self.previous_sibling
-        while sibling is not None:
-            if isinstance(sibling, Tag) and sibling.name == name:
-                found.append(sibling)
-            sibling = sibling.previous_sibling
-        return found
-
-    def find_all(
-        self,
-        name: Any = None,
-        attrs: Any = None,
-        recursive: bool = True,
-        string: Any = None,
-        limit: Any = None,
-        **kwargs: Any,
-    ) -> Any:
-        names = (name,) if type(name) is str else name
-        if (
-            type(names) not in (tuple, list)
-            or not all(type(n) is str for n in names)
-            or attrs is not None
-            or not recursive
-            or string is not None
-            or limit
-            or kwargs
-        ):
-            return super().find_all(name, attrs, recursive, string, limit, **kwargs)
-        return [d for d in self.descendants if isinstance(d, Tag) and d.name in names]
-
-
-def _at_line_start(el: Any) -> bool:
-    """True if *el* starts a Markdown line: first in a block, or right after a ``<br>``.
-
-    Looks through inline elements markdownify writes no marker for (``<small>1. x``
-    still starts the line), not through those it does (``**``, ``[``, backticks…).
-    """
-    node = el
-    while True:
-        previous = node.previous_sibling
-        if previous is not None:
-            return isinstance(previous, Tag) and previous.name == "br"
-        parent = node.parent
-        if parent is None or parent.name in _LINE_PARENTS:
-            return True
-        if parent.name not in _UNMARKED_INLINE:
-            return False
-        node = parent
-
-
-class _Converter(MarkdownConverter):
-    """markdownify with meaning-preserving escaping and safer links/fences."""
-
-    def escape(self, text: str, parent_tags: set[str]) -> str:
-        if not text or not _SPECIAL.search(text):
-            return text or ""
-        text = _ALWAYS.sub(r"\\\g<0>", text)
+def _escape(text: str, ctx: int, line_start: bool) -> str:
+    """Mark the characters of *text* that Markdown would read as syntax (see module doc)."""
+    if _SPECIAL.search(text):
+        text = _NONCHARACTERS.sub("", text)
+        text = _ALWAYS.sub(_mark, text)
         if "_" in text:
-            text = _UNDERSCORE.sub(r"\\_", text)
+            text = _UNDERSCORE.sub(_MARK["_"], text)
         if "<" in text:
-            text = _LT.sub(r"\\<", text)
+            text = _LT.sub(_MARK["<"], text)
         if "&" in text:
-            text = _AMP.sub(r"\\&", text)
+            text = _AMP.sub(_MARK["&"], text)
         if "]" in text:
-            text = _CLOSE_BRACKET.sub(r"\\]", text)
-        if "|" in text and ("td" in parent_tags or "th" in parent_tags):
-            text = text.replace("|", r"\|")
-        if "a" in parent_tags and ("[" in text or "]" in text):
-            text = _BRACKET.sub(r"\1\\\2", text)  # a stray bracket would end the link text
-        return text
-
-    def process_text(self, el: NavigableString, parent_tags: set[str] | None = None) -> str:
-        """markdownify's ``process_text`` plus line-start escaping, with a fast path.
-
-        Same steps as the original (whitespace, escaping, trimming next to blocks), but
-        the two whitespace regexes only run when the text has something to collapse:
-        the cleaner already collapsed it, so they almost never do.
-        """
-        parent_tags = parent_tags if parent_tags is not None else set()
-        text = str(el)
-        if "pre" not in parent_tags and _COLLAPSIBLE.search(text):
-            text = re_whitespace.sub(" ", re_newline_whitespace.sub("\n", text))
-        if "_noformat" not in parent_tags:
-            text = self.escape(text, parent_tags)
-        previous = el.previous_sibling
-        following = el.next_sibling
-        strip_inside = should_remove_whitespace_inside(el.parent)
-        if should_remove_whitespace_outside(previous) or (strip_inside and not previous):
-            text = text.lstrip(" \t\r\n")
-        if should_remove_whitespace_outside(following) or (strip_inside and not following):
-            text = text.rstrip()
-        if not text or "_noformat" in parent_tags:
-            return text
-        at_line_start = _at_line_start(el)
-        if at_line_start:
-            stripped = text.lstrip()
+            text = _CLOSE_BRACKET.sub(_MARK["]"], text)
+        if ctx & _IN_CELL and "|" in text:
+            text = text.replace("|", _MARK["|"])
+        if ctx & _IN_LINK:
+            text = text.replace("[", _MARK["["]).replace("]", _MARK["]"])
+    if line_start:
+        stripped = text.lstrip()
+        if stripped and stripped[0] in _LINE_START_HINT:
             lead = text[: len(text) - len(stripped)]
             if _LINE_START.match(stripped):
-                text = lead + "\\" + stripped
+                text = lead + _MARK[stripped[0]] + stripped[1:]
             else:
-                text = lead + _ORDERED.sub(r"\1\\\2", stripped, count=1)
-        return text
-
-    def convert_a(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        if "_noformat" in parent_tags:
-            return text
-        prefix, suffix, text = chomp(text)
-        if not text:
-            return ""
-        href = _attr(el, "href")
-        title = _attr(el, "title")
-        if not href:
-            return text
-        if (
-            not title
-            and _ABSOLUTE.match(href)  # "<x>" would be raw HTML, not an autolink
-            and "(" not in href
-            and _BACKSLASH_ESCAPE.sub(r"\1", text) == href
-        ):
-            return f"{prefix}<{href}>{suffix}"
-        title_part = ' "{}"'.format(title.replace('"', r"\"")) if title else ""
-        return f"{prefix}[{text}]({_destination(href)}{title_part}){suffix}"
-
-    def convert_img(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        alt = _BRACKET.sub(r"\1\\\2", self.escape(_attr(el, "alt"), parent_tags))
-        if "_inline" in parent_tags and (
-            el.parent is None or el.parent.name not in ("td", "th", "a")
-        ):
-            return alt
-        src = _attr(el, "src")
-        title = _attr(el, "title")
-        title_part = ' "{}"'.format(title.replace('"', r"\"")) if title else ""
-        return f"![{alt}]({_destination(src)}{title_part})"
-
-    def convert_figure(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        """markdownify treats ``<figure>`` as inline; it is a block (image + caption)."""
-        if "_inline" in parent_tags:
-            return " " + text.strip() + " "
-        text = text.strip()
-        return f"\n\n{text}\n\n" if text else ""
-
-    def convert_pre(self, el: Tag, text: str, parent_tags: set[str]) -> str:
-        if not text:
-            return ""
-        longest = max((len(m) for m in _BACKTICK_FENCE.findall(text)), default=2)
-        fence = "`" * (longest + 1)
-        return f"\n\n{fence}\n{text.strip(chr(10))}\n{fence}\n\n"
+                m = _ORDERED.match(stripped)
+                if m:
+                    end = m.end(1)
+                    text = lead + stripped[:end] + _MARK[m.group(2)] + stripped[end + 1 :]
+    return text
 
 
-_OPTIONS: dict[str, Any] = {
-    "heading_style": ATX,
-    "bullets": "-",
-    "strong_em_symbol": "*",
-    "newline_style": BACKSLASH,
-    "sub_symbol": "<sub>",
-    "sup_symbol": "<sup>",
-    "table_infer_header": True,
-    "escape_misc": False,
-    "escape_asterisks": False,
-    "escape_underscores": False,
-}
-_CONVERTER = _Converter(**_OPTIONS)
+def _alt(text: str, ctx: int) -> str:
+    """An image description: escaped as text, and every bracket too."""
+    text = _escape(text, ctx, False)
+    return text.replace("[", _MARK["["]).replace("]", _MARK["]"])
 
 
-class _NodeTreeBuilder(HTMLTreeBuilder):
-    """Feeds bs4 from the clean node tree through the tree-builder protocol bs4's own
-    builders use (``handle_starttag``/``handle_data``/``handle_endtag``).
+def _attr(value: str) -> str:
+    return escape(value, quote=False).replace('"', "&quot;")
 
-    The tree is already clean and well-formed, so parsing its serialization again would
-    only cost time: this builds the same soup about 40% faster than bs4's lxml builder
-    (0.67 vs 1.11 ms per 10 KB post). One deliberate difference: a table ``<caption>``
-    is emitted as a paragraph before its table, because markdownify only writes the
-    header separator when the header row has no previous sibling.
+
+def _open(tag: str, attrs: dict[str, str] | None, names: tuple[str, ...]) -> str:
+    if not attrs:
+        return f"<{tag}>"
+    parts = [tag]
+    for name in names:
+        value = attrs.get(name)
+        if value is not None:
+            if name == "title":  # written verbatim by the converter: no stray marks
+                value = _NONCHARACTERS.sub("", value)
+            parts.append(f'{name}="{_attr(value)}"')
+    return f"<{' '.join(parts)}>"
+
+
+def _is_autolink(node: Node) -> bool:
+    """A link whose text is its absolute URL: written as ``<url>``.
+
+    Not the converter's own autolinks: it also writes ``<a@b.c>`` for a ``mailto:`` link
+    whose text is only the address, which reads as a tag to a Markdown sanitizer.
     """
-
-    NAME = "crawler-clean-nodes"
-    features = [NAME]  # noqa: RUF012 (bs4's class attribute)
-
-    def prepare_markup(
-        self, markup: Any, *args: Any, **kwargs: Any
-    ) -> Iterator[tuple[Any, None, None, bool]]:
-        yield markup, None, None, False
-
-    def feed(self, markup: Any) -> None:
-        soup = self.soup
-        assert soup is not None
-        start, end, data = soup.handle_starttag, soup.handle_endtag, soup.handle_data
-
-        def walk(items: list[Item]) -> None:
-            for it in items:
-                if type(it) is not Node:
-                    data(it)
-                    continue
-                children = it.children
-                caption = children[0] if it.tag == "table" and children else None
-                if type(caption) is Node and caption.tag == "caption":
-                    start("p", None, None, {})
-                    walk(caption.children)
-                    end("p")
-                    children = children[1:]
-                start(it.tag, None, None, dict(it.attrs) if it.attrs else {})
-                walk(children)
-                end(it.tag)
-
-        walk(markup)
+    attrs = node.attrs or {}
+    href = attrs.get("href", "")
+    children = node.children
+    return (
+        len(children) == 1
+        and children[0] == href
+        and "title" not in attrs
+        and "(" not in href
+        and _ABSOLUTE.match(href) is not None
+    )
 
 
-def _soup(items: list[Item]) -> BeautifulSoup:
-    classes: dict[Any, Any] = {Tag: _FastTag}
-    try:
-        # bs4 accepts any sized markup and hands it to the builder, which reads the nodes.
-        return BeautifulSoup(items, builder=_NodeTreeBuilder(), element_classes=classes)  # type: ignore[arg-type]
-    except (TypeError, AttributeError):  # pragma: no cover - a bs4 that changed its protocol
-        return BeautifulSoup(serialize(items), "lxml", element_classes=classes)
+def _walk(  # noqa: PLR0912, PLR0915 - one branch per kind of node
+    items: list[Item], out: list[str], ctx: int, line_start: bool, parent: str
+) -> None:
+    for index, it in enumerate(items):
+        if type(it) is not Node:
+            text = _NONCHARACTERS.sub("", it) if ctx & _NO_FORMAT else _escape(it, ctx, line_start)
+            # html.escape(quote=False) inlined: a call per text node costs more.
+            out.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
+            line_start = False
+            continue
+        if it is BR:
+            out.append("<br>")
+            line_start = True
+            continue
+        tag = it.tag
+        if tag in _UNMARKED_INLINE:
+            _walk(it.children, out, ctx, line_start, parent)
+            line_start = False
+            continue
+        if tag == "img":
+            attrs = it.attrs or {}
+            if ctx & _INLINE and parent not in ("td", "th", "a"):
+                out.append(escape(_alt(attrs.get("alt", ""), ctx), quote=False))
+            else:
+                alt = _alt(attrs.get("alt", ""), ctx)
+                out.append(_open("img", {**attrs, "alt": alt}, _ATTRIBUTES["img"]))
+            line_start = False
+            continue
+        if tag == "a":
+            if _is_autolink(it):
+                out.append(
+                    f"{_AUTOLINK_OPEN}{escape(str(it.children[0]), quote=False)}{_AUTOLINK_CLOSE}"
+                )
+            else:
+                out.append(_open("a", it.attrs, _ATTRIBUTES["a"]))
+                _walk(it.children, out, ctx | _IN_LINK, False, "a")
+                out.append("</a>")
+            line_start = False
+            continue
+        children = it.children
+        child_ctx = ctx
+        if tag in HEADING_TAGS:
+            child_ctx |= _INLINE
+        elif tag in _CELLS:
+            child_ctx |= _INLINE | _IN_CELL
+        elif tag in _NOFORMAT:
+            child_ctx |= _NO_FORMAT
+        if tag == "table" and children:
+            caption = children[0]
+            if type(caption) is Node and caption.tag == "caption":
+                out.append("<p>")
+                _walk(caption.children, out, ctx, True, "caption")
+                out.append("</p>")
+                children = children[1:]
+        if tag == "blockquote":
+            if index and not ctx & (_IN_QUOTE | _IN_CELL):  # the converter spaces those
+                out.append(f"<p>{_QUOTE_MARK}</p>")
+            child_ctx |= _IN_QUOTE
+        name = "div" if tag in _AS_DIV else tag
+        out.append(_open(name, it.attrs, _ATTRIBUTES.get(tag, ())))
+        if tag != "hr":
+            _walk(children, out, child_ctx, tag in _LINE_PARENTS, tag)
+            out.append(f"</{name}>")
+        line_start = False
+
+
+def markdown_html(items: list[Item]) -> str:
+    """The HTML the converter reads: clean *items* with Markdown escapes already marked.
+
+    >>> html = markdown_html([Node("p", None, ["# 2*3 ", Node("mark", None, ["<b>"])])])
+    >>> html.translate(_UNMARK)  # each mark is a noncharacter until here
+    '<p>\\\\# 2\\\\*3 \\\\<b&gt;</p>'
+    """
+    out: list[str] = []
+    _walk(items, out, 0, True, "")
+    return "".join(out)
 
 
 def to_markdown(items: list[Item]) -> str:
-    r"""Convert clean *items* (the sanitizer's output) to Markdown with markdownify.
+    r"""Convert clean *items* (the sanitizer's output) to Markdown.
 
     >>> from crawler.cleaning.tree import Node
     >>> to_markdown([Node("h2", None, ["snake_case & *stars*"]),
-    ...              Node("p", None, ["1986. A ", Node("a", {"href": "https://e.x/a_(b)"}, ["year"])])])
-    '## snake_case & \\*stars\\*\n\n1986\\. A [year](https://e.x/a_\\(b\\))'
+    ...              Node("p", None, ["1986. A ", Node("a", {"href": "https://e.x/a_(b"}, ["year"])])])
+    '## snake_case & \\*stars\\*\n\n1986\\. A [year](https://e.x/a_\\(b)'
     """
     if not items:
         return ""
-    return _CONVERTER.convert_soup(_soup(items)).strip()
+    markdown = convert(markdown_html(items), _OPTIONS).content or ""
+    if _QUOTE_MARK in markdown:
+        markdown = _QUOTE_LINE.sub("", markdown)
+    if _NONCHARACTERS.search(markdown):  # str.translate would look up every character
+        markdown = _NONCHARACTERS.sub(_unmark, markdown)
+    return markdown.strip()
+
+
+def _unmark(m: re.Match[str]) -> str:
+    """Our escape for a mark; a quote mark the converter moved off its own line goes."""
+    return _UNMARK.get(ord(m.group()), "")

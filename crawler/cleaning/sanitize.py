@@ -118,7 +118,8 @@ class Sanitizer:
         if type(sink) is Pre:
             s = s.replace("\xa0", " ")
         elif not s.isprintable() or "  " in s:  # isprintable() is False for any whitespace
-            s = _WS.sub(" ", s)  # but " ", so most prose skips the regex
+            # but " ", so most prose skips the regex; so do the newlines between blocks
+            s = " " if s.isspace() else _WS.sub(" ", s)
         if s:
             sink.text(s)
 

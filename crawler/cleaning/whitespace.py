@@ -26,11 +26,33 @@ def normalize(items: list[Item], paired: frozenset[str]) -> None:
 
     *paired* are the shortcode names closed somewhere in the document. Repeats while
     trimming removes or unwraps elements, which can make strings adjacent again.
+
+    >>> items = ["  [vc_row]Plain  [/vc_row] text "]
+    >>> normalize(items, frozenset()); items
+    ['Plain text']
     """
+    if len(items) == 1 and type(items[0]) is str:  # most cells, items and captions
+        _normalize_string(items, paired)
+        return
     _tidy(items, paired)
     for _ in range(8):
         if not trim(items) or not _tidy(items, paired):
             return
+
+
+def _normalize_string(items: list[Item], paired: frozenset[str]) -> None:
+    """:func:`normalize` of a sequence that is one string, without the general walk."""
+    text = items[0]
+    assert type(text) is str
+    if "[" in text:
+        stripped = strip_shortcodes(text, paired)
+        if stripped != text:
+            text = _DOUBLE_SPACE.sub(" ", stripped)
+    text = text.strip(" ")
+    if text:
+        items[0] = text
+    else:
+        items.clear()
 
 
 def _trim_forward(items: list[Item], state: list[bool]) -> bool:

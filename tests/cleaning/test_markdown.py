@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import subprocess
+import sys
 
 import pytest
-from bs4 import BeautifulSoup
 
 from crawler.cleaning import clean_content
-from crawler.cleaning.markdown import _CONVERTER, to_markdown
-from crawler.cleaning.parse import parse_html
-from crawler.cleaning.sanitize import Sanitizer
-from crawler.cleaning.tree import Item, Node, serialize
+from crawler.cleaning.markdown import to_markdown
 
 
 def md(markup: str, base: str | None = "https://example.com/post/") -> str:
@@ -57,9 +53,15 @@ def test_links_images_and_autolinks() -> None:
         '<iframe src="https://www.youtube.com/embed/v"></iframe>'
     )
     assert md(markup) == (
-        r"[paren](https://example.com/a_\(b\)) [t](https://x.org/ " + '"T \\"q\\"")\n\n'
+        r"[paren](https://example.com/a_(b)) [t](https://x.org/ " + '"T \\"q\\"")\n\n'
         r"![a \[b\] \<c>](https://example.com/i.png)" + "\n\n"
         "<https://www.youtube.com/embed/v>"
+    )
+
+
+def test_unbalanced_parentheses_in_destinations_are_escaped() -> None:
+    assert md('<p><a href="/a)b">x</a> <a href="/c(d">y</a></p>') == (
+        r"[x](https://example.com/a\)b) [y](https://example.com/c\(d)"
     )
 
 
@@ -69,7 +71,7 @@ def test_relative_url_is_never_an_autolink() -> None:
 
 def test_code_fence_is_longer_than_any_backtick_run() -> None:
     markup = "<pre><code>a ``` b\n````c</code></pre><p>inline <code>x`y</code></p>"
-    assert md(markup) == "`````\na ``` b\n````c\n`````\n\ninline `` x`y ``"
+    assert md(markup) == "`````\na ``` b\n````c\n`````\n\ninline ``x`y``"
 
 
 def test_tables_are_gfm_with_escaped_pipes() -> None:
@@ -118,30 +120,47 @@ def test_bracket_escaping_respects_backslashes() -> None:
     )
 
 
-def _corpus() -> list[str]:
-    golden = Path(__file__).parent / "golden"
-    return [
-        p.read_text("utf-8") for p in sorted(golden.glob("*.html")) if ".expected" not in p.name
-    ]
+def test_noncharacters_in_the_text_cannot_pose_as_escapes() -> None:
+    """Escapes are marked with noncharacters while converting; the post's own are dropped."""
+    markup = (
+        "<p>a\ufdd0b \ufdd1c</p><pre><code>x\ufdd0y</code></pre><p><a href='/a'>t\ufdd6</a></p>"
+    )
+    assert md(markup) == "ab c\n\n```\nxy\n```\n\n[t](https://example.com/a)"
 
 
-def _drop_captions(items: list[Item]) -> None:
-    for it in items:
-        if isinstance(it, Node):
-            it.children[:] = [c for c in it.children if getattr(c, "tag", "") != "caption"]
-            _drop_captions(it.children)
+def test_converter_escapes_are_not_doubled() -> None:
+    """Characters the converter escapes by itself (pipes in cells, brackets in link text,
+    a leading ``#``) get one backslash, not two."""
+    markup = (
+        "<table><tr><td># a|b</td></tr></table>"
+        '<p><a href="/p">x]</a> <a href="/q">[y</a></p><p>\\# z</p>'
+    )
+    assert md(markup) == (
+        "| \\# a\\|b |\n| --- |\n\n"
+        "[x\\]](https://example.com/p) [\\[y](https://example.com/q)\n\n\\\\# z"
+    )
 
 
-@pytest.mark.parametrize("markup", _corpus())
-def test_direct_tree_build_matches_parsing_the_html(markup: str) -> None:
-    """The soup built straight from the node tree converts like the parsed cleaned HTML.
+def test_cleaning_needs_neither_beautifulsoup_nor_markdownify() -> None:
+    """The Markdown step reads the clean tree: no BeautifulSoup tree in the hot path."""
+    code = (
+        "import sys; from crawler.cleaning import clean_content; "
+        "clean_content('<h2>t</h2><p>x <a href=/a>y</a></p>', 'https://e.x/'); "
+        "print(sorted(m for m in ('bs4', 'markdownify') if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert done.stdout.strip() == "[]"
 
-    Compared on the compact serialization (layout newlines between tags removed: they only
-    add blank lines around figures), and without table captions, which the direct build
-    deliberately hoists in front of their table.
-    """
-    nodes = Sanitizer("https://example.com/").clean(parse_html(markup))
-    _drop_captions(nodes)
-    compact = re.sub(r">\n<", "><", serialize(nodes))
-    parsed = _CONVERTER.convert_soup(BeautifulSoup(compact, "lxml")).strip()
-    assert to_markdown(nodes) == parsed
+
+def test_quotes_are_set_off_by_a_blank_line() -> None:
+    """The converter starts a quote right on the line after a paragraph; ours does not."""
+    assert md("<p>x</p><blockquote><p>q</p></blockquote>") == "x\n\n> q"
+    assert md("<ul><li>a<blockquote><p>q</p></blockquote></li></ul>") == "- a\n\n  > q"
+    assert md("<blockquote><p>a</p><blockquote><p>q</p></blockquote></blockquote>") == (
+        "> a\n>\n> > q"
+    )
+    assert md("<table><tr><td>a<blockquote><p>q</p></blockquote></td></tr></table>") == (
+        "| a q |\n| --- |"
+    )

@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from crawler.cleaning import clean_content, clean_excerpt, clean_inline_text
+from crawler.cleaning.text import count_words
 from crawler.cleaning.urls import (
     MEDIA_SCHEMES,
     has_safe_scheme,
@@ -228,3 +229,23 @@ def test_srcset_candidate_is_a_token_of_the_input(srcset: str) -> None:
 def test_strip_shortcodes_is_idempotent(pieces: list[str]) -> None:
     once = strip_shortcodes("".join(pieces))
     assert strip_shortcodes(once) == once
+
+
+_CJK_RANGE = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+# The documented rule, applied to the whole text at once: one word per CJK character,
+# otherwise a run of word characters joined by ' ’ . or -.
+_RULE = re.compile(f"[{_CJK_RANGE}]|[^\\W{_CJK_RANGE}]+(?:['’.\\-][^\\W{_CJK_RANGE}]+)*")
+WORDISH = st.lists(
+    st.one_of(
+        st.sampled_from(["a", "Z9", "_", "'", "’", ".", "-", " ", "\n", "\xa0", "日", "ト"]),
+        st.sampled_from(["é", "ß", "٣", "²", "–", "/", "(", ")", ":", "a_b", "x1"]),
+        st.text(max_size=3),
+    ),
+    max_size=40,
+).map("".join)
+
+
+@given(WORDISH)
+@example("snake_case x2 (ok) -- a/b 日本語abc it’s")
+def test_word_count_follows_the_rule(text: str) -> None:
+    assert count_words(text) == len(_RULE.findall(text))
