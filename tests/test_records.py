@@ -1,8 +1,13 @@
 """JSON to record: decoding, dates, protected content, malformed input."""
 
+import re
 from dataclasses import asdict, fields
+from datetime import datetime
+from urllib.parse import urlsplit
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from crawler.items import PageItem, PostItem
 from crawler.wordpress.records import (
@@ -11,9 +16,11 @@ from crawler.wordpress.records import (
     entry_record,
     linked_id,
     media_record,
+    real_date,
     record_problems,
     term_record,
     user_record,
+    web_url,
 )
 
 
@@ -300,3 +307,65 @@ def test_numbers_out_of_range_are_null():
     media = media_record({"id": 2, "media_details": {"width": huge, "height": 5}}, site=SITE)
     assert (media.width, media.height) == (None, 5)
     assert term_record({"id": 3, "count": huge}, site=SITE).count is None
+
+
+# The fast paths of the validators decide exactly as the general rule ------------------------
+
+_URLISH = st.text(
+    alphabet=st.sampled_from(list("hHtTpPsS:/?#@[]%.-_~aZ09 \t\x00\x7f\x85\u00e9")), max_size=30
+)
+
+
+def _web_url_rule(value: str) -> str | None:
+    """The rule of ``web_url``: an http(s) URL with a host, no controls, no space."""
+    url = value.strip()
+    if not url or re.search("[\x00-\x20\x7f-\x9f]", url):
+        return None
+    try:
+        parts = urlsplit(url)
+        ok = parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:
+        return None
+    return url if ok else None
+
+
+@given(
+    st.one_of(
+        _URLISH, st.builds("http://{}".format, _URLISH), st.builds("HTTPS://{}".format, _URLISH)
+    )
+)
+@settings(max_examples=2000, deadline=None)
+def test_web_url_fast_path_follows_the_rule(value: str) -> None:
+    assert web_url(value) == _web_url_rule(value)
+
+
+@given(
+    st.datetimes(min_value=datetime(1, 1, 1), max_value=datetime(9999, 12, 31)), st.text(max_size=3)
+)
+@settings(max_examples=1000, deadline=None)
+def test_real_date_follows_strptime(moment: datetime, tail: str) -> None:
+    text = moment.strftime("%Y-%m-%dT%H:%M:%S")
+    expected = text if 1000 <= moment.year < 3000 else None
+    assert real_date(text + tail) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-02-29T00:00:00",
+        "2024-13-01T00:00:00",
+        "2024-01-01T24:00:00",
+        "2024-01-01T23:60:00",
+        "2024-01-01T23:59:60",
+        "0000-00-00T00:00:00",
+    ],
+)
+def test_real_date_refuses_what_strptime_refuses(text: str) -> None:
+    try:
+        datetime.strptime(text, "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        refused = True
+    else:
+        refused = False
+    assert refused
+    assert real_date(text) is None

@@ -109,7 +109,6 @@ class CustomTypeFeeds:
         connect = crawler.signals.connect
         connect(extension.spider_opened, signal=signals.spider_opened)
         connect(extension.add_feeds, signal=wordpress_signals.custom_types_found)
-        connect(extension.item_scraped, signal=signals.item_scraped)
         connect(extension.spider_closed, signal=signals.spider_closed)
         connect(extension.scrapy_feeds_stored, signal=signals.feed_exporter_closed)
         return extension
@@ -143,6 +142,8 @@ class CustomTypeFeeds:
                 self.crawler.stats.inc_value("wordpress/feeds_refused")
                 self.crawler.stats.set_value("wordpress/incomplete", True)
                 continue
+            if not self.open_feeds:  # records to route: only now (every receiver costs)
+                self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
             self.names[feed_name] = name
             self.post_types.add(name)
             self.feeds[template] = options

@@ -31,9 +31,13 @@ class ChangePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChangePipeline:
-        pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
-        return pipeline
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        # Only incremental runs need to hear of every record in the feeds: a signal receiver
+        # costs every record of every crawl.
+        if self.changes is not None:
+            self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
 
     @property
     def changes(self) -> RunChanges | None:

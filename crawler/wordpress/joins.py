@@ -12,6 +12,7 @@ on another host is not used and is counted.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,6 +32,11 @@ from crawler.items import (
 from .records import int_list, linked_id
 from .routes import ApiRoot  # noqa: TC001 - the doctests use it
 
+_POST_ID = re.compile(r"([?&]post=)[0-9]+")
+"""The record's id in a ``wp:term`` link (``…/wp/v2/tags?post=12``)."""
+_MAX_ROUTES = 1024
+"""Links remembered by :meth:`Lookups._route_of` at most."""
+
 
 @dataclass
 class Lookups:
@@ -46,6 +52,8 @@ class Lookups:
     """``_links`` hrefs on another host, which were not used."""
     hidden_media: set[int] = field(default_factory=set)
     """Media ids asked for by id that the site did not show (not asked again)."""
+    _routes: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """``wp:term`` links without their ``post=`` id → their route (:meth:`_route_of`)."""
 
     def add(self, record: Record) -> None:
         """Keep what links to ``record`` resolve to (a user, term, attachment or comment)."""
@@ -124,7 +132,7 @@ class Lookups:
             taxonomy, href = link.get("taxonomy"), link.get("href")
             if not isinstance(taxonomy, str) or not isinstance(href, str):
                 continue
-            route = root.route_of(href)  # None: another host, or not a URL at all
+            route = self._route_of(href, root)  # None: another host, or not a URL at all
             if route is None:
                 self.offsite_links += 1
                 continue
@@ -132,6 +140,26 @@ class Lookups:
             if isinstance(ids, list):
                 found[taxonomy] = int_list(ids)
         return found
+
+    def _route_of(self, href: str, root: ApiRoot) -> str | None:
+        """``root.route_of(href)``, read once per taxonomy: the links differ only in their
+        ``post=`` id, which does not change the route (bounded: a hostile site's links can
+        all differ).
+
+        >>> lookups, root = Lookups(), ApiRoot("https://e.com/?rest_route=/")
+        >>> [lookups._route_of(f"https://e.com/?rest_route=/wp/v2/tags&post={i}", root) for i in (1, 2)]
+        ['wp/v2/tags', 'wp/v2/tags']
+        >>> list(lookups._routes)
+        ['https://e.com/?rest_route=/wp/v2/tags&post=']
+        """
+        key = _POST_ID.sub(r"\1", href)
+        try:
+            return self._routes[key]
+        except KeyError:
+            if len(self._routes) >= _MAX_ROUTES:
+                self._routes.clear()
+            route = self._routes[key] = root.route_of(key)
+            return route
 
     def _term(self, taxonomy: str, term_id: int) -> Ref:
         ref = self.terms.get((taxonomy, term_id))
