@@ -251,7 +251,39 @@ def dying_batch(jobs: list[Job], options: CleanOptions) -> tuple[list[Cleaned], 
 
 class RaisingPipeline(CleanContentPipeline):
     worker = staticmethod(raising_batch)
+    waiting_batches = 10**6  # every record goes to a worker, none is cleaned in the crawl
 
 
 class DyingPipeline(CleanContentPipeline):
     worker = staticmethod(dying_batch)
+    waiting_batches = 10**6
+
+
+def slow_batch(jobs: list[Job], options: CleanOptions) -> tuple[list[Cleaned], float]:
+    """The real batch, on a worker far slower than the crawl."""
+    time.sleep(0.2)
+    return clean_batch(jobs, options)
+
+
+class SlowPipeline(CleanContentPipeline):
+    worker = staticmethod(slow_batch)
+    most_waiting = 0
+    """The most records seen waiting for a worker, over the crawl."""
+
+    def _submit(self, job: Job) -> Any:
+        waiter = super()._submit(job)
+        SlowPipeline.most_waiting = max(SlowPipeline.most_waiting, len(self.waiting))
+        return waiter
+
+
+def test_records_waiting_for_slow_workers_stay_bounded(tmp_path):
+    """Workers far behind the crawl: records past the bound are cleaned in the crawl process,
+    so what waits stays bounded (4 batches of 16 a process), and every record is still cleaned
+    as the site served it."""
+    SlowPipeline.most_waiting = 0
+    with FakeWordPressServer(SITE_DIR, spelling="pathinfo") as wp:
+        result = crawl(wp.home_url, tmp_path, settings=pipeline(SlowPipeline), timeout=TIMEOUT)
+        assert result.returncode == 0, result.log[-3000:]
+        assert 0 < SlowPipeline.most_waiting <= 4 * 16 * 2
+        assert result.stats["wordpress/cleaned_in_crawl_process"] > 0
+        assert_cleaned_as_the_site_says(result, wp.origin)

@@ -8,6 +8,7 @@ never from the crawler's code.
 from __future__ import annotations
 
 import json
+import os
 import re
 import signal
 import subprocess
@@ -24,10 +25,16 @@ pytestmark = pytest.mark.wordpress
 
 @pytest.fixture(scope="module")
 def crawls(wordpress_site, tmp_path_factory):
-    """One crawl of the home page per permalink mode, shared by the tests of this module."""
+    """One crawl of the home page per permalink mode, shared by the tests of this module, with
+    the default settings: cleaning in worker processes, one per core."""
     results = {}
     for mode in ("plain", "pathinfo", "pretty"):
-        results[mode] = crawl(wordpress_site.url(mode), tmp_path_factory.mktemp(mode))
+        results[mode] = crawl(
+            wordpress_site.url(mode),
+            tmp_path_factory.mktemp(mode),
+            settings={"WORDPRESS_CLEANING_PROCESSES": 0},
+        )
+        assert results[mode].stats["wordpress/cleaning_processes"] == len(os.sched_getaffinity(0))
     return results
 
 

@@ -67,9 +67,9 @@ class CleanContentPipeline:
 
     With worker processes, records wait in a batch until it has :attr:`batch_size` records or
     :attr:`batch_delay` seconds have passed (at once if a worker is free); at most
-    :attr:`batches_per_process` batches a process are in flight, the rest wait here. How many
-    wait is bounded by Scrapy, not by the site's size: a response's records keep it in
-    Scrapy's scraper, which stops new downloads past ``SCRAPER_SLOT_MAX_ACTIVE_SIZE`` (5 MB).
+    :attr:`batches_per_process` batches a process are in flight, the rest wait here, at most
+    :attr:`waiting_batches` batches' worth a process: past that, a record is cleaned in the
+    crawl process itself, which holds the crawl back until the workers catch up.
     Only the capped HTML, the URL and the excerpt go to a worker; only the outputs come back.
     A record waits for its own outputs, then goes on to the feeds: the records of one batch
     reach them in the order they arrived, but a batch cleaned by another worker may overtake
@@ -90,6 +90,10 @@ class CleanContentPipeline:
     """Seconds the first record of an unfilled batch may wait for others."""
     batches_per_process = 2
     """Batches in flight per worker process: one it cleans, one queued behind it."""
+    waiting_batches = 4
+    """Batches' worth of records that may wait for a worker; past that, records are cleaned in
+    the crawl process. Scrapy bounds what enters by response size (5 MB), not by records: a
+    hundred pages of comments is 10,000 records to clean, which would otherwise all wait."""
     worker: Callable[[list[Job], CleanOptions], tuple[list[Cleaned], float]] = staticmethod(
         clean_batch
     )
@@ -107,6 +111,7 @@ class CleanContentPipeline:
         )
         self.max_bytes = settings.getint("WORDPRESS_MAX_CONTENT_BYTES", 2 * 1024 * 1024)
         self.processes = cleaning_processes(settings.getint("WORDPRESS_CLEANING_PROCESSES", 0))
+        self.max_waiting = self.waiting_batches * self.batch_size * self.processes
         self.crawler = crawler
         self.seconds = 0.0
         self.pool: ProcessPoolExecutor | None = None
@@ -138,10 +143,15 @@ class CleanContentPipeline:
             "content_markdown" in names,
             adapter.get("excerpt") or "" if "excerpt" in names else None,
         )
-        if self.processes == 1:
+        if self.processes == 1 or len(self.waiting) >= self.max_waiting:
+            # In-process: no pool, or the workers are behind. Cleaning here then holds the
+            # crawl back, so no more records arrive meanwhile: what waits stays bounded.
             started = time.process_time()
             cleaned = clean_job(job, self.options)
             self.seconds += time.process_time() - started
+            if self.processes > 1:
+                assert self.crawler.stats is not None
+                self.crawler.stats.inc_value("wordpress/cleaned_in_crawl_process")
         else:
             cleaned = await self._submit(job)
             if cleaned.error is not None:
