@@ -32,6 +32,7 @@ from scrapy.settings import Settings
 from scrapy.utils.log import TopLevelFormatter
 
 from crawler.commands.crawl import crawl_failed
+from crawler.extensions.outcome import crawl_failure
 from crawler.schema import SCHEMA_DIR
 from tests import reactor_thread
 
@@ -66,6 +67,15 @@ class CrawlResult:
     def errors(self) -> list[str]:
         """The ERROR lines of the log."""
         return [line for line in self.log.splitlines() if "] ERROR:" in line or " ERROR: " in line]
+
+    def assert_failed_in_one_line(self, expected: str) -> None:
+        """The crawl failed (exit 1, the stats say so) with one ERROR line holding
+        ``expected``, and no traceback."""
+        assert self.returncode == 1, self.log[-3000:]
+        assert "Traceback" not in self.log, self.log[-3000:]
+        assert len(self.errors) == 1, self.errors
+        assert expected in self.errors[0], self.errors
+        assert crawl_failure(self.stats), self.stats
 
 
 def command_settings(tmp_path: Path, settings: dict[str, Any] | None) -> dict[str, str]:

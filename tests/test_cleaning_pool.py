@@ -21,7 +21,6 @@ import pytest
 
 from crawler.cleaning import CleanOptions, clean_content, clean_excerpt
 from crawler.cleaning.batch import Cleaned, Job, clean_batch
-from crawler.extensions.outcome import crawl_failure
 from crawler.pipelines.clean import CleanContentPipeline
 from demo.fake_wordpress import FakeWordPressServer
 from demo.faults import Faults
@@ -127,7 +126,7 @@ def test_a_record_whose_cleaning_raises_in_a_worker_fails_alone(tmp_path):
         before = children()
         result = crawl(wp.home_url, tmp_path, settings=pipeline(RaisingPipeline), timeout=TIMEOUT)
         assert children() == before
-    assert_failed_in_one_line(result, "(CleaningFailed: AttributeError")
+    result.assert_failed_in_one_line("(CleaningFailed: AttributeError")
     assert result.stats["wordpress/posts/collected"] == 160
     assert len(result.feed("posts")) == 159  # only the one record is lost
 
@@ -138,7 +137,7 @@ def test_a_worker_that_dies_fails_the_crawl_in_one_line(tmp_path):
         result = crawl(wp.home_url, tmp_path, settings=pipeline(DyingPipeline),
                        incremental="true", timeout=TIMEOUT)  # fmt: skip
         assert children() == before  # the pool's other workers are reaped too
-    assert_failed_in_one_line(result, "a cleaning worker process died")
+    result.assert_failed_in_one_line("a cleaning worker process died")
     assert result.stats.get("wordpress/state_committed") is False
 
 
@@ -212,14 +211,6 @@ def test_a_batch_keeps_its_order_and_fails_only_the_record_that_raised():
 
 
 # Injected failures -----------------------------------------------------------------------------
-
-
-def assert_failed_in_one_line(result: CrawlResult, expected: str) -> None:
-    assert result.returncode == 1, result.log[-3000:]
-    assert "Traceback" not in result.log, result.log[-3000:]
-    assert len(result.errors) == 1, result.errors
-    assert expected in result.errors[0], result.errors
-    assert crawl_failure(result.stats), result.stats
 
 
 def pipeline(cls: type) -> dict[str, Any]:

@@ -16,7 +16,6 @@ import pytest
 from itemadapter import ItemAdapter
 from scrapy.exporters import JsonLinesItemExporter
 
-from crawler.extensions.outcome import crawl_failure
 from crawler.feeds import AtomicFileFeedStorage
 from crawler.settings import ITEM_PIPELINES
 from crawler.state.resume import RUN_ID
@@ -28,7 +27,6 @@ from tests.test_sites import crawl_sites
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from tests.crawl import CrawlResult
 
 TIMEOUT = 60
 
@@ -103,14 +101,6 @@ def break_callback(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(wordpress, "classify_page", failing)
 
 
-def assert_failed_in_one_line(result: CrawlResult, expected: str) -> None:
-    assert result.returncode == 1, result.log[-3000:]
-    assert "Traceback" not in result.log, result.log[-3000:]
-    assert len(result.errors) == 1, result.errors
-    assert expected in result.errors[0], result.errors
-    assert crawl_failure(result.stats), result.stats
-
-
 def incremental_site_state(site: LyingSite, tmp_path: Path) -> Path:
     """A first, clean incremental run of ``site``; the state file it committed."""
     first = crawl(site.url, tmp_path / "run1", incremental="true", timeout=TIMEOUT)
@@ -134,7 +124,7 @@ def test_an_exception_in_any_layer_fails_the_crawl_and_keeps_the_state(
         result = crawl(site.url, tmp_path / "run2", incremental="true",
                        settings=LAYERS.get(layer), timeout=TIMEOUT)  # fmt: skip
     expected = EXPECTED.get(layer, "Error in parse_page on <GET http://127.0.0.1")
-    assert_failed_in_one_line(result, expected)
+    result.assert_failed_in_one_line(expected)
     assert result.stats.get("wordpress/state_committed") is False
     assert state.read_bytes() == before
 
@@ -155,14 +145,14 @@ def test_a_full_crawl_with_a_broken_exporter_exits_1(tmp_path):
     """Not only incremental runs: a one-off crawl that lost records says so."""
     with LyingSite(posts=3) as site:
         result = crawl(site.url, tmp_path, settings=LAYERS["exporter"], timeout=TIMEOUT)
-    assert_failed_in_one_line(result, "UnicodeEncodeError")
+    result.assert_failed_in_one_line("UnicodeEncodeError")
     assert "Error caught on signal handler: FeedExporter.item_scraped" in result.errors[0]
 
 
 def test_an_error_repeated_on_many_records_is_one_line_and_counted(tmp_path):
     with LyingSite(posts=5) as site:
         result = crawl(site.url, tmp_path, settings=LAYERS["pipeline"], timeout=TIMEOUT)
-    assert_failed_in_one_line(result, "An item pipeline failed on the post 2 record")
+    result.assert_failed_in_one_line("An item pipeline failed on the post 2 record")
     assert "pipeline broke on purpose" in result.errors[0]
     assert result.stats["wordpress/errors"] == 2  # posts 2 and 4
     assert sorted(record["id"] for record in result.feed("posts")) == [1, 3, 5]
@@ -264,7 +254,7 @@ def test_runs_started_together_get_their_own_folders(tmp_path):
 def test_scrapy_crawl_exits_1_on_a_full_disk_in_one_line(tmp_path):
     with LyingSite(posts=3) as site:
         result = crawl_cli(site.url, tmp_path, settings=LAYERS["storage"], timeout=TIMEOUT)
-    assert_failed_in_one_line(result, "No space left on device")
+    result.assert_failed_in_one_line("No space left on device")
 
 
 def test_scrapy_crawl_of_a_site_already_running_exits_1_before_any_request(tmp_path):
