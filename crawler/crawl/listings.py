@@ -3,10 +3,11 @@
 A full crawl lists every linked collection once (phase 1) and the content (phase 2), which
 starts once every linked collection answered its first page; content records are joined once
 the linked tables are complete (see :mod:`crawler.crawl.run`). A crawl of some post types may
-fetch the media its content links to by id instead of listing them all (:func:`fetch_by_id`). An incremental run lists the same, but asks the content
-and media collections only for what changed since the mark (``modified_after``), and adds a
-cheap id listing (``_fields=id,modified_gmt``) per collection to find deletions and anything the
-date filter missed, which is fetched by id at the end (phase 3).
+fetch the media its content links to by id instead of listing them all (:func:`fetch_by_id`).
+An incremental run lists the same, but asks the content and media collections only for what
+changed since the mark (``modified_after``), and adds a cheap id listing
+(``_fields=id,modified_gmt``) per collection to find deletions and anything the date filter
+missed, which is fetched by id at the end (phase 3).
 """
 
 from __future__ import annotations

@@ -55,9 +55,10 @@ logger = logging.getLogger(__name__)
 
 HOLD_PAGES = 16
 """Content pages held or in flight at most while the linked collections are still listing, or,
-when media are fetched by id, in flight or waiting for their media (``WORDPRESS_HOLD_PAGES``). A held page is its raw JSON objects: 100 posts of 10 KB of HTML
-(a 1 MB answer) take 2.4 MB of Python objects, so the hold costs at most ~40 MB whatever the
-site's size (10k posts or a million), and nothing once the tables are complete."""
+when media are fetched by id, in flight or waiting for their media (``WORDPRESS_HOLD_PAGES``).
+A held page is its raw JSON objects: 100 posts of 10 KB of HTML (a 1 MB answer) take 2.4 MB
+of Python objects, so the hold costs at most ~40 MB whatever the site's size (10k posts or a
+million), and nothing once the tables are complete."""
 
 LINKED_PRIORITY = 10
 """Scrapy request priority of linked pages (content pages: 0), so linked collections finish
