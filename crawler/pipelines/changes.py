@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
 from scrapy import signals
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.items import TombstoneItem
 
@@ -31,13 +31,13 @@ class ChangePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ChangePipeline:
-        return cls(crawler)
-
-    def open_spider(self) -> None:
-        # Only incremental runs need to hear of every record in the feeds: a signal receiver
-        # costs every record of every crawl.
-        if self.changes is not None:
-            self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+        if getattr(crawler.spider, "changes", None) is None:
+            # Not an incremental run (the spider reads its state when it is built, before the
+            # pipelines): off, so records do not pay for one more pipeline step each.
+            raise NotConfigured("not an incremental run")
+        pipeline = cls(crawler)
+        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        return pipeline
 
     @property
     def changes(self) -> RunChanges | None:

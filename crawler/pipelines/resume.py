@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from scrapy.exceptions import DropItem
+from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.feeds import site_slug
 from crawler.state.resume import exported_records
@@ -32,6 +32,9 @@ class ResumePipeline:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ResumePipeline:
+        if not crawler.settings.get("JOBDIR"):
+            # No job to resume: off, so records do not pay for one more pipeline step each.
+            raise NotConfigured("no JOBDIR")
         return cls(crawler)
 
     def open_spider(self) -> None:
