@@ -17,8 +17,11 @@ from crawler.wordpress.routes import ascii_host
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[\w.-]+)(:\d+)?$")
 """A bare host (``example.com``, ``bücher.example``, ``127.0.0.1:8080``, ``[::1]:8080``)."""
 
-ARGUMENTS = ("url", "types", "incremental")
+ARGUMENTS = ("url", "types", "incremental", "source")
 """The spider's arguments; see :class:`CrawlParams`."""
+
+SOURCES = ("auto", "rest", "html")
+"""The values of ``-a source=``."""
 
 
 class ArgumentError(ValueError):
@@ -103,17 +106,21 @@ class CrawlParams:
     """Fetch only what changed since the last successful run (state in ``STATE_DIR``)."""
     scheme_guessed: bool = False
     """The user gave no scheme: ``url`` is https, and http is tried if https does not answer."""
+    source: str = "auto"
+    """Where records come from: ``rest`` (the REST API only), ``html`` (sitemaps, the Atom
+    feed and the pages, without trying REST) or ``auto`` (REST, and the pages when a plugin
+    or a firewall blocks it)."""
 
     @classmethod
     def from_arguments(cls, **arguments: str | bool | None) -> CrawlParams:
         """Validate raw ``-a`` arguments; an unknown one is an error naming the valid ones.
 
         >>> CrawlParams.from_arguments(url="example.com", incremental="yes", _job="abc")
-        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True)
+        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True, source='auto')
         >>> CrawlParams.from_arguments(url="https://e.com/", incremetal="true")
         Traceback (most recent call last):
         ...
-        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=
+        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=
         """
         if "sites" in arguments:
             raise ArgumentError(
@@ -133,11 +140,15 @@ class CrawlParams:
             raise ArgumentError("url= and types= take text")
         if types is not None and not any(name.strip() for name in types.split(",")):
             raise ArgumentError("types= is empty; give post types like -a types=posts,pages")
+        source = arguments.get("source") or "auto"
+        if not isinstance(source, str) or source.strip().lower() not in SOURCES:
+            raise ArgumentError(f"source={source!r} is not one of rest, html, auto; e.g. -a source=html")
         return cls(
             url=site_url(url),
             types=types.strip() if types else None,
             incremental=flag("incremental", arguments.get("incremental")),
             scheme_guessed=scheme_guessed(url or ""),
+            source=source.strip().lower(),
         )
 
 

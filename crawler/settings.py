@@ -32,6 +32,14 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 2.0
 AUTOTHROTTLE_FAST_LATENCY = 0.5
 AUTOTHROTTLE_SLOW_LATENCY = 2.0
+# Without REST (a plugin or a firewall blocks it), records come from the sitemaps, the Atom
+# feed and one PHP-rendered page each: ~1.4 requests and ~20x the bytes of REST per post. Those
+# pages share one download slot, at most 2 in flight (AutoThrottle still follows the latency);
+# WORDPRESS_FALLBACK_WINDOW entry pages are planned at a time, and at most
+# WORDPRESS_FALLBACK_MAX_URLS entry URLs are read from the sitemaps (past it: incomplete).
+DOWNLOAD_SLOTS = {"wordpress-fallback": {"concurrency": 2}}
+WORDPRESS_FALLBACK_WINDOW = 16
+WORDPRESS_FALLBACK_MAX_URLS = 200_000
 # Content pages held (raw, ~2.4 MB each at 100 posts of 10 KB) or in flight at most while the
 # linked collections are still listing (or waiting for media fetched by id): content is
 # fetched meanwhile, memory stays flat.

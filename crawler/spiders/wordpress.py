@@ -22,11 +22,14 @@ from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as wordpress_signals
 from crawler.crawl import discovery
+from crawler.crawl.classify import SiteKind, classify
+from crawler.crawl.fallback import FallbackRun, Fetch, Want
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.feeds import FeedLayout, use_default_feeds
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
+from crawler.wordpress.archives import read_home_page
 from crawler.state.changes import RunChanges
 from crawler.state.resume import Job, JobError, new_run_id, start_job
 from crawler.state.store import SiteLock, StateError, load_state, state_path
@@ -36,12 +39,18 @@ from crawler.wordpress.pagination import MAX_PAGES, PageRef
 from crawler.wordpress.routes import ApiRoot, request_host
 
 if TYPE_CHECKING:
+    from crawler.crawl.answer import Answer
+
+if TYPE_CHECKING:
     from collections.abc import AsyncIterator, Callable, Iterator
 
     from scrapy.crawler import Crawler
     from scrapy.http import Response
     from twisted.python.failure import Failure
 
+FALLBACK_SLOT = "wordpress-fallback"
+"""The download slot of the pages read without REST (``DOWNLOAD_SLOTS`` sets its politeness)."""
+HTML_HEADERS = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON_HEADERS = {"Accept": "application/json"}
 """WordPress 5.0+ turns PHP's error display off for JSON requests, so notices stay out of bodies."""
 
@@ -82,6 +91,10 @@ class WordPressSpider(Spider):
         self.state_lock: SiteLock | None = None
         """Incremental runs: the site's lock, held for the whole run."""
         self.stop_reason: str | None = None
+        self.fallback: FallbackRun | None = None
+        """The crawl without REST (sitemaps, feed, pages), when the API is blocked."""
+        self.discovery_answers: dict[str, Answer] = {}
+        """The home page and the REST candidates' answers, for :func:`classify` (a few)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WordPressSpider:
@@ -127,13 +140,22 @@ class WordPressSpider(Spider):
 
     # Discovery ---------------------------------------------------------------------------
 
-    def parse_entry(self, response: Response) -> Iterator[Request]:
+    def parse_entry(self, response: Response) -> Iterator[Any]:
         """The page the user gave: a REST root itself, or a page that advertises one."""
-        yield from self._discover(discovery.after_entry(answer_of(response), self.url))
+        answer = answer_of(response)
+        self.discovery_answers["home"] = answer
+        if self.params is not None and self.params.source == "html":
+            self.logger.info("Crawling %s from its sitemaps, feed and pages (-a source=html)", self.url)
+            yield from self._start_fallback(answer)
+            return
+        yield from self._discover(discovery.after_entry(answer, self.url))
 
-    def parse_candidate(self, response: Response, probe: discovery.Probe) -> Iterator[Request]:
+    def parse_candidate(self, response: Response, probe: discovery.Probe) -> Iterator[Any]:
         """A candidate REST root: the index, a block, or nothing (then the next candidate)."""
-        yield from self._discover(discovery.after_candidate(answer_of(response), probe, self.url))
+        answer = answer_of(response)
+        if len(self.discovery_answers) < 8:
+            self.discovery_answers[probe.url] = answer
+        yield from self._discover(discovery.after_candidate(answer, probe, self.url))
 
     def on_discovery_error(self, failure: Failure) -> Iterator[Request]:
         """The site, or a candidate root, could not be fetched at all."""
@@ -146,9 +168,12 @@ class WordPressSpider(Spider):
         else:
             yield from self._discover(discovery.after_candidate_error(probe, error, self.url))
 
-    def _discover(self, step: discovery.Next) -> Iterator[Request]:
+    def _discover(self, step: discovery.Next) -> Iterator[Any]:
         if isinstance(step, Stop):
-            self.fail(step.reason, step.message)
+            if self._blocked_rest(step):
+                yield from self._start_fallback(self.discovery_answers.get("home"))
+            else:
+                self.fail(step.reason, step.message)
         elif isinstance(step, discovery.Found):
             yield from self.on_index(step.index, step.url)
         elif isinstance(step, discovery.Retry):
@@ -163,7 +188,7 @@ class WordPressSpider(Spider):
             self.allowed_hosts.add(request_host(step.url))
             yield self._request(step.url, self.parse_candidate, self.on_discovery_error, probe=step)
 
-    def on_index(self, index: dict[str, Any], url: str) -> Iterator[Request]:
+    def on_index(self, index: dict[str, Any], url: str) -> Iterator[Any]:
         """The REST index: learn the site, then ask which post types and taxonomies it has."""
         root = ApiRoot.from_url(url)
         self.allowed_hosts.add(root.host.lower())
@@ -174,7 +199,10 @@ class WordPressSpider(Spider):
         )  # fmt: skip
         stop = discovery.without_content(site, root.url)
         if stop:
-            self.fail(stop.reason, stop.message)
+            if self._blocked_rest(stop):
+                yield from self._start_fallback(self.discovery_answers.get("home"))
+            else:
+                self.fail(stop.reason, stop.message)
             return
         assert self.params is not None
         settings = self.crawler.settings
@@ -270,6 +298,102 @@ class WordPressSpider(Spider):
         assert self.run is not None, "the crawl run starts with the REST index"
         return self.run
 
+    # Without REST -------------------------------------------------------------------------
+
+    def _blocked_rest(self, stop: Stop) -> bool:
+        """Whether discovery ended because REST is blocked on a WordPress site whose pages are
+        open (then the pages are crawled instead), as :func:`classify` reads the answers; the
+        line says what was seen. Walls, rate limits, dead hosts and non-WordPress sites stop."""
+        if self.params is None or self.params.source == "rest":
+            return False
+        answers = self.discovery_answers
+        home = answers.get("home")
+        rest_route = next((a for u, a in answers.items() if "rest_route=" in u), None)
+        rest_root = next(
+            (a for u, a in answers.items() if u != "home" and a is not rest_route), None
+        )
+        verdict = classify(home, rest_root, rest_route)
+        self.crawler.stats.set_value("wordpress/site_kind", str(verdict.kind))
+        if verdict.kind is not SiteKind.REST_BLOCKED:
+            return False
+        if self.params.incremental:
+            self.fail(
+                "rest_blocked_incremental",
+                f"{stop.message}; incremental runs need the REST API for now: run a full "
+                "crawl (without -a incremental=true), which reads the sitemaps, feed and pages",
+            )
+            return False
+        self.logger.warning(
+            "REST API blocked (%s); crawling the sitemaps, the Atom feed and the pages instead: "
+            "records will carry source=html",
+            verdict.reason,
+        )
+        return True
+
+    def _start_fallback(self, home: Answer | None) -> Iterator[Any]:
+        """The crawl without REST, from the home page the user gave (or the site's root)."""
+        assert self.params is not None
+        if self.params.incremental:
+            self.fail(
+                "html_incremental",
+                "incremental runs need the REST API for now; run a full crawl with -a source=html",
+            )
+            return
+        home_url = _home_url(self.url)
+        page = None
+        if home is not None and 200 <= home.status < 300 and home.url.rstrip("/") == home_url.rstrip("/"):
+            page = read_home_page(home.body[:4_194_304].decode("utf-8", "replace"), home.url, home.link_headers)
+        settings = self.crawler.settings
+        self.fallback = FallbackRun(
+            home_url, self.crawler.stats,
+            types=self.params.types,
+            home=page,
+            window=settings.getint("WORDPRESS_FALLBACK_WINDOW", 16),
+            max_urls=settings.getint("WORDPRESS_FALLBACK_MAX_URLS", 200_000),
+            max_feed_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
+        )  # fmt: skip
+        self.crawler.stats.set_value("wordpress/source", "html")
+        yield from self._fallback_step(self.fallback.start())
+
+    def parse_fallback(
+        self, response: Response, want: str, post_type: str | None, page: int
+    ) -> Iterator[Any]:
+        """A page of the crawl without REST: sitemap, feed, archive, entry or comments."""
+        fetch = Fetch(response.request.url if response.request else response.url, Want(want), post_type, page)
+        yield from self._fallback_step(self._falling_back().on_answer(fetch, answer_of(response)))
+
+    def on_fallback_error(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        kwargs = request.cb_kwargs
+        fetch = Fetch(request.url, Want(kwargs["want"]), kwargs["post_type"], kwargs["page"])
+        error = download_error(request.url, failure)
+        why = discovery.UNREACHABLE.get(error.kind or "", error.detail).format(host=error.host)
+        yield from self._fallback_step(self._falling_back().on_answer(fetch, None, why))
+
+    def _fallback_step(self, step: Any) -> Iterator[Any]:
+        if step.custom_types:
+            self.crawler.signals.send_catch_log(
+                wordpress_signals.custom_types_found, types=step.custom_types, spider=self
+            )
+        if step.stop:
+            self.fail(step.stop.reason, step.stop.message)
+        for fetch in step.fetches:
+            yield Request(
+                fetch.url,
+                headers=HTML_HEADERS,
+                callback=self.parse_fallback,
+                errback=self.on_fallback_error,
+                cb_kwargs={"want": str(fetch.want), "post_type": fetch.post_type, "page": fetch.page},
+                meta={"handle_httpstatus_list": API_STATUSES, "download_slot": FALLBACK_SLOT},
+                priority=fetch.priority,
+                dont_filter=True,
+            )
+        yield from step.records
+
+    def _falling_back(self) -> FallbackRun:
+        assert self.fallback is not None, "the crawl without REST starts after discovery"
+        return self.fallback
+
     # Outcome -----------------------------------------------------------------------------
 
     def fail(self, reason: str, message: str) -> None:
@@ -292,3 +416,28 @@ class WordPressSpider(Spider):
         """Compare what was collected with what the site said it has (into the stats)."""
         if self.run is not None:
             self.run.close()
+        fallback = self.fallback
+        if fallback is not None and not fallback.finished and not self.stop_reason:
+            self.crawler.stats.set_value("wordpress/incomplete", True)
+            self.logger.warning(
+                "The crawl without REST ended before every listed page was read (%s); "
+                "the feeds hold what was read, run it again to complete them",
+                reason,
+            )
+
+
+def _home_url(url: str) -> str:
+    """The site's home as the fallback reads it: the URL given when it names a folder
+    (``https://e.com/blog/``), else the site's root.
+
+    >>> _home_url("https://e.com/blog/"), _home_url("https://e.com/2024/01/hello/?x=1")
+    ('https://e.com/blog/', 'https://e.com/')
+    >>> _home_url("https://e.com/wp-json/"), _home_url("https://e.com/index.php?rest_route=/")
+    ('https://e.com/', 'https://e.com/')
+    """
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    rest = "wp-json" in path or "rest_route" in parts.query or "index.php" in path
+    if parts.query or rest or path.count("/") > 2 or not path.endswith("/"):
+        path = "/"
+    return parts._replace(path=path, query="", fragment="").geturl()

@@ -1,0 +1,539 @@
+"""The crawl of a site whose REST API is blocked: sitemaps, the Atom feed and the pages.
+
+WordPress publishes almost every record through core markup that no plugin removes, so the
+same records are rebuilt from public pages (see :mod:`crawler.wordpress.html_records`). The
+order keeps the joins exact and memory bounded, the way the REST crawl lists linked
+collections first:
+
+1. **Inventory**: ``robots.txt``'s ``Sitemap:`` lines, else the usual sitemap places probed
+   in order; the index's children classified by file name (posts of each type, terms of each
+   taxonomy, authors). The home page once (sticky posts, the feed link). The main Atom feed
+   is walked at the same time (dates to the second, authors' websites).
+2. **Linked records**: every term and author archive the sitemaps list, and each custom
+   type's Atom feed. Terms are held to the end, when their ``count`` is known; authors wait
+   for the feeds (their website is only in Atom).
+3. **Content**: every entry page of the post-type sitemaps, at most ``window`` at a time,
+   each joined with the tables as it arrives; its comment pages are followed before the
+   record leaves. Then the held terms.
+
+Each answer returns a :class:`Step` of records and fetches, as :class:`crawler.crawl.run.CrawlRun`
+does for REST. A URL the site lists but that fails after retries makes the crawl incomplete
+(exit 1), as a lost REST page does; everything else it got is exported.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any
+
+from crawler.logsafety import safe_for_log
+from crawler.wordpress.archives import read_archive_page, read_home_page
+from crawler.wordpress.atom import atom_feed_url, read_atom
+from crawler.wordpress.html_records import (
+    EntryContext,
+    HtmlTables,
+    comment_records,
+    entry_record,
+    finish_terms,
+    resolve_parents,
+    term_record,
+    url_key,
+    user_record,
+)
+from crawler.wordpress.pages import read_comment_page, read_entry_page
+from crawler.wordpress.sitemaps import (
+    SitemapEntry,
+    classify_sitemap,
+    read_sitemap,
+    robots_sitemaps,
+    sitemap_candidates,
+    without_home,
+)
+
+from .outcome import Stop
+
+if TYPE_CHECKING:
+    from crawler.items import Record, TermItem, UserItem
+    from crawler.wordpress.archives import HomePage
+    from crawler.wordpress.pages import EntryPage, PageComment
+
+    from .answer import Answer
+    from .run import Stats
+
+logger = logging.getLogger(__name__)
+
+WINDOW = 16
+"""Entry pages requested at a time: the scheduler holds URLs, not thousands of requests."""
+MAX_URLS = 200_000
+"""Entry URLs kept at most (``WORDPRESS_FALLBACK_MAX_URLS``); past it the crawl is cut."""
+MAX_SITEMAPS = 1_000
+"""Sitemap files read at most: 50 million URLs at the protocol's 50,000 a file."""
+MAX_COMMENT_PAGES = 100
+"""Comment pages followed per entry at most."""
+LINKED_PRIORITY = 10
+"""Scrapy priority of the inventory and the archives, so the tables fill first."""
+MAX_PAGE_BYTES = 4 * 1024 * 1024
+"""HTML read per page at most (the readers cap it again)."""
+
+
+class Want(StrEnum):
+    """What a fetch of the fallback is for (its callback's ``want``)."""
+
+    ROBOTS = "robots"
+    SITEMAP = "sitemap"
+    FEED = "feed"
+    HOME = "home"
+    ARCHIVE = "archive"
+    ENTRY = "entry"
+    COMMENTS = "comments"
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """A page to request, and what for (travels in ``cb_kwargs``; only plain values)."""
+
+    url: str
+    want: Want
+    post_type: str | None = None
+    """Feeds: the custom type; archives: the taxonomy (``None``: an author)."""
+    page: int = 0
+    """Feeds: the page number."""
+    priority: int = 0
+
+
+@dataclass
+class Step:
+    """What the spider does next (the fallback's :class:`crawler.crawl.run.Step`)."""
+
+    records: list[Record] = field(default_factory=list)
+    fetches: list[Fetch] = field(default_factory=list)
+    stop: Stop | None = None
+    custom_types: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class _Entry:
+    """An entry URL from a post-type sitemap, and its page once read (comments pending)."""
+
+    url: str
+    post_type: str | None
+    lastmod: str | None
+    page: EntryPage | None = None
+    comments: list[PageComment] = field(default_factory=list)
+    waiting: set[str] = field(default_factory=set)
+
+
+class FallbackRun:
+    """One crawl without REST (see the module docstring)."""
+
+    def __init__(
+        self,
+        home_url: str,
+        stats: Stats,
+        *,
+        types: str | None = None,
+        home: HomePage | None = None,
+        window: int = WINDOW,
+        max_urls: int = MAX_URLS,
+        max_feed_pages: int = 10_000,
+    ) -> None:
+        self.home_url = home_url
+        self.site = home_url
+        self.stats = stats
+        self.wanted = _wanted_types(types)
+        self.home = home
+        self.window = max(1, window)
+        self.max_urls = max_urls
+        self.max_feed_pages = max_feed_pages
+        self.tables = HtmlTables()
+        self.probes: list[str] = []
+        """The usual sitemap places not tried yet (when robots.txt names none)."""
+        self.listed: set[str] = set()
+        """Sitemaps that robots.txt or an index named: losing one makes the crawl incomplete."""
+        self.home_read = home is not None
+        self.linked_pending: set[tuple[Want, str]] = set()
+        """Inventory, feed and archive fetches not answered yet: content waits for them."""
+        self.inventory_done = False
+        self.content_started = False
+        self.entries: dict[str, _Entry] = {}
+        self.queue: list[str] = []
+        self.in_flight: dict[str, _Entry] = {}
+        self.exported_ids: set[int] = set()
+        self.terms: list[TermItem] = []
+        self.parent_slugs: dict[int, str | None] = {}
+        self.users: list[UserItem] = []
+        self.user_pages: list[Any] = []
+        self.term_archives: list[tuple[str, str | None]] = []
+        self.user_archives: list[str] = []
+        self.post_types: set[str] = set()
+        self.announced: set[str] = set()
+        self.sitemaps_read = 0
+        self.failed = 0
+        self.stopped = False
+        self.finished = False
+
+    # --- the start ------------------------------------------------------------------------
+
+    def start(self) -> Step:
+        """The inventory, the home page (unless already read) and the main feed, at once."""
+        step = Step()
+        robots = self._fetch(_root(self.home_url) + "robots.txt", Want.ROBOTS)
+        step.fetches.append(robots)
+        if self.home is None:
+            step.fetches.append(self._fetch(self.home_url, Want.HOME))
+        else:
+            step.fetches += self._main_feed()
+        return step
+
+    def _main_feed(self) -> list[Fetch]:
+        if self.wanted is not None and "post" not in self.wanted:
+            return []
+        return [self._feed(None, 1)]
+
+    def _feed(self, post_type: str | None, page: int) -> Fetch:
+        rss = self.home.rss_href if self.home else None
+        url = atom_feed_url(self.home_url, rss, page=page, post_type=post_type)
+        return self._fetch(url, Want.FEED, post_type=post_type, page=page)
+
+    def _fetch(self, url: str, want: Want, **extra: Any) -> Fetch:
+        linked = want not in (Want.ENTRY, Want.COMMENTS)
+        fetch = Fetch(url, want, priority=LINKED_PRIORITY if linked else 0, **extra)
+        if linked:
+            self.linked_pending.add((want, url))
+        self.stats.inc_value(f"wordpress/fallback/requests/{want}")
+        return fetch
+
+    # --- answers --------------------------------------------------------------------------
+
+    def on_answer(self, fetch: Fetch, answer: Answer | None, error: str | None = None) -> Step:
+        """One answer (or ``error``, a download that never got one), and what comes next."""
+        step = Step()
+        if self.stopped:
+            return step
+        self.linked_pending.discard((fetch.want, fetch.url))
+        handler = getattr(self, f"_on_{fetch.want}")
+        step = handler(fetch, answer, error)
+        return self._advance(step)
+
+    def _ok(self, answer: Answer | None) -> bool:
+        return answer is not None and 200 <= answer.status < 300
+
+    def _lost(self, fetch: Fetch, answer: Answer | None, error: str | None) -> None:
+        """A URL the site listed could not be read: the crawl is incomplete."""
+        why = error or (f"HTTP {answer.status}" if answer is not None else "no answer")
+        self.failed += 1
+        self.stats.inc_value("wordpress/fallback/failed_urls")
+        self.stats.set_value("wordpress/incomplete", True)
+        logger.warning(
+            "Could not read %s (%s) after retries: its records are not in the feeds, so the "
+            "crawl is incomplete; run it again later",
+            safe_for_log(fetch.url), safe_for_log(why),
+        )  # fmt: skip
+
+    def _on_robots(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        step = Step()
+        listed = []
+        if self._ok(answer) and answer is not None:
+            text = answer.body[:MAX_PAGE_BYTES].decode("utf-8", "replace")
+            listed = robots_sitemaps(text, answer.url)
+        if listed:
+            self.listed.update(listed)
+            step.fetches += [self._sitemap(url) for url in listed]
+        else:
+            self.probes = sitemap_candidates(self.home_url)
+            step.fetches.append(self._sitemap(self.probes.pop(0)))
+        return step
+
+    def _sitemap(self, url: str) -> Fetch:
+        self.sitemaps_read += 1
+        return self._fetch(url, Want.SITEMAP)
+
+    def _on_sitemap(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        step = Step()
+        doc = read_sitemap(answer.body) if self._ok(answer) and answer is not None else None
+        if doc is None:
+            if fetch.url in self.listed:
+                self._lost(fetch, answer, error)
+            elif self.probes:  # not a sitemap here: the next usual place
+                step.fetches.append(self._sitemap(self.probes.pop(0)))
+            else:
+                step.stop = Stop(
+                    "no_sitemap",
+                    f"the REST API of {self.home_url} is blocked and the site publishes no "
+                    "sitemap (tried robots.txt, /wp-sitemap.xml, /?sitemap=index, "
+                    "/sitemap_index.xml, /sitemap.xml), so its records cannot be listed; ask "
+                    "the site owner to allow anonymous REST access or to enable sitemaps",
+                )
+            return step
+        self.probes = []
+        if doc.kind != "sitemapindex":
+            self._read_urlset(fetch.url, doc.entries)
+            return step
+        for entry in doc.entries:
+            if self.sitemaps_read >= MAX_SITEMAPS:
+                self._cut("sitemap files", MAX_SITEMAPS)
+                break
+            child = classify_sitemap(entry.loc)
+            if child.provider == "posts" and not self._wants(child.subtype):
+                continue
+            if entry.loc not in self.listed:
+                self.listed.add(entry.loc)
+                step.fetches.append(self._sitemap(entry.loc))
+        return step
+
+    def _read_urlset(self, url: str, entries: tuple[SitemapEntry, ...]) -> None:
+        """A sitemap of URLs: entries, term archives or author archives, by its file name."""
+        child = classify_sitemap(url)
+        if child.provider == "taxonomies":
+            self.term_archives += [(e.loc, child.subtype) for e in entries]
+        elif child.provider == "users":
+            self.user_archives += [e.loc for e in entries]
+        else:  # posts, or a name only the pages can tell (Yoast's custom names, Jetpack)
+            post_type = child.subtype if child.provider == "posts" else None
+            if post_type is not None:
+                self.post_types.add(post_type)
+            for entry in without_home(entries, self.home_url):
+                key = url_key(entry.loc)
+                if key in self.entries:
+                    continue
+                if len(self.entries) >= self.max_urls:
+                    self._cut("entry URLs", self.max_urls)
+                    break
+                self.entries[key] = _Entry(entry.loc, post_type, entry.lastmod)
+                self.queue.append(key)
+
+    def _cut(self, what: str, limit: int) -> None:
+        if self.stats.get_value("wordpress/fallback/cut"):
+            return
+        self.stats.set_value("wordpress/fallback/cut", what)
+        self.stats.set_value("wordpress/incomplete", True)
+        logger.warning(
+            "The site lists more than %d %s; the rest are not crawled and the crawl is "
+            "incomplete (raise WORDPRESS_FALLBACK_MAX_URLS if that is expected)",
+            limit, what,
+        )  # fmt: skip
+
+    def _on_home(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        step = Step()
+        self.home_read = True
+        if self._ok(answer) and answer is not None:
+            self.home = read_home_page(_text(answer), answer.url, answer.link_headers)
+        else:
+            self._lost(fetch, answer, error)
+        step.fetches += self._main_feed()
+        return step
+
+    def _on_feed(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        """An Atom page: its entries, then the next page, until a 404 or an empty page."""
+        step = Step()
+        page = read_atom(answer.body) if self._ok(answer) and answer is not None else None
+        if page is None:
+            if answer is None or answer.status not in (404, 410):
+                if fetch.page > 1 or answer is None or answer.status >= 500:
+                    self._lost(fetch, answer, error)
+            return step
+        fresh = 0
+        for entry in page.entries:
+            key = url_key(entry.link)
+            if key and key not in self.tables.feed:
+                fresh += 1
+            self.tables.add_feed_entry(entry)
+        self.stats.inc_value("wordpress/fallback/feed_entries", fresh)
+        if fresh and fetch.page < self.max_feed_pages:
+            step.fetches.append(self._feed(fetch.post_type, fetch.page + 1))
+        return step
+
+    def _on_archive(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        step = Step()
+        if not (self._ok(answer) and answer is not None):
+            self._lost(fetch, answer, error)
+            return step
+        page = read_archive_page(_text(answer), answer.url, answer.link_headers)
+        if page is None:
+            self.stats.inc_value("wordpress/fallback/unreadable_archives")
+            return step
+        if fetch.post_type is None and page.kind == "author":
+            self.user_pages.append(page)
+        elif page.kind == "term":
+            term = term_record(page, site=self.site, taxonomy=fetch.post_type)
+            if term is not None:
+                self.tables.add_term(term)
+                self.terms.append(term)
+                self.parent_slugs[term.id] = page.parent_slug
+        return step
+
+    def _on_entry(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        step = Step()
+        key = url_key(fetch.url)
+        entry = self.in_flight.pop(key, None) or self.entries.get(key)
+        if entry is None:
+            return step
+        if not (self._ok(answer) and answer is not None):
+            if answer is not None and answer.status in (404, 410):
+                self.stats.inc_value("wordpress/fallback/gone")  # unpublished since the sitemap
+            else:
+                self._lost(fetch, answer, error)
+            self.entries.pop(key, None)
+            return step
+        page = read_entry_page(_text(answer), answer.url, answer.link_headers)
+        if page is None or page.id is None:
+            self.stats.inc_value("wordpress/fallback/not_entries")
+            self.entries.pop(key, None)
+            return step
+        entry.page = page
+        entry.comments = list(page.comments)
+        for url in page.comment_pages[:MAX_COMMENT_PAGES]:
+            if url_key(url) != key:
+                entry.waiting.add(url)
+                step.fetches.append(self._comments(url, key))
+        if not entry.waiting:
+            self._finish_entry(key, entry, step)
+        else:
+            self.in_flight[key] = entry
+        return step
+
+    def _comments(self, url: str, entry_key: str) -> Fetch:
+        self.stats.inc_value("wordpress/fallback/requests/comments")
+        return Fetch(url, Want.COMMENTS, post_type=entry_key)
+
+    def _on_comments(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        step = Step()
+        key = fetch.post_type or ""
+        entry = self.in_flight.get(key)
+        if entry is None:
+            return step
+        entry.waiting.discard(fetch.url)
+        if self._ok(answer) and answer is not None:
+            comments, _ = read_comment_page(_text(answer), answer.url)
+            known = {comment.id for comment in entry.comments}
+            entry.comments += [c for c in comments if c.id not in known]
+        else:
+            self._lost(fetch, answer, error)
+        if not entry.waiting:
+            self.in_flight.pop(key, None)
+            self._finish_entry(key, entry, step)
+        return step
+
+    def _finish_entry(self, key: str, entry: _Entry, step: Step) -> None:
+        """The entry's record and its comments, once every comment page is in."""
+        self.entries.pop(key, None)
+        page = entry.page
+        assert page is not None
+        if page.id in self.exported_ids:
+            self.stats.inc_value("wordpress/fallback/duplicate_urls")
+            return
+        context = EntryContext(
+            site=self.site,
+            sitemap_type=entry.post_type,
+            sticky_ids=self.home.sticky_ids if self.home else frozenset(),
+            lastmod=entry.lastmod,
+        )
+        record = entry_record(page, entry.comments, context, self.tables)
+        if record is None:
+            self.stats.inc_value("wordpress/fallback/not_entries")
+            return
+        if not self._wants(record.type):
+            return
+        self.exported_ids.add(record.id)
+        if record.type not in ("post", "page") and record.type not in self.announced:
+            self.announced.add(record.type)
+            step.custom_types.append((page.rest_base_hint or record.type, record.type))
+        step.records.append(record)
+        if not page.protected:
+            step.records += comment_records(
+                entry.comments, post=record.id, link=record.link, site=self.site
+            )
+
+    # --- phases ---------------------------------------------------------------------------
+
+    def _advance(self, step: Step) -> Step:
+        """Start what the answers so far allow: linked records, then content, then the end."""
+        if step.stop is not None:
+            self.stopped = True
+            return step
+        inventory = {Want.ROBOTS, Want.SITEMAP, Want.HOME}
+        if not self.inventory_done and self.home_read:
+            if not any(want in inventory for want, _ in self.linked_pending):
+                self.inventory_done = True
+                step.fetches += self._linked_fetches()
+        if self.inventory_done and not self.linked_pending and not self.content_started:
+            self.content_started = True
+            step.records += self._release_users()
+            resolve_parents(self.terms, self.parent_slugs)
+        if self.content_started and not self.finished:
+            step.fetches += self._next_entries()
+            if not self.queue and not self.in_flight:
+                self.finished = True
+                finish_terms(self.terms, self.tables.term_uses, full=self.wanted is None)
+                step.records += self.terms
+                self._report()
+        return step
+
+    def _linked_fetches(self) -> list[Fetch]:
+        fetches = [self._fetch(url, Want.ARCHIVE, post_type=tax) for url, tax in self.term_archives]
+        fetches += [self._fetch(url, Want.ARCHIVE) for url in self.user_archives]
+        for post_type in sorted(self.post_types - {"post", "page"}):
+            if self._wants(post_type):
+                fetches.append(self._feed(post_type, 1))
+        return fetches
+
+    def _release_users(self) -> list[Record]:
+        users: list[Record] = []
+        for page in self.user_pages:
+            user = user_record(page, site=self.site, tables=self.tables)
+            if user is not None:
+                self.tables.add_user(user, page.url)
+                users.append(user)
+        self.user_pages = []
+        return users
+
+    def _next_entries(self) -> list[Fetch]:
+        fetches = []
+        while self.queue and len(self.in_flight) < self.window:
+            key = self.queue.pop(0)
+            entry = self.entries.get(key)
+            if entry is None:
+                continue
+            self.in_flight[key] = entry
+            self.stats.inc_value("wordpress/fallback/requests/entry")
+            fetches.append(Fetch(entry.url, Want.ENTRY))
+        return fetches
+
+    def _wants(self, post_type: str | None) -> bool:
+        return post_type is None or self.wanted is None or post_type in self.wanted
+
+    def _report(self) -> None:
+        self.stats.set_value("wordpress/fallback/entries", len(self.exported_ids))
+        for name, count in self.tables.unresolved.items():
+            self.stats.set_value(f"wordpress/fallback/unresolved_links/{name}", count)
+
+
+def _wanted_types(types: str | None) -> set[str] | None:
+    """Post type names from ``-a types=`` (names or REST bases such as ``posts``).
+
+    >>> sorted(_wanted_types("posts, events"))
+    ['event', 'events', 'post', 'posts']
+    >>> _wanted_types(None) is None
+    True
+    """
+    if types is None:
+        return None
+    names = {name.strip().lower() for name in types.split(",") if name.strip()}
+    return names | {name[:-1] for name in names if name.endswith("s")}
+
+
+def _root(url: str) -> str:
+    """The origin of ``url`` with a slash: where ``robots.txt`` lives.
+
+    >>> _root("https://e.com:8080/blog/?x=1")
+    'https://e.com:8080/'
+    """
+    scheme, _, rest = url.partition("://")
+    return f"{scheme}://{rest.split('/', 1)[0]}/"
+
+
+def _text(answer: Answer) -> str:
+    """An HTML answer as text (WordPress sends UTF-8), capped."""
+    return answer.body[:MAX_PAGE_BYTES].decode("utf-8", "replace")
