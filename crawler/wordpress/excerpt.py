@@ -72,12 +72,35 @@ _REMOVED_CLASSES = frozenset(
 _REMOVED_TAGS = frozenset({"script", "style"})
 _MORE_SPAN = re.compile(r"<span id=\"?more-\d+\"?>\s*</span>")
 _WORD_SPLIT = re.compile(r"[\n\r\t ]+")
+_BLOCK_GAP = re.compile(r">\n\n+<")
+_SHORTCODE_BLOCK = re.compile(
+    r"<p>\[([A-Za-z0-9_-]{1,64})(?:[\s\]][^\]]{0,2000})?\](?:(?!\n\n).){0,200000}?\[/\1\]</p>\n?", re.DOTALL
+)
 _ELLIPSIS = re.compile(r"\[(?:…|&hellip;|\.\.\.)\]|…|&hellip;|\.\.\.")
 
 
 def _teaser(content_html: str) -> str:
     match = _MORE_SPAN.search(content_html)
     return content_html[: match.start()] if match else content_html
+
+
+def _drop_shortcode_blocks(content_html: str) -> str:
+    """A block post without its shortcode blocks (``excerpt_remove_blocks`` drops them).
+
+    A block post's rendered blocks are separated by blank lines (the removed delimiters); a
+    classic post is one ``wpautop`` run, whose paragraphs are separated by single newlines. A
+    shortcode block renders as paragraphs from ``[name…]`` to ``[/name]`` with no blank line
+    between them. In a classic post, an unregistered shortcode stays in the excerpt as text.
+
+    >>> block = "<p>A</p>\\n\\n\\n\\n<p>[vc_row][vc_column]</p>\\n<p>B</p>\\n<p>[/vc_column][/vc_row]</p>\\n"
+    >>> _drop_shortcode_blocks(block)
+    '<p>A</p>\\n\\n\\n\\n'
+    >>> _drop_shortcode_blocks(block.replace("\\n\\n\\n\\n", "\\n")) == block.replace("\\n\\n\\n\\n", "\\n")
+    True
+    """
+    if not _BLOCK_GAP.search(content_html):
+        return content_html
+    return _SHORTCODE_BLOCK.sub("", content_html)
 
 
 def _text(content_html: str) -> str:
@@ -134,7 +157,7 @@ def auto_excerpt_html(content_html: str, *, words: int = 55) -> str:
     >>> auto_excerpt_html('<figure class="wp-block-image"><img alt="x"></figure>')
     ''
     """
-    found = excerpt_words(_teaser(content_html[:MAX_CONTENT_CHARS]))
+    found = excerpt_words(_drop_shortcode_blocks(_teaser(content_html[:MAX_CONTENT_CHARS])))
     if not found:
         return ""
     limit = max(int(words), 0)
