@@ -74,7 +74,8 @@ _MORE_SPAN = re.compile(r"<span id=\"?more-\d+\"?>\s*</span>")
 _WORD_SPLIT = re.compile(r"[\n\r\t ]+")
 _BLOCK_GAP = re.compile(r">\n\n+<")
 _SHORTCODE_BLOCK = re.compile(
-    r"<p>\[([A-Za-z0-9_-]{1,64})(?:[\s\]][^\]]{0,2000})?\](?:(?!\n\n).){0,200000}?\[/\1\]</p>\n?", re.DOTALL
+    r"<p>\[([A-Za-z0-9_-]{1,64})(?:[\s\]][^\]]{0,2000})?\](?:(?!\n\n).){0,200000}?\[/\1\]</p>\n?",
+    re.DOTALL,
 )
 _ELLIPSIS = re.compile(r"\[(?:…|&hellip;|\.\.\.)\]|…|&hellip;|\.\.\.")
 
@@ -194,7 +195,9 @@ def is_auto_excerpt(summary_text: str, content_html: str) -> bool:
     summary = unescape(excerpt_words_text(summary_text[:100_000]))
     raw = [word for word in _WORD_SPLIT.split(summary) if word]
     tokens = [(i, norm) for i, word in enumerate(raw) if (norm := _norm(word))]
-    content = [norm for word in excerpt_words(content_html) if (norm := _norm(word))]
+    # Feeds trim the whole content (no teaser cut), with the same blocks removed.
+    whole = _drop_shortcode_blocks(content_html[:MAX_CONTENT_CHARS])
+    content = [norm for word in excerpt_words(whole) if (norm := _norm(word))]
     matched = 0
     while matched < min(len(tokens), len(content)) and tokens[matched][1] == content[matched]:
         matched += 1
