@@ -578,5 +578,41 @@ def test_pages_of_the_real_site_give_the_rest_records(wordpress_site: WordPressS
             == (event["id"], "event", "events", event["title"]),
         )
         check("venues", event["id"], sorted(venues) == expected)
+    slug_of = {t["id"]: t["slug"] for t in truth["categories"]}
+    for taxonomy, terms in (
+        ("category", truth["categories"]),
+        ("post_tag", truth["tags"]),
+        ("venue", truth["venues"]),
+    ):
+        for term in terms:
+            if not term["count"]:
+                continue  # an empty term has no archive page (404)
+            html, links = _fetch(term["link"])
+            archive = read_archive_page(html, term["link"], links)
+            parent = slug_of.get(term["parent"]) if taxonomy == "category" else None
+            check(
+                f"{taxonomy} archive",
+                term["id"],
+                archive is not None
+                and (
+                    archive.kind,
+                    archive.taxonomy,
+                    archive.id,
+                    archive.name,
+                    archive.slug,
+                    archive.parent_slug,
+                )
+                == ("term", taxonomy, term["id"], term["name"], term["slug"], parent),
+            )
+    for user in truth["users"]:
+        html, links = _fetch(user["link"])
+        archive = read_archive_page(html, user["link"], links)
+        check(
+            "author archive",
+            user["id"],
+            archive is not None
+            and (archive.kind, archive.id, archive.name, archive.slug)
+            == ("author", user["id"], user["name"], user["slug"]),
+        )
     assert misses == {}, misses
     assert len(sample) >= min(SAMPLE_POSTS, len(posts))

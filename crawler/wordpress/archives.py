@@ -123,13 +123,49 @@ def read_archive_page(html: str, url: str, link_headers: Sequence[str] = ()) -> 
 
 
 def _archive_name(root: etree._Element) -> str | None:
-    """The name in ``the_archive_title()`` ("Category: <span>France</span>"), else ``<title>``."""
+    """The name in ``the_archive_title()`` ("Category: <span>France</span>"), else ``<title>``;
+    as the archive's feed link spells it when that differs only by ``wptexturize``."""
     heading = first(root, f"//*[{has_class('page-title')} or {has_class('archive-title')}]")
+    name = None
     if heading is not None:
         spans = heading.findall(".//span")
-        if spans and (name := plain_text(spans[-1])):
-            return name
-    return document_title(root) or plain_text(heading)
+        name = plain_text(spans[-1]) if spans else None
+    name = name or document_title(root) or plain_text(heading)
+    return _untexturized(name, root) if name else None
+
+
+# What wptexturize() turns plain characters into; REST's term names are not texturized.
+_TEXTURIZED = {
+    "’": "(?:’|')",
+    "‘": "(?:‘|')",
+    "“": '(?:“|")',
+    "”": '(?:”|")',
+    "″": '(?:″|")',
+    "′": "(?:′|')",
+    "–": "(?:–|--|-)",
+    "—": "(?:—|---|--)",
+    "…": r"(?:…|\.\.\.)",
+    "×": "(?:×|x)",
+}
+
+
+def _untexturized(name: str, root: etree._Element) -> str:
+    """``name`` as the feed links' titles spell it (``esc_attr`` of the raw name), if found.
+
+    >>> root = parse_document('<link rel="alternate" type="application/rss+xml" title="News &raquo; '
+    ...     'editor&#039;s pick -- 2 Tag Feed" href="/tag/x/feed/">')
+    >>> _untexturized("editor’s pick – 2", root), _untexturized("plain", root)
+    ("editor's pick -- 2", 'plain')
+    """
+    if not any(ch in _TEXTURIZED for ch in name):
+        return name
+    pattern = re.compile("".join(_TEXTURIZED.get(ch) or re.escape(ch) for ch in name[:500]))
+    for el in reversed(head_links(root, "alternate")):
+        if "rss" in str(el.get("type")).lower() and (
+            match := pattern.search(str(el.get("title") or ""))
+        ):
+            return match.group(0)
+    return name
 
 
 def _slugs(
