@@ -1,0 +1,807 @@
+"""One WordPress entry (post, page, custom type) read from its HTML page, for sites whose
+REST API is blocked.
+
+Only markers that WordPress core prints are read, never generic extraction: the shortlink
+``?p=ID``, the alternate-JSON ``Link`` (``…/wp/v2/<base>/ID``), ``body_class()`` (``postid-N``,
+``page-id-N``, ``parent-pageid-N``), ``post_class()`` (``type-X``, ``status-X``, ``format-X``,
+``category-<slug>``, ``tag-<slug>``, ``post-password-required``), ``.entry-content``,
+``img.wp-post-image``, ``rel="author"``/``rel="tag"`` links and the comment list
+(``li#comment-N``, ``.fn``, ``time[datetime]``, ``.comment-content``). Theme markup
+(``h1.entry-title``, ``time.published``) and SEO-plugin metadata (JSON-LD, OpenGraph) only
+fill what core does not print. Sites are hostile: input is capped, lists are bounded, junk
+gives ``None`` or empty facts, never an exception.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from difflib import SequenceMatcher
+from html import escape
+from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from .discovery import link_header_targets
+from .records import web_url
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator, Sequence
+
+__all__ = [
+    "MAX_HTML_CHARS",
+    "EntryPage",
+    "PageComment",
+    "PageImage",
+    "read_comment_page",
+    "read_entry_page",
+    "terms_from_classes",
+]
+
+MAX_HTML_CHARS = 4 * 1024 * 1024
+"""Only this much of a page is parsed: WordPress pages are tens of KB."""
+
+MAX_COMMENTS = 5000
+"""Comments read from one page at most (``comments_per_page`` is 50 by default)."""
+
+MAX_LINKS = 1000
+"""Term links, comment page links and candidate elements read from one page at most."""
+
+MAX_TEXT = 2000
+"""Titles and names longer than this are cut: they reach feeds and logs."""
+
+_MIME_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "jpe": "image/jpeg",
+    "png": "image/png",
+    "gif": "image/gif",
+    "webp": "image/webp",
+    "avif": "image/avif",
+    "svg": "image/svg+xml",
+    "bmp": "image/bmp",
+    "tif": "image/tiff",
+    "tiff": "image/tiff",
+    "ico": "image/x-icon",
+    "heic": "image/heic",
+}
+
+_ID_CLASS = re.compile(r"(?:postid|page-id)-(\d{1,18})")
+_POST_CLASS = re.compile(r"post-(\d{1,18})")
+_COMMENT_ID = re.compile(r"comment-(\d{1,18})")
+_WP_IMAGE = re.compile(r"wp-image-(\d{1,18})")
+_SIZE_SUFFIX = re.compile(r"-\d{1,5}x\d{1,5}(?=\.[A-Za-z0-9]{2,5}$)")
+_REST_ROUTE = re.compile(
+    r"/wp/v2/(?:sites/[^/?#]+/)?([a-z0-9_-]{1,100})/(\d{1,18})/?$", re.IGNORECASE
+)
+_COMMENT_PAGE = re.compile(r"^(.*?/)comment-page-(\d{1,9})/?$")
+_DIGITS = re.compile(r"\d{1,18}")
+_SPACES = re.compile(r"\s+")
+_TITLE_SEPARATORS = ("–", "—", "|", "-", "·", "•", "»", "::")
+
+
+@dataclass(frozen=True)
+class PageComment:
+    """One approved comment as the entry's page shows it."""
+
+    id: int
+    parent: int | None  # None for a top-level comment (as the REST record's parent)
+    author_name: str | None  # plain text
+    date_gmt: str | None  # "YYYY-MM-DDTHH:MM:SS" in UTC (the REST spelling of date_gmt)
+    content_html: str  # inner HTML of .comment-content, as the page has it
+
+
+@dataclass(frozen=True)
+class PageImage:
+    """The featured image (``img.wp-post-image``), full size when the srcset names it."""
+
+    id: int | None  # only when the markup names it (wp-image-N); usually None
+    source_url: str | None  # the full-size file: the srcset candidate without -WxH, else src
+    width: int | None
+    height: int | None
+    alt_text: str | None
+    mime_type: str | None  # from the file extension
+
+
+@dataclass(frozen=True)
+class EntryPage:
+    """The facts one entry's page shows. See :func:`read_entry_page`."""
+
+    url: str
+    id: int | None
+    post_type: str | None
+    rest_base_hint: str | None
+    status: str | None
+    format: str | None
+    protected: bool
+    parent: int | None
+    title: str | None
+    content_html: str | None
+    teaser_html: str | None
+    date_gmt: str | None
+    modified_gmt: str | None
+    author_url: str | None
+    author_name: str | None
+    classes: tuple[str, ...]
+    term_links: tuple[tuple[str, str], ...]
+    featured: PageImage | None
+    comments_open: bool | None
+    comments: tuple[PageComment, ...]
+    comment_pages: tuple[str, ...]
+    shortlink: str | None
+    canonical: str | None
+
+
+# ----------------------------------------------------------------------------- parsing
+
+
+def parse_document(html: str) -> etree._Element | None:
+    """The page's element tree (first :data:`MAX_HTML_CHARS` only), or None for junk.
+
+    >>> parse_document("<html><body><p>x</p></body></html>").tag
+    'html'
+    >>> parse_document(" ") is None
+    True
+    """
+    if not html or not html.strip():
+        return None
+    data = html[:MAX_HTML_CHARS].encode("utf-8", "replace")
+    parser = lxml_html.HTMLParser(encoding="utf-8", no_network=True)
+    try:
+        root: etree._Element | None = etree.fromstring(data, parser)
+    except (etree.LxmlError, ValueError):
+        return None
+    return root if root is not None and isinstance(root.tag, str) else None
+
+
+def classes_of(el: etree._Element | None) -> tuple[str, ...]:
+    """The lower-case class tokens of ``el`` (at most :data:`MAX_LINKS`)."""
+    if el is None:
+        return ()
+    return tuple(str(el.get("class") or "").lower().split()[:MAX_LINKS])
+
+
+def has_class(name: str) -> str:
+    """An XPath predicate body: the element has class token ``name``."""
+    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+
+
+def first(root: etree._Element, path: str) -> etree._Element | None:
+    """The first element ``path`` finds under ``root``, or None."""
+    for found in _elements(root, path):
+        return found
+    return None
+
+
+def _elements(root: etree._Element, path: str) -> Iterator[etree._Element]:
+    found = root.xpath(path)
+    if isinstance(found, list):
+        for item in found[:MAX_COMMENTS]:
+            if isinstance(item, etree._Element) and isinstance(item.tag, str):
+                yield item
+
+
+def plain_text(el: etree._Element | None) -> str | None:
+    """Text of ``el``, whitespace collapsed, None when empty (entities are already decoded)."""
+    if el is None:
+        return None
+    text = _SPACES.sub(" ", "".join(el.itertext())).strip()
+    return text[:MAX_TEXT] or None
+
+
+def inner_html(el: etree._Element) -> str:
+    """The HTML inside ``el``, re-serialized by lxml (same markup, not the same bytes)."""
+    parts = [escape(el.text, quote=False)] if el.text else []
+    parts.extend(
+        etree.tostring(child, encoding="unicode", method="html", with_tail=True) for child in el
+    )
+    return "".join(parts)
+
+
+def absolute(href: str | None, base: str) -> str | None:
+    """``href`` resolved against ``base``, if that is an ``http(s)`` URL."""
+    if not href:
+        return None
+    try:
+        return web_url(urljoin(base, href.strip()))
+    except ValueError:
+        return None
+
+
+def base_url(root: etree._Element, url: str) -> str:
+    """The page's ``<base href>`` if it has one, else its URL."""
+    base = first(root, "//base[@href]")
+    return absolute(base.get("href"), url) or url if base is not None else url
+
+
+def head_links(root: etree._Element, rel: str) -> list[etree._Element]:
+    """``<link>`` elements whose ``rel`` has the token ``rel``."""
+    rel = rel.lower()
+    return [
+        el for el in _elements(root, "//link[@rel]") if rel in str(el.get("rel")).lower().split()
+    ]
+
+
+def header_targets(link_headers: Sequence[str], rel: str) -> list[str]:
+    """Targets of ``Link`` header values with relation ``rel`` (never raises)."""
+    try:
+        return link_header_targets(list(link_headers)[:50], rel)
+    except (TypeError, ValueError):
+        return []
+
+
+def rest_target(href: str) -> tuple[str, int] | None:
+    """(rest base, id) of an alternate-JSON URL, in either REST URL spelling.
+
+    >>> rest_target("https://e.com/wp-json/wp/v2/posts/20")
+    ('posts', 20)
+    >>> rest_target("https://e.com/index.php?rest_route=%2Fwp%2Fv2%2Fevents%2F597")
+    ('events', 597)
+    >>> rest_target("https://public-api.wordpress.com/wp/v2/sites/123/posts/5")
+    ('posts', 5)
+    >>> rest_target("https://e.com/wp-json/wp/v2/posts") is None
+    True
+    """
+    try:
+        parts = urlsplit(href)
+        routes = parse_qs(parts.query).get("rest_route") or [unquote(parts.path)]
+    except ValueError:
+        return None
+    match = _REST_ROUTE.search(routes[0])
+    return (match.group(1).lower(), int(match.group(2))) if match else None
+
+
+def json_links(
+    root: etree._Element, link_headers: Sequence[str], base: str
+) -> list[tuple[str, int]]:
+    """(rest base, id) of the alternate-JSON links: the header first, then the ``<link>`` tag."""
+    hrefs = header_targets(link_headers, "alternate")
+    hrefs += [
+        str(el.get("href") or "")
+        for el in head_links(root, "alternate")
+        if "json" in str(el.get("type"))
+    ]
+    found = []
+    for href in hrefs:
+        target = rest_target(absolute(href, base) or "")
+        if target:
+            found.append(target)
+    return found
+
+
+def utc_text(value: str | None) -> str | None:
+    """A W3C date-time with an offset, in UTC, spelled as REST's ``date_gmt``; None otherwise.
+
+    >>> utc_text("2019-01-05T20:37:19+01:00"), utc_text("2019-01-05T19:37:19Z")
+    ('2019-01-05T19:37:19', '2019-01-05T19:37:19')
+    >>> utc_text("2019-01-05T20:37:19"), utc_text("January 5"), utc_text("0001-01-01T00:00:00+01:00")
+    (None, None, None)
+    """
+    if not value or len(value) > 64:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+        if moment.tzinfo is None:  # a time without an offset is local time: unknown zone
+            return None
+        return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
+    except (ValueError, OverflowError):
+        return None
+
+
+def site_name(root: etree._Element) -> str | None:
+    """The site's name, from the title of its posts feed link ("Example News » Feed")."""
+    for el in head_links(root, "alternate"):
+        title = str(el.get("title") or "")
+        if "rss" in str(el.get("type")) and "»" in title:
+            return title.split("»", maxsplit=1)[0].strip() or None
+    return None
+
+
+def document_title(root: etree._Element) -> str | None:
+    """``<title>`` without the " – Site name" WordPress appends (``wp_get_document_title``).
+
+    >>> document_title(parse_document('<title>France &#8211; Example News</title><link rel="alternate"'
+    ...     ' type="application/rss+xml" title="Example News &raquo; Feed" href="/feed/">'))
+    'France'
+    """
+    text = plain_text(first(root, "//title"))
+    name = site_name(root)
+    if not text or not name:
+        return text
+    for separator in _TITLE_SEPARATORS:
+        tail = f" {separator} {name}"
+        if text.endswith(tail) and len(text) > len(tail):
+            return text[: -len(tail)].strip() or None
+    return text
+
+
+# ----------------------------------------------------------------------------- terms
+
+
+def terms_from_classes(classes: Iterable[str], taxonomies: Iterable[str]) -> dict[str, list[str]]:
+    """``post_class()`` term classes by taxonomy (``category-news`` → ``{"category": ["news"]}``).
+
+    The class prefix of ``post_tag`` is ``tag``. A value of digits is the term *id*:
+    ``sanitize_html_class()`` strips ``%xx`` octets, so a non-ASCII or numeric slug is printed
+    as the id. The longest taxonomy prefix wins.
+
+    >>> terms_from_classes(["post-7", "type-post", "category-news", "tag-city", "tag-56"],
+    ...                    ["category", "post_tag"])
+    {'category': ['news'], 'post_tag': ['city', '56']}
+    >>> terms_from_classes(["event-type-gala", "event-x"], ["event", "event-type"])
+    {'event-type': ['gala'], 'event': ['x']}
+    >>> terms_from_classes(["venue-258", "hentry"], ["venue", "category"])
+    {'venue': ['258']}
+    """
+    prefixes = sorted(
+        (
+            (("tag" if tax == "post_tag" else tax.lower()) + "-", tax)
+            for tax in list(taxonomies)[:MAX_LINKS]
+        ),
+        key=lambda pair: -len(pair[0]),
+    )
+    found: dict[str, list[str]] = {}
+    for cls in list(classes)[:MAX_LINKS]:
+        value = str(cls).lower()
+        for prefix, taxonomy in prefixes:
+            if value.startswith(prefix) and len(value) > len(prefix):
+                terms = found.setdefault(taxonomy, [])
+                if value[len(prefix) :] not in terms:
+                    terms.append(value[len(prefix) :])
+                break
+    return found
+
+
+# ----------------------------------------------------------------------------- entry
+
+
+def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> EntryPage | None:
+    """The entry a single post/page/custom-type page shows; None when the page is not a single
+    entry (an archive, the home page of posts, a 404) or is junk."""
+    root = parse_document(html)
+    if root is None or not url:
+        return None
+    body = first(root, "//body")
+    body_classes = classes_of(body)
+    if "error404" in body_classes or "archive" in body_classes or "blog" in body_classes:
+        return None
+    base = base_url(root, url)
+    shortlink, short_id = _shortlink(root, link_headers, base)
+    rest = json_links(root, link_headers, base)
+    body_id = next((int(m.group(1)) for c in body_classes if (m := _ID_CLASS.fullmatch(c))), None)
+    singular = body_id is not None or {"single", "page", "singular"} & set(body_classes)
+    if not singular and short_id is None:
+        return None
+    entry = _entry_element(root, short_id or (rest[0][1] if rest else None) or body_id)
+    classes = classes_of(entry)
+    article_id = next((int(m.group(1)) for c in classes if (m := _POST_CLASS.fullmatch(c))), None)
+    post_id = short_id or (rest[0][1] if rest else None) or body_id or article_id
+    scope = entry if entry is not None else root
+    protected = "post-password-required" in classes
+    content = first(scope, f".//*[{has_class('entry-content')}]")
+    content_html = inner_html(content) if content is not None and not protected else None
+    canonical = next((absolute(el.get("href"), base) for el in head_links(root, "canonical")), None)
+    comments = tuple(_comments(root))
+    return EntryPage(
+        url=url,
+        id=post_id,
+        post_type=_post_type(classes, body_classes),
+        rest_base_hint=rest[0][0] if rest else None,
+        status=_prefixed(classes, "status-"),
+        format=_prefixed(classes, "format-"),
+        protected=protected,
+        parent=next(
+            (
+                int(c[14:])
+                for c in body_classes
+                if c.startswith("parent-pageid-") and c[14:].isdigit()
+            ),
+            None,
+        )
+        or None,
+        title=_title(root, scope, protected),
+        content_html=content_html,
+        teaser_html=_teaser(content_html),
+        date_gmt=_date(root, scope, published=True),
+        modified_gmt=_date(root, scope, published=False),
+        author_url=_author_url(root, scope, base),
+        author_name=_author_name(root, scope),
+        classes=classes,
+        term_links=_term_links(scope, base),
+        featured=None if protected else _featured(scope, base),
+        comments_open=_comments_open(root),
+        comments=comments,
+        comment_pages=_comment_pages(root, canonical or url, base, (c.id for c in comments)),
+        shortlink=shortlink,
+        canonical=canonical,
+    )
+
+
+def read_comment_page(html: str, url: str) -> tuple[tuple[PageComment, ...], tuple[str, ...]]:
+    """A ``comment-page-N`` page: its comments and the comment page links it shows."""
+    root = parse_document(html)
+    if root is None or not url:
+        return (), ()
+    base = base_url(root, url)
+    comments = tuple(_comments(root))
+    return comments, _comment_pages(root, url, base, (c.id for c in comments))
+
+
+def _shortlink(
+    root: etree._Element, link_headers: Sequence[str], base: str
+) -> tuple[str | None, int | None]:
+    hrefs = header_targets(link_headers, "shortlink") + [
+        str(el.get("href")) for el in head_links(root, "shortlink")
+    ]
+    links = [link for link in (absolute(href, base) for href in hrefs) if link]
+    for link in links:
+        try:
+            query = parse_qs(urlsplit(link).query)
+        except ValueError:
+            continue
+        for key in ("p", "page_id"):
+            value = (query.get(key) or [""])[0]
+            if _DIGITS.fullmatch(value) and int(value) > 0:
+                return link, int(value)
+    return (links[0] if links else None), None
+
+
+def _entry_element(root: etree._Element, post_id: int | None) -> etree._Element | None:
+    """The element that carries the entry's ``post_class()``: ``post-N`` and ``type-X``."""
+    candidates = []
+    for el in _elements(root, f"//body//*[{has_class('hentry')} or contains(@class, 'type-')]"):
+        classes = classes_of(el)
+        if any(c.startswith("type-") for c in classes) and any(
+            _POST_CLASS.fullmatch(c) for c in classes
+        ):
+            if post_id is not None and f"post-{post_id}" in classes:
+                return el
+            candidates.append(el)
+        if len(candidates) >= MAX_LINKS:
+            break
+    return candidates[0] if candidates else None
+
+
+def _prefixed(classes: Sequence[str], prefix: str) -> str | None:
+    return next(
+        (c[len(prefix) :] for c in classes if c.startswith(prefix) and len(c) > len(prefix)), None
+    )
+
+
+def _post_type(classes: Sequence[str], body_classes: Sequence[str]) -> str | None:
+    found = _prefixed(classes, "type-")
+    if found:
+        return found
+    for cls in body_classes:
+        if cls.startswith("single-") and not cls.startswith("single-format-") and len(cls) > 7:
+            return cls[7:]
+    return (
+        "page"
+        if "page" in body_classes and any(c.startswith("page-id-") for c in body_classes)
+        else None
+    )
+
+
+def _title(root: etree._Element, scope: etree._Element, protected: bool) -> str | None:
+    heading = plain_text(first(scope, f".//*[{has_class('entry-title')}]"))
+    if not protected:
+        return heading or document_title(root)
+    # "Protected: Title" in the heading, the title alone in <title> (single_post_title).
+    document = document_title(root)
+    if heading and document:
+        for start in [0] + [m.end() for m in re.finditer(r":\s", heading)]:
+            if heading[start:] == document:
+                return document
+    return document or heading
+
+
+def _teaser(content_html: str | None) -> str | None:
+    if not content_html:
+        return None
+    match = re.search(r"<span id=\"?more-\d+\"?>\s*</span>", content_html)
+    if not match:
+        return None
+    return re.sub(r"<p>\s*$", "", content_html[: match.start()])
+
+
+def _date(root: etree._Element, scope: etree._Element, *, published: bool) -> str | None:
+    times = [el for el in _elements(scope, ".//time[@datetime]") if not _in_comment(el)]
+    if published:
+        chosen = next((el for el in times if "published" in classes_of(el)), None)
+        if chosen is None:
+            chosen = next((el for el in times if "entry-date" in classes_of(el)), None)
+        if chosen is None and scope is not root:
+            chosen = times[0] if times else None
+        found = utc_text(chosen.get("datetime")) if chosen is not None else None
+        return found or _metadata_date(root, "article:published_time", "datePublished")
+    published_at = next(
+        (utc_text(el.get("datetime")) for el in times if "published" in classes_of(el)), None
+    )
+    for el in times:
+        classes = classes_of(el)
+        if "updated" in classes and "published" not in classes:
+            value = utc_text(el.get("datetime"))
+            if value and value != published_at:
+                return value
+    return _metadata_date(root, "article:modified_time", "dateModified")
+
+
+def _metadata_date(root: etree._Element, og_property: str, json_key: str) -> str | None:
+    """A date from SEO-plugin metadata: OpenGraph ``<meta property>``, then JSON-LD."""
+    for el in _elements(root, "//meta[@property]"):
+        if str(el.get("property")).lower() == og_property and (
+            value := utc_text(el.get("content"))
+        ):
+            return value
+    for script in list(_elements(root, "//script[@type='application/ld+json']"))[:20]:
+        text = (script.text or "")[:1_000_000]
+        try:
+            data = json.loads(text)
+        except ValueError:
+            continue
+        for value in _json_values(data, json_key):
+            if found := utc_text(value):
+                return found
+    return None
+
+
+def _json_values(data: object, key: str) -> Iterator[str]:
+    """String values of ``key`` anywhere in a JSON-LD document (bounded walk)."""
+    stack, seen = [data], 0
+    while stack and seen < 10_000:
+        item = stack.pop()
+        seen += 1
+        if isinstance(item, dict):
+            value = item.get(key)
+            if isinstance(value, str):
+                yield value
+            stack.extend(reversed(list(item.values())))
+        elif isinstance(item, list):
+            stack.extend(reversed(item))
+
+
+def _in_comment(el: etree._Element) -> bool:
+    """Whether ``el`` is inside a comment (``#comment-N``) or the comments area."""
+    parent, depth = el.getparent(), 0
+    while parent is not None and depth < 1000:
+        ident = str(parent.get("id") or "")
+        if ident == "comments" or _COMMENT_ID.fullmatch(ident):
+            return True
+        parent, depth = parent.getparent(), depth + 1
+    return False
+
+
+def _author_links(root: etree._Element, scope: etree._Element) -> list[etree._Element]:
+    links = [
+        el
+        for el in _elements(scope, ".//a[@rel]")
+        if "author" in str(el.get("rel")).lower().split() and not _in_comment(el)
+    ]
+    if links or scope is root:
+        return links
+    return [
+        el
+        for el in _elements(root, "//a[@rel]")
+        if "author" in str(el.get("rel")).lower().split() and not _in_comment(el)
+    ]
+
+
+def _author_url(root: etree._Element, scope: etree._Element, base: str) -> str | None:
+    return next(
+        (url for el in _author_links(root, scope) if (url := absolute(el.get("href"), base))), None
+    )
+
+
+def _author_name(root: etree._Element, scope: etree._Element) -> str | None:
+    """The author's display name: ``.vcard .fn``/``.author-name``, else what the author title
+    ("By Name") and the author link ("View all of Name's posts") share, else the link's text."""
+    for path in (
+        f".//*[{has_class('byline')} or {has_class('author')}]//*[{has_class('fn')}]",
+        f".//*[{has_class('author-name')}]",
+    ):
+        for el in _elements(scope, path):
+            if not _in_comment(el) and (name := plain_text(el)):
+                return name
+    links = _author_links(root, scope)
+    link_text = plain_text(links[0]) if links else None
+    title = plain_text(first(scope, f".//*[{has_class('author-title')}]"))
+    if link_text and title:
+        a, b = link_text[:MAX_TEXT], title[:MAX_TEXT]
+        match = SequenceMatcher(None, a, b, autojunk=False).find_longest_match(0, len(a), 0, len(b))
+        shared = a[match.a : match.a + match.size].strip(" '’\"")
+        if len(shared) >= 2:
+            return shared
+    return link_text
+
+
+def _term_links(scope: etree._Element, base: str) -> tuple[tuple[str, str], ...]:
+    links = []
+    for el in _elements(scope, ".//a[@rel]"):
+        rels = str(el.get("rel")).lower().split()
+        if ("tag" in rels or "category" in rels) and (href := absolute(el.get("href"), base)):
+            pair = (href, plain_text(el) or "")
+            if pair not in links:
+                links.append(pair)
+        if len(links) >= MAX_LINKS:
+            break
+    return tuple(links)
+
+
+def _featured(scope: etree._Element, base: str) -> PageImage | None:
+    img = first(scope, f".//img[{has_class('wp-post-image')}]")
+    if img is None:
+        return None
+    src = absolute(img.get("src") or img.get("data-src"), base)
+    width, height = _int(img.get("width")), _int(img.get("height"))
+    source_url, full_width = src, width
+    for candidate, descriptor in _srcset(img.get("srcset") or img.get("data-srcset"), base):
+        if not _SIZE_SUFFIX.search(urlsplit(candidate).path):
+            source_url = candidate
+            full_width = _int(descriptor[:-1]) if descriptor.endswith("w") else full_width
+            break
+    if source_url != src and full_width and width and height:
+        # The srcset holds only sizes of the same ratio (wp_image_matches_ratio).
+        height = round(height * full_width / width)
+    image_id = next(
+        (int(m.group(1)) for c in classes_of(img) if (m := _WP_IMAGE.fullmatch(c))), None
+    )
+    if image_id is None and source_url:
+        image_id = _content_image_id(scope, source_url, base)
+    return PageImage(
+        id=image_id,
+        source_url=source_url,
+        width=full_width,
+        height=height,
+        alt_text=img.get("alt"),
+        mime_type=_mime_type(source_url),
+    )
+
+
+def _content_image_id(scope: etree._Element, source_url: str, base: str) -> int | None:
+    """The ``wp-image-N`` of an image in the content that shows the same file, if any."""
+    stem = _SIZE_SUFFIX.sub("", urlsplit(source_url).path)
+    for img in _elements(scope, ".//img[contains(@class, 'wp-image-')]"):
+        ident = next(
+            (int(m.group(1)) for c in classes_of(img) if (m := _WP_IMAGE.fullmatch(c))), None
+        )
+        urls = [absolute(img.get("src"), base)] + [u for u, _ in _srcset(img.get("srcset"), base)]
+        if ident and any(u and _SIZE_SUFFIX.sub("", urlsplit(u).path) == stem for u in urls):
+            return ident
+    return None
+
+
+def _srcset(value: str | None, base: str) -> list[tuple[str, str]]:
+    found = []
+    for part in (value or "")[:20_000].split(",")[:100]:
+        words = part.split()
+        if words and (url := absolute(words[0], base)):
+            found.append((url, words[1].lower() if len(words) > 1 else ""))
+    return found
+
+
+def _int(value: str | None) -> int | None:
+    text = (value or "").strip()
+    return int(text) if _DIGITS.fullmatch(text) and 0 < int(text) < 1_000_000 else None
+
+
+def _mime_type(url: str | None) -> str | None:
+    """The MIME type WordPress gives a file of that extension.
+
+    >>> _mime_type("https://e.com/a/b.JPG?x=1"), _mime_type("https://e.com/a/b"), _mime_type(None)
+    ('image/jpeg', None, None)
+    """
+    if not url:
+        return None
+    name = urlsplit(url).path.rsplit("/", 1)[-1]
+    return _MIME_TYPES.get(name.rsplit(".", 1)[-1].lower()) if "." in name else None
+
+
+def _comments_open(root: etree._Element) -> bool | None:
+    if first(root, "//*[@id='commentform' or @id='respond']") is not None:
+        return True
+    if (
+        first(root, f"//*[{has_class('no-comments')} or {has_class('comments-closed')}]")
+        is not None
+    ):
+        return False
+    return None
+
+
+def _comments(root: etree._Element) -> Iterator[PageComment]:
+    """Each ``#comment-N`` element once, in page order, with its parent from the nesting."""
+    seen: set[int] = set()
+    for el in _elements(root, "//*[starts-with(@id, 'comment-')]"):
+        match = _COMMENT_ID.fullmatch(str(el.get("id")))
+        if not match or int(match.group(1)) in seen or el.tag not in ("li", "article", "div"):
+            continue
+        seen.add(int(match.group(1)))
+        if len(seen) > MAX_COMMENTS:
+            return
+        yield PageComment(
+            id=int(match.group(1)),
+            parent=_comment_parent(el),
+            author_name=plain_text(_own(el, f".//*[{has_class('fn')}]")),
+            date_gmt=utc_text(time.get("datetime"))
+            if (time := _own(el, ".//time[@datetime]")) is not None
+            else None,
+            content_html=inner_html(body)
+            if (body := _own(el, f".//*[{has_class('comment-content')}]")) is not None
+            else "",
+        )
+
+
+def _comment_of(el: etree._Element) -> etree._Element | None:
+    """The nearest ancestor that is a comment (``id="comment-N"``)."""
+    parent, depth = el.getparent(), 0
+    while parent is not None and depth < 1000:
+        if _COMMENT_ID.fullmatch(str(parent.get("id") or "")):
+            return parent
+        parent, depth = parent.getparent(), depth + 1
+    return None
+
+
+def _comment_parent(el: etree._Element) -> int | None:
+    parent = _comment_of(el)
+    match = _COMMENT_ID.fullmatch(str(parent.get("id"))) if parent is not None else None
+    return int(match.group(1)) if match else None
+
+
+def _own(comment: etree._Element, path: str) -> etree._Element | None:
+    """The first match of ``path`` that belongs to ``comment`` itself, not to a reply."""
+    for el in _elements(comment, path):
+        if _comment_of(el) is comment:
+            return el
+    return None
+
+
+def _comment_pages(
+    root: etree._Element, url: str, base: str, shown: Iterable[int] = ()
+) -> tuple[str, ...]:
+    """The other comment pages of this entry that the page links to, by page number.
+
+    The entry's own URL may show the last comment page (``default_comments_page=newest``):
+    the permalinks of the comments ``shown`` (``…/comment-page-2/#comment-253``) tell which
+    page this is, so it is not listed again.
+    """
+    here_path, here_page, here_query = _comment_page_of(url)
+    if here_path is None:
+        return ()
+    shown_fragments = {f"comment-{ident}" for ident in shown}
+    current = {here_page} if here_page else set()
+    pages: dict[int, str] = {}
+    for el in _elements(root, "//a[@href]"):
+        link = absolute(el.get("href"), base)
+        if not link:
+            continue
+        link, _, fragment = link.partition("#")
+        path, number, query = _comment_page_of(link)
+        if path != here_path or not number or query != here_query:
+            continue
+        if fragment in shown_fragments:
+            current.add(number)
+        pages.setdefault(number, link)
+        if len(pages) >= MAX_LINKS:
+            break
+    return tuple(pages[n] for n in sorted(pages) if n not in current)
+
+
+def _comment_page_of(url: str) -> tuple[str | None, int | None, dict[str, list[str]]]:
+    """(entry path, comment page number, other query) of a URL: ``…/comment-page-2/`` or
+    ``?p=5&cpage=2``."""
+    try:
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+    except ValueError:
+        return None, None, {}
+    origin = f"{parts.scheme.lower()}://{parts.netloc.lower()}"
+    match = _COMMENT_PAGE.match(parts.path)
+    if match:
+        return origin + match.group(1), int(match.group(2)), query
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    cpage = (query.pop("cpage", None) or [""])[0]
+    number = int(cpage) if _DIGITS.fullmatch(cpage) else None
+    return origin + path, number, query
