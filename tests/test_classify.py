@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import http.server
 import socket
 import subprocess
 import sys
@@ -107,8 +106,10 @@ ROWS = [
         "wpcom link",
         home(
             links=(
-                "<https://public-api.wordpress.com/wp-json/?rest_route=/sites/e.com>; "
-                'rel="https://api.w.org/"',
+                (
+                    "<https://public-api.wordpress.com/wp-json/?rest_route=/sites/e.com>; "
+                    'rel="https://api.w.org/"'
+                ),
             )
         ),
         None,
@@ -257,7 +258,7 @@ ROWS = [
     ROWS,
     ids=[row[0] for row in ROWS],
 )
-def test_each_row_of_the_decision_table(
+def test_each_row_of_the_decision_table(  # noqa: PLR0917 - one argument per column
     name: str,
     home_answer: Answer,
     root: Answer | None,

@@ -44,7 +44,8 @@ def test_scrapy_sitemap_parser_behaviour_we_rely_on() -> None:
 def test_core_index_in_both_spellings() -> None:
     pretty = read_sitemap(read("sitemap-core-index-pretty.xml"))
     plain = read_sitemap(read("sitemap-core-index-plain.xml"))
-    assert pretty is not None and plain is not None
+    assert pretty is not None
+    assert plain is not None
     assert pretty.kind == plain.kind == "sitemapindex"
     expected = [
         ("posts", "post"),
@@ -64,7 +65,9 @@ def test_core_index_in_both_spellings() -> None:
 
 def test_yoast_index_names_and_lastmod() -> None:
     doc = read_sitemap(read("sitemap-yoast-index.xml"))
-    assert doc is not None and doc.kind == "sitemapindex" and doc.complete
+    assert doc is not None
+    assert doc.kind == "sitemapindex"
+    assert doc.complete
     files = [classify_sitemap(e.loc) for e in doc.entries]
     assert [(f.provider, f.subtype) for f in files] == [
         ("posts", "post"),
@@ -94,7 +97,8 @@ def test_jetpack_children_are_unknown() -> None:
 def test_gzip_and_its_size_cap() -> None:
     body = read("sitemap-core-pages-home-first.xml")
     doc = read_sitemap(gzip.compress(body))
-    assert doc is not None and len(doc.entries) == 15
+    assert doc is not None
+    assert len(doc.entries) == 15
     assert read_sitemap(gzip.compress(body), max_size=500) is None  # inflates past the cap
     assert read_sitemap(b"\x1f\x8b\x08 not gzip") is None
     assert read_sitemap(body, max_size=100) is None
@@ -109,9 +113,13 @@ def test_html_answer_at_a_sitemap_url_is_not_a_sitemap() -> None:
 def test_php_notice_before_the_xml_and_a_cut_file() -> None:
     body = read("sitemap-core-pages-home-first.xml")
     doc = read_sitemap(b"<br />\n<b>Notice</b>: Undefined index in x.php on line 3<br />\n" + body)
-    assert doc is not None and len(doc.entries) == 15 and doc.complete
+    assert doc is not None
+    assert len(doc.entries) == 15
+    assert doc.complete
     cut = read_sitemap(body[:600])
-    assert cut is not None and not cut.complete and 0 < len(cut.entries) < 15
+    assert cut is not None
+    assert not cut.complete
+    assert 0 < len(cut.entries) < 15
 
 
 def test_hostile_entries_are_dropped_and_capped() -> None:
@@ -120,15 +128,19 @@ def test_hostile_entries_are_dropped_and_capped() -> None:
         "<url><loc>javascript:alert(1)</loc></url><url><loc>https://e.com/0/</loc></url><url></url>"
     )
     doc = read_sitemap(f"<urlset>{junk}{urls}</urlset>".encode())
-    assert doc is not None and len(doc.entries) == MAX_ENTRIES
-    assert doc.entries[0].loc == "https://e.com/0/" and doc.entries[1].loc == "https://e.com/1/"
+    assert doc is not None
+    assert len(doc.entries) == MAX_ENTRIES
+    assert doc.entries[0].loc == "https://e.com/0/"
+    assert doc.entries[1].loc == "https://e.com/1/"
 
 
 def test_page_sitemap_starts_with_the_home_url() -> None:
     doc = read_sitemap(read("sitemap-core-pages-home-first.xml"))
-    assert doc is not None and doc.entries[0].loc == "http://127.0.0.1:52445/"
+    assert doc is not None
+    assert doc.entries[0].loc == "http://127.0.0.1:52445/"
     pages = without_home(doc.entries, "http://127.0.0.1:52445")
-    assert len(pages) == 14 and "http://127.0.0.1:52445/" not in {p.loc for p in pages}
+    assert len(pages) == 14
+    assert "http://127.0.0.1:52445/" not in {p.loc for p in pages}
     assert without_home(
         [SitemapEntry("http://127.0.0.1:52445/?page_id=4", None)], "http://127.0.0.1:52445/"
     )
@@ -174,7 +186,10 @@ def inventory(home: str) -> tuple[dict[str, list[str]], int]:
         requests += 1
         answer = fetch(entry.loc)
         doc = read_sitemap(answer.body)
-        assert answer.status == 200 and doc is not None and doc.kind == "urlset" and doc.complete
+        assert answer.status == 200
+        assert doc is not None
+        assert doc.kind == "urlset"
+        assert doc.complete
         if sitemap.provider == "posts" and sitemap.subtype:
             listed.setdefault(sitemap.subtype, []).extend(
                 e.loc for e in without_home(doc.entries, home)
@@ -192,7 +207,8 @@ def test_sitemaps_list_every_published_record_once(
         # Core's known gap: with /index.php/ permalinks WordPress redirects every sitemap
         # spelling to /wp-sitemap.xml, which only a rewriting server answers. The fallback
         # then has the feeds only; if this starts failing, the site or core changed.
-        assert listed == {} and requests == 1 + 4
+        assert listed == {}
+        assert requests == 1 + 4
         return
     for subtype, records in (
         ("post", truth["posts"]),

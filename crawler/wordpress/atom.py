@@ -96,7 +96,7 @@ def read_atom(body: bytes) -> FeedPage | None:
     if not parsed.get("version"):
         return None
     entries = tuple(_entry(raw) for raw in parsed.get("entries", [])[:MAX_ENTRIES])
-    return FeedPage(entries, _utc(parsed.get("feed", {}).get("updated_parsed")))
+    return FeedPage(entries, _utc(_own(parsed.get("feed", {}), "updated_parsed")))
 
 
 def _entry(raw: Any) -> FeedEntry:
@@ -113,8 +113,8 @@ def _entry(raw: Any) -> FeedEntry:
         guid=guid,
         post_id=post_id_from_guid(guid),
         title=plain_text(raw.get("title")),
-        published_gmt=_utc(raw.get("published_parsed")),
-        updated_gmt=_utc(raw.get("updated_parsed")),
+        published_gmt=_utc(_own(raw, "published_parsed")),
+        updated_gmt=_utc(_own(raw, "updated_parsed")),
         author_name=plain_text(author.get("name")),
         author_uri=web_url(_text(author.get("href"))),
         comment_count=_count(raw.get("thr_total")),
@@ -128,6 +128,12 @@ def _entry(raw: Any) -> FeedEntry:
             if name
         ),
     )
+
+
+def _own(parsed: Any, key: str) -> Any:
+    """A key feedparser set itself: its mapping would answer ``updated`` with ``published``
+    when the entry has no ``<updated>`` (a date the site never gave, and a warning)."""
+    return dict.get(parsed, key) if isinstance(parsed, dict) else None
 
 
 def _text(value: Any) -> str | None:
