@@ -145,3 +145,45 @@ def test_feed_dates_and_counts_equal_the_database(
     # the whole listing cost: one request per feed page and one 404 per feed
     assert requests == -(-len(truth["posts"]) // 10) + 1
     assert event_requests == -(-len(truth["events"]) // 10) + 1
+
+
+def test_changed_first_and_comment_feeds_answer_in_each_mode(
+    wordpress_site: WordPressSite, wp_mode: str
+) -> None:
+    home = wordpress_site.url(wp_mode)
+    truth = wordpress_site.ground_truth(wp_mode)
+    rss = (
+        html_selector(fetch(home).body.decode())
+        .css('link[rel=alternate][type="application/rss+xml"]::attr(href)')
+        .get()
+    )
+    changed = fetch(atom_feed_url(home, rss, modified_order=True))
+    assert changed.status == 200
+    page = read_atom(changed.body)
+    assert page is not None
+    newest = sorted((post["modified_gmt"] for post in truth["posts"]), reverse=True)
+    assert [entry.updated_gmt for entry in page.entries] == newest[: len(page.entries)]
+    assert page.updated_gmt == newest[0]
+    # withcomments=1 makes WordPress serve the comments feed: one page, whose Last-Modified
+    # covers posts and comments, for the "anything changed?" request
+    with_comments = fetch(atom_feed_url(home, rss, with_comments=True))
+    assert with_comments.status == 200
+    comments = read_atom(with_comments.body)
+    assert comments is not None
+    assert comments.entries
+    assert all("#comment-" in (entry.link or "") for entry in comments.entries)
+    assert with_comments.headers.get("last-modified")
+
+
+def test_external_entities_are_never_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("secret-value")
+    body = (
+        f'<?xml version="1.0"?><!DOCTYPE feed [<!ENTITY x SYSTEM "file://{secret}">]>'
+        '<feed xmlns="http://www.w3.org/2005/Atom"><entry><title>&x;</title>'
+        '<link rel="alternate" href="https://e.com/a/"/></entry></feed>'
+    ).encode()
+    page = read_atom(body)
+    assert page is not None
+    assert "secret-value" not in repr(page)
+    assert page.entries[0].link == "https://e.com/a/"

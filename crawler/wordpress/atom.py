@@ -205,6 +205,10 @@ def atom_feed_url(
     ``index.php``. A link to another host (FeedBurner) or of another shape is not used: then
     ``?feed=atom`` under the home URL, which every permalink mode answers.
 
+    ``with_comments`` turns it into WordPress's comments feed (one page, no paging): its
+    ``Last-Modified``/``ETag`` cover posts and comments, so it is the one conditional request
+    that answers "anything changed?" (304 when nothing did).
+
     >>> atom_feed_url("https://e.com/", "https://e.com/feed/", page=2)
     'https://e.com/feed/atom/?paged=2'
     >>> atom_feed_url("http://e.com/", "http://e.com/index.php/feed/", post_type="event")
