@@ -379,3 +379,32 @@ def test_a_closed_port_is_down() -> None:
     verdict = classify(None, None, None, home_error=str(caught.value.reason))
     assert verdict.kind == SiteKind.DOWN
     assert "refused" in verdict.reason.lower()
+
+
+def rest_url(site: WordPressSite, mode: str, route: str) -> str:
+    root = site.rest_root(mode)
+    return (
+        f"{root}{route}"
+        if mode != "plain"
+        else root.replace("rest_route=/", f"rest_route=/{route}")
+    )
+
+
+def test_real_wordpress_refusals_are_read_as_blocks(
+    wordpress_site: WordPressSite, wp_mode: str
+) -> None:
+    """Real WordPress answers standing in for a blocked API: a 401 JSON error at a REST URL,
+    and its own 404 page at both spellings (REST rewritten away)."""
+    base = wordpress_site.url(wp_mode)
+    home_answer = fetch(base)
+    refused = fetch(rest_url(wordpress_site, wp_mode, "wp/v2/settings"))
+    assert refused.status == 401
+    verdict = classify(home_answer, refused, None)
+    assert verdict.kind == SiteKind.REST_BLOCKED
+    assert verdict.reason.startswith(f"HTTP 401 rest_forbidden at {refused.url}")
+    missing = fetch(base + "?p=999999")
+    assert missing.status == 404
+    assert missing.is_html
+    verdict = classify(home_answer, missing, missing)
+    assert verdict.kind == SiteKind.REST_BLOCKED
+    assert "rewritten away" in verdict.reason
