@@ -170,7 +170,7 @@ def test_plain_permalink_children_and_junk_names() -> None:
 
 
 def inventory(home: str) -> tuple[dict[str, list[str]], int]:
-    """The post-type URLs the site's sitemaps list (home dropped), and the requests it took."""
+    """The URLs each child sitemap lists (home dropped), by subtype or "users", and the requests."""
     requests = 1
     robots = fetch(home + "robots.txt")
     found = robots_sitemaps(robots.body.decode(), robots.url) if robots.status == 200 else []
@@ -190,7 +190,9 @@ def inventory(home: str) -> tuple[dict[str, list[str]], int]:
         assert doc is not None
         assert doc.kind == "urlset"
         assert doc.complete
-        if sitemap.provider == "posts" and sitemap.subtype:
+        if sitemap.provider == "users":
+            listed.setdefault("users", []).extend(e.loc for e in doc.entries)
+        elif sitemap.provider in ("posts", "taxonomies") and sitemap.subtype:
             listed.setdefault(sitemap.subtype, []).extend(
                 e.loc for e in without_home(doc.entries, home)
             )
@@ -218,4 +220,14 @@ def test_sitemaps_list_every_published_record_once(
         assert Counter(listed[subtype]) == Counter(r["link"] for r in records), subtype
         assert max(Counter(listed[subtype]).values()) == 1
     assert home not in listed["page"]
+    # term archives of non-empty terms (core's hide_empty) and authors with published posts
+    for key, records in (
+        ("category", truth["categories"]),
+        ("post_tag", truth["tags"]),
+        ("venue", truth["venues"]),
+        ("users", truth["users"]),
+    ):
+        assert Counter(listed[key]) == Counter(
+            r["link"] for r in records if r.get("count", 1) > 0
+        ), key
     assert requests == 1 + (1 if wp_mode == "pretty" else 2) + 7
