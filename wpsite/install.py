@@ -53,6 +53,8 @@ def requirements() -> list[Requirement]:
         Requirement("php-cli", Path(PHP).exists()),
         Requirement("php-mysql", "mysqli" in modules),
         Requirement("php-gd", "gd" in modules),
+        # SimpleXML: without it core answers every sitemap with 501 "missing SimpleXML extension"
+        Requirement("php-xml", "simplexml" in modules),
         Requirement(
             "mariadb-server",
             Path(MARIADBD).exists() and shutil.which("mariadb-install-db") is not None,
