@@ -24,17 +24,51 @@ def _const(value: str) -> Any:
 
 
 def _change() -> Any:
-    """The ``change`` field, last in every record class (documented on :class:`_Changes`)."""
+    """The ``change`` field, after the record's own fields in every record class (documented
+    on :class:`_Changes`)."""
     return field(default=None, metadata={"json_schema_extra": {"enum": ["added", "updated", None]}})
 
 
+SOURCES = ("rest", "html", "feed", "sitemap")
+"""What a record can be built from, best first: the REST API, the record's own HTML page, its
+Atom feed entry, its sitemap URL (and ``lastmod``)."""
+REST = SOURCES[0]
+
+
+def _source() -> Any:
+    """The ``source`` field, after ``change`` in every record class (documented on
+    :class:`_Provenance`)."""
+    return field(default=REST, metadata={"json_schema_extra": {"enum": list(SOURCES)}})
+
+
+_MISSING = {"json_schema_extra": {"uniqueItems": True}}
+"""The metadata of the ``missing`` field, last in every record class (documented on
+:class:`_Provenance`)."""
+
+
 class _Changes:
-    """Documents the ``change`` field that every record class declares last (its export
-    position) with :func:`_change`; not a dataclass, so it adds no field of its own."""
+    """Documents the ``change`` field that every record class declares after its own fields
+    (its export position) with :func:`_change`; not a dataclass, so it adds no field of its
+    own."""
 
     change: str | None
     """Incremental runs: why the record is in this run's feed, ``added`` or ``updated``; null
     in full crawls."""
+
+
+class _Provenance:
+    """Documents ``source`` and ``missing``, which every record class declares last, after
+    ``change``, with :func:`_source` and :data:`_MISSING`: appended, they move no field of the
+    records exported before they existed. Not a dataclass, so it adds no field of its own."""
+
+    source: str
+    """Where the record was built from: ``rest`` (the REST API), else, when the site blocks
+    it, the best source read: ``html`` (its page), ``feed`` (only its Atom entry) or
+    ``sitemap`` (only its URL and ``lastmod``)."""
+    missing: list[str]
+    """The fields its source could not provide, in field order (nested ones as
+    ``featured_media.id``): each is null (lists and maps: empty). Always empty for ``rest``
+    records."""
 
 
 @dataclass(kw_only=True)
@@ -53,8 +87,9 @@ class Ref:
 class FeaturedImage:
     """The featured image of a post, from the site's media library."""
 
-    id: int
-    """The attachment's id."""
+    id: int | None
+    """The attachment's id; null when the record was rebuilt without REST and the page does
+    not show it."""
     source_url: str | None = None
     """URL of the full-size file; null if the site does not show the attachment anonymously."""
     alt_text: str | None = None
@@ -82,7 +117,7 @@ class ImageSize:
 
 
 @dataclass(kw_only=True)
-class _Record(_Changes):
+class _Record(_Changes, _Provenance):
     """The fields every exported record starts with."""
 
     feed: ClassVar[str]
@@ -121,31 +156,36 @@ class _Entry(_Record):
     modified_gmt: str | None = field(default=None, metadata=_UTC)
     """Last modification time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real
     date."""
-    title: str = ""
-    """The title as plain text: tags stripped, HTML entities decoded."""
-    content_html: str = ""
+    title: str | None = ""
+    """The title as plain text: tags stripped, HTML entities decoded; null only when a source other
+    than REST could not tell (it is then in ``missing``)."""
+    content_html: str | None = ""
     """The content as sanitized, minimal HTML: structure, links and images kept; classes,
     styles, scripts, embeds, forms, shortcodes and syndication footers removed; URLs absolute.
-    Empty for password-protected records."""
-    content_text: str = ""
+    Empty for password-protected records; null only when a source other than REST could not tell (it
+    is then in ``missing``)."""
+    content_text: str | None = ""
     """The content as plain text: one blank line between paragraphs, headings and list items
-    on their own lines, entities decoded, whitespace collapsed."""
+    on their own lines, entities decoded, whitespace collapsed; null when ``content_html`` is."""
     content_markdown: str | None = None
-    """The content as Markdown (null when ``WORDPRESS_CONTENT_MARKDOWN`` is off)."""
+    """The content as Markdown (null when ``WORDPRESS_CONTENT_MARKDOWN`` is off, or when
+    ``content_html`` is null)."""
     content_raw: str | None = None
     """The content HTML exactly as WordPress rendered it (null unless
     ``WORDPRESS_KEEP_RAW_HTML`` is on)."""
-    excerpt: str = ""
+    excerpt: str | None = ""
     """The excerpt as plain text; WordPress's ``[…]`` and "Continue reading" tails become ``…``.
-    Empty for password-protected records."""
-    word_count: int = 0
-    """Number of words in ``content_text``."""
+    Empty for password-protected records; null only when a source other than REST could not tell (it
+    is then in ``missing``)."""
+    word_count: int | None = 0
+    """Number of words in ``content_text``; null when ``content_text`` is."""
     links: list[str] = field(default_factory=list)
     """Absolute URLs of the links in the content, in order, without duplicates."""
     images: list[dict[str, str]] = field(default_factory=list)
     """Images in the content, in order: ``{"src": absolute URL, "alt": text}``."""
-    protected: bool = False
-    """Whether the record is password-protected (its content is then not exported)."""
+    protected: bool | None = False
+    """Whether the record is password-protected (its content is then not exported); null only when a
+    source other than REST could not tell (it is then in ``missing``)."""
     author: Ref | None = None
     """The author: ``{id, name, slug}``; name and slug are null when the site hides its users."""
     categories: list[Ref] = field(default_factory=list)
@@ -158,8 +198,9 @@ class _Entry(_Record):
     """The featured image: ``{id, source_url, alt_text, mime_type, width, height}``, or null."""
     comment_status: str | None = None
     """Whether comments are ``open`` or ``closed``."""
-    comment_count: int = 0
-    """Number of approved comments the site shows on this record."""
+    comment_count: int | None = 0
+    """Number of approved comments the site shows on this record; null only when a source other than
+    REST could not tell (it is then in ``missing``)."""
 
 
 @dataclass(kw_only=True)
@@ -171,11 +212,14 @@ class PostItem(_Entry):
 
     type: str = _const("post")
     """Record type: always ``post``."""
-    sticky: bool = False
-    """Whether the post is pinned to the front page."""
+    sticky: bool | None = False
+    """Whether the post is pinned to the front page; null only when a source other than REST could
+    not tell (it is then in ``missing``)."""
     format: str | None = None
     """Post format: ``standard``, ``aside``, ``gallery``, ``video``..."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)
@@ -192,6 +236,8 @@ class PageItem(_Entry):
     menu_order: int | None = None
     """Position among its siblings, as set by the site's editors."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)
@@ -208,6 +254,8 @@ class EntryItem(_Entry):
     menu_order: int | None = None
     """Position among its siblings (hierarchical types), or null."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)
@@ -228,8 +276,9 @@ class MediaItem(_Record):
     modified_gmt: str | None = field(default=None, metadata=_UTC)
     """Last modification time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real
     date."""
-    title: str = ""
-    """The title as plain text."""
+    title: str | None = ""
+    """The title as plain text; null only when a source other than REST could not tell (it is then
+    in ``missing``)."""
     source_url: str | None = None
     """URL of the full-size file (for large images, WordPress's ``-scaled`` copy); null unless
     the site sent an absolute ``http(s)`` URL."""
@@ -237,10 +286,12 @@ class MediaItem(_Record):
     """MIME type, e.g. ``image/jpeg``."""
     media_type: str | None = None
     """``image`` or ``file``."""
-    alt_text: str = ""
-    """Alternative text."""
-    caption: str = ""
-    """The caption as plain text."""
+    alt_text: str | None = ""
+    """Alternative text; null only when a source other than REST could not tell (it is then in
+    ``missing``)."""
+    caption: str | None = ""
+    """The caption as plain text; null only when a source other than REST could not tell (it is then
+    in ``missing``)."""
     post: int | None = None
     """Id of the record the file was uploaded to, or null."""
     author: int | None = None
@@ -250,8 +301,11 @@ class MediaItem(_Record):
     height: int | None = None
     """Height of the full-size file in pixels (images)."""
     sizes: dict[str, ImageSize] = field(default_factory=dict)
-    """Generated sizes by name (``thumbnail``, ``medium``...): ``{source_url, width, height, mime_type}``."""
+    """Generated sizes by name (``thumbnail``, ``medium``...): ``{source_url, width, height,
+    mime_type}``."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)
@@ -266,17 +320,21 @@ class TermItem(_Record):
     """Record type: always ``term``."""
     taxonomy: str | None = None
     """The taxonomy: ``category``, ``post_tag``, or a custom one."""
-    name: str = ""
-    """The name, decoded (WordPress stores ``&`` as ``&amp;``)."""
+    name: str | None = ""
+    """The name, decoded (WordPress stores ``&`` as ``&amp;``); null only when a source other than
+    REST could not tell (it is then in ``missing``)."""
     slug: str | None = None
     """The URL slug."""
     parent: int | None = None
     """Id of the parent term (hierarchical taxonomies), or null."""
     count: int | None = None
     """Number of published records with this term, as WordPress counts them."""
-    description: str = ""
-    """The description as plain text."""
+    description: str | None = ""
+    """The description as plain text; null only when a source other than REST could not tell (it is
+    then in ``missing``)."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)
@@ -289,15 +347,19 @@ class UserItem(_Record):
 
     type: str = _const("user")
     """Record type: always ``user``."""
-    name: str = ""
-    """The display name, decoded."""
+    name: str | None = ""
+    """The display name, decoded; null only when a source other than REST could not tell (it is then
+    in ``missing``)."""
     slug: str | None = None
     """The URL slug (the author archive's name)."""
     url: str | None = None
     """The website the author gave, or null (also when it is not an absolute ``http(s)`` URL)."""
-    description: str = ""
-    """The biography as plain text."""
+    description: str | None = ""
+    """The biography as plain text; null only when a source other than REST could not tell (it is
+    then in ``missing``)."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)
@@ -314,16 +376,20 @@ class CommentItem(_Record):
     """Id of the record the comment is on."""
     parent: int | None = None
     """Id of the comment this one answers, or null."""
-    author_name: str = ""
-    """The commenter's display name."""
+    author_name: str | None = ""
+    """The commenter's display name; null only when a source other than REST could not tell (it is
+    then in ``missing``)."""
     date_gmt: str | None = field(default=None, metadata=_UTC)
     """Time of the comment, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real
     date."""
-    content_html: str = ""
-    """The comment as sanitized HTML."""
-    content_text: str = ""
-    """The comment as plain text."""
+    content_html: str | None = ""
+    """The comment as sanitized HTML; null only when a source other than REST could not tell (it is
+    then in ``missing``)."""
+    content_text: str | None = ""
+    """The comment as plain text; null when ``content_html`` is."""
     change: str | None = _change()
+    source: str = _source()
+    missing: list[str] = field(default_factory=list, metadata=_MISSING)
 
 
 @dataclass(kw_only=True)

@@ -96,6 +96,8 @@ EXTENSIONS = {
     # once the site's types are known, and tells the spider when every feed is stored.
     "crawler.extensions.typefeeds.CustomTypeFeeds": 0,
     "crawler.extensions.progress.CrawlProgress": 500,
+    # Records rebuilt without REST: the closing coverage line and wordpress/fallback/* stats.
+    "crawler.extensions.coverage.FallbackCoverage": 500,
     "crawler.extensions.quietlog.QuietExpectedErrors": 0,
     # One outcome rule: any unexpected error or feed not stored fails the crawl (exit 1).
     "crawler.extensions.outcome.CrawlOutcome": 0,

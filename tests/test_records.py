@@ -91,9 +91,35 @@ def test_post_record_maps_every_field():
         "featured_media": None,
         "comment_count": 0,
         "change": None,
+        "source": "rest",
+        "missing": [],
     }
     assert (linked_id(WP_POST, "author"), linked_id(WP_POST, "featured_media")) == (5, 593)
     assert "parent" not in {f.name for f in fields(record)}  # pages' fields stay out of posts
+
+
+NULL_ONLY_WITHOUT_REST = {  # field -> what a REST record holds when the site sent nothing
+    "title": "", "content_html": "", "content_text": "", "excerpt": "", "word_count": 0,
+    "protected": False, "comment_count": 0, "sticky": False, "alt_text": "", "caption": "",
+    "name": "", "description": "", "author_name": "",
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "build",
+    [post_record, media_record, term_record, user_record, comment_record,
+     lambda data, site: entry_record(data, site=site, post_type="page"),
+     lambda data, site: entry_record(data, site=site, post_type="event")],
+)  # fmt: skip
+@pytest.mark.parametrize("data", [{"id": 7}, {"id": 7, "title": None, "name": 3, "content": []}])
+def test_rest_records_say_rest_and_keep_their_defaults(build, data):
+    """A REST record never has a null where a fallback record may: the site sent nothing, and
+    the field keeps its empty value, as before ``source`` and ``missing`` existed."""
+    record = asdict(build(data, site=SITE))
+    assert (record["source"], record["missing"]) == ("rest", [])
+    held = {name: record[name] for name in NULL_ONLY_WITHOUT_REST if name in record}
+    assert held == {name: NULL_ONLY_WITHOUT_REST[name] for name in held}
+    assert held  # every class has some
 
 
 def test_a_record_class_rejects_an_unknown_field():

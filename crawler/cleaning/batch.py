@@ -24,24 +24,37 @@ from crawler.cleaning.content import CleanOptions, clean_content, clean_excerpt
 class Job(NamedTuple):
     """What cleaning one record needs (and nothing else crosses to the worker)."""
 
-    html: str
+    html: str | None  # None: the record's source could not tell its content
     base_url: str | None
     markdown: bool
-    excerpt: str | None  # None: the record has no excerpt field
+    excerpt: str | None  # None: no excerpt field, or its source could not tell it
 
 
 class Cleaned(NamedTuple):
-    """The outputs of one record (``error`` set: cleaning it raised, the rest is empty)."""
+    """The outputs of one record (``error`` set: cleaning it raised, the rest is empty).
 
-    html: str = ""
-    text: str = ""
+    ``html``, ``text`` and ``word_count`` are None when the record's content was (a record
+    rebuilt without REST whose source could not tell it): nothing is invented for it."""
+
+    html: str | None = ""
+    text: str | None = ""
     markdown: str | None = None
     raw: str | None = None
-    word_count: int = 0
+    word_count: int | None = 0
     links: list[str] = []  # noqa: RUF012 - a NamedTuple default, never mutated
     images: list[dict[str, str]] = []  # noqa: RUF012
     excerpt: str | None = None
     error: str | None = None
+
+
+def untold(excerpt: str | None = None) -> Cleaned:
+    """The outputs of a record whose content is null: all null, no links, no images (new
+    lists: each record gets its own).
+
+    >>> untold().html, untold().word_count, untold().links, untold("x").excerpt
+    (None, None, [], 'x')
+    """
+    return Cleaned(None, None, None, None, None, [], [], excerpt)
 
 
 def clean_job(job: Job, options: CleanOptions) -> Cleaned:
@@ -53,11 +66,15 @@ def clean_job(job: Job, options: CleanOptions) -> Cleaned:
     ('<p>Hi <b>you</b></p>', 'Hi **you**', 2, 'Teaser…')
     >>> clean_job(Job("<p>Hi</p>", None, False, None), CleanOptions()).markdown is None
     True
+    >>> clean_job(Job(None, None, True, "<p>Teaser</p>"), CleanOptions())[:8]
+    (None, None, None, None, None, [], [], 'Teaser')
     """
+    excerpt = None if job.excerpt is None else clean_excerpt(job.excerpt)
+    if job.html is None:
+        return untold(excerpt)
     if options.markdown and not job.markdown:
         options = dataclasses.replace(options, markdown=False)
     content = clean_content(job.html, job.base_url, options)
-    excerpt = None if job.excerpt is None else clean_excerpt(job.excerpt)
     return Cleaned(
         content.html,
         content.text,

@@ -64,8 +64,10 @@ LINKED_PRIORITY = 10
 """Scrapy request priority of linked pages (content pages: 0), so linked collections finish
 first and content pages use the concurrency they leave free."""
 
-VERSION_EXCLUDED = ("change", "content_text")
-"""Fields left out of a fingerprint: set by this run or derived by cleaning, not by the site."""
+VERSION_EXCLUDED = ("change", "content_text", "source", "missing")
+"""Fields left out of a fingerprint: set by this run or derived by cleaning, not by the site;
+and where the record came from, which is not a change of the record (a state written before
+``source`` and ``missing`` existed keeps its fingerprints)."""
 
 
 class Stats(Protocol):

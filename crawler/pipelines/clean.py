@@ -25,7 +25,14 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from crawler.cleaning import DEFAULT_BOILERPLATE_PATTERNS, CleanOptions
-from crawler.cleaning.batch import Cleaned, Job, clean_batch, clean_job, start_worker
+from crawler.cleaning.batch import (
+    Cleaned,
+    Job,
+    clean_batch,
+    clean_job,
+    start_worker,
+    untold,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -55,7 +62,9 @@ def cleaning_processes(setting: int) -> int:
 class CleanContentPipeline:
     """Fill ``content_html`` (sanitized), ``content_text``, ``content_markdown``, ``word_count``,
     ``links``, ``images`` and, when asked, ``content_raw``, from the rendered ``content_html``;
-    turn the rendered ``excerpt`` into plain text.
+    turn the rendered ``excerpt`` into plain text. A null ``content_html`` or ``excerpt`` (a
+    record rebuilt without REST whose source could not tell it) stays null: its text,
+    Markdown and word count are null too, its links and images empty.
 
     Settings: ``WORDPRESS_CONTENT_MARKDOWN`` (default on), ``WORDPRESS_KEEP_RAW_HTML`` (default
     off), ``WORDPRESS_BOILERPLATE_PATTERNS`` (regexes of syndication lines to drop; ``[]`` keeps
@@ -136,14 +145,18 @@ class CleanContentPipeline:
         names = set(adapter.field_names())
         if "content_html" not in names:
             return item
+        html = adapter.get("content_html")
         job = Job(
-            self._capped(adapter, adapter.get("content_html") or ""),
+            # None: a record rebuilt without REST whose source could not tell its content.
+            None if html is None else self._capped(adapter, html),
             adapter.get("link"),
             # Comments have no Markdown field: not converting them saves most of their cost.
             "content_markdown" in names,
-            adapter.get("excerpt") or "" if "excerpt" in names else None,
+            adapter.get("excerpt") if "excerpt" in names else None,
         )
-        if self.processes == 1 or len(self.waiting) >= self.max_waiting:
+        if job.html is None and job.excerpt is None:
+            cleaned = untold()  # nothing to clean: no round trip to a worker
+        elif self.processes == 1 or len(self.waiting) >= self.max_waiting:
             # In-process: no pool, or the workers are behind. Cleaning here then holds the
             # crawl back, so no more records arrive meanwhile: what waits stays bounded.
             started = time.process_time()
@@ -170,8 +183,9 @@ class CleanContentPipeline:
                 adapter[name] = value
         if cleaned.excerpt is not None:
             adapter["excerpt"] = cleaned.excerpt
-        assert self.crawler.stats is not None
-        self.crawler.stats.inc_value("wordpress/cleaned")
+        if job.html is not None or job.excerpt is not None:
+            assert self.crawler.stats is not None
+            self.crawler.stats.inc_value("wordpress/cleaned")
         return item
 
     def _capped(self, adapter: ItemAdapter, raw: str) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from crawler.cleaning import clean_inline_text
 from crawler.items import (
+    REST,
     CommentItem,
     EntryItem,
     EntryRecord,
@@ -261,9 +262,10 @@ def linked_id(data: dict[str, Any], name: str) -> int | None:
 
 
 def _identity(data: Any, site: str, found: Counter[str]) -> dict[str, Any]:
-    """The fields every record starts with: where from, which one, where to see it."""
+    """The fields every record starts with: where from, which one, where to see it, and that
+    it came from the REST API (which leaves no field ``missing``)."""
     record = record_id(data)  # first: rejects what is not a record
-    return {"site": site, "id": record, "link": web_url(data.get("link"), found)}
+    return {"site": site, "id": record, "link": web_url(data.get("link"), found), "source": REST}
 
 
 def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecord:
@@ -279,8 +281,8 @@ def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecor
     >>> rec = entry_record({"id": 5, "link": "https://e.com/?p=5", "title": {"rendered": "Don&#8217;t"},
     ...     "date_gmt": "2024-01-02T03:04:05", "content": {"rendered": "<p>x</p>", "protected": False},
     ...     "categories": [1, "x"], "author": 2, "sticky": True}, site="https://e.com/")
-    >>> type(rec).__name__, rec.title, rec.date_gmt, rec.sticky, rec.protected
-    ('PostItem', 'Don’t', '2024-01-02T03:04:05Z', True, False)
+    >>> type(rec).__name__, rec.title, rec.date_gmt, rec.sticky, rec.protected, rec.source, rec.missing
+    ('PostItem', 'Don’t', '2024-01-02T03:04:05Z', True, False, 'rest', [])
     >>> rec = entry_record({"id": 6, "link": "javascript:alert(1)", "modified_gmt": "9999-99-99T99:99:99",
     ...     "title": {"rendered": "A" + chr(0xD800)}}, site="https://e.com/")
     >>> rec.link, rec.modified_gmt, rec.title, sorted(record_problems(rec).items())
