@@ -230,19 +230,21 @@ class Crawls:
         self._done: dict[tuple[str, str], CrawlResult] = {}
 
     def rest(self, mode: str) -> CrawlResult:
-        return self._crawl(mode, "none", source="rest")
+        """The default source (auto) with REST open: the REST crawl users get."""
+        return self._crawl(mode, "none", source=None)
 
     def fallback(self, mode: str, block: str) -> CrawlResult:
         return self._crawl(mode, block, source="auto")
 
-    def _crawl(self, mode: str, block: str, *, source: str) -> CrawlResult:
+    def _crawl(self, mode: str, block: str, *, source: str | None) -> CrawlResult:
         if (mode, block) not in self._done:
             tmp_path = self.factory.mktemp(f"{mode}-{block}")
+            arguments = {"source": source} if source else {}
             if block == "none":
-                result = crawl(self.site.url(mode), tmp_path, timeout=TIMEOUT, source=source)
+                result = crawl(self.site.url(mode), tmp_path, timeout=TIMEOUT, **arguments)
             else:
                 with self.site.rest_blocked(block):
-                    result = crawl(self.site.url(mode), tmp_path, timeout=TIMEOUT, source=source)
+                    result = crawl(self.site.url(mode), tmp_path, timeout=TIMEOUT, **arguments)
             self._done[mode, block] = result
         return self._done[mode, block]
 
