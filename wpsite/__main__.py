@@ -3,6 +3,7 @@
     python -m wpsite start [--posts N] [--dir D]   # prints the three URLs
     python -m wpsite stop [--dir D] [--purge]
     python -m wpsite status [--dir D]
+    python -m wpsite block all|users|wall|429|none [--dir D]   # refuse REST to visitors
 
 The servers keep running after `start` returns, until `stop`. The seeded database stays
 in D (default: /tmp/wp-crawler-site), so the next `start` with the same --posts takes
@@ -18,7 +19,7 @@ import tempfile
 from pathlib import Path
 
 from .install import SiteUnavailable
-from .site import DEFAULT_SEED, MODES, STATE_FILE, WordPressSite
+from .site import DEFAULT_SEED, MODES, REST_BLOCKS, STATE_FILE, WordPressSite
 
 DEFAULT_DIR = Path(tempfile.gettempdir()) / "wp-crawler-site"
 
@@ -37,6 +38,12 @@ def _parser() -> argparse.ArgumentParser:
     stop = sub.add_parser("stop", help="stop the servers and the database")
     stop.add_argument("--purge", action="store_true", help="also delete the site directory")
     sub.add_parser("status", help="print the recorded state")
+    block = sub.add_parser(
+        "block",
+        help="refuse the REST API of the running site: all (Disable REST API), users "
+        "(Wordfence), wall (Cloudflare block page), 429 (rate limit), none (open again)",
+    )
+    block.add_argument("kind", choices=(*REST_BLOCKS, "none"))
     for command in sub.choices.values():
         command.add_argument("--dir", type=Path, default=DEFAULT_DIR, help="site directory")
     return parser
@@ -65,6 +72,13 @@ def main(argv: list[str] | None = None) -> int:
     elif args.command == "stop":
         WordPressSite(args.dir).stop(purge=args.purge)
         print("stopped" + (f", removed {args.dir}" if args.purge else ""))
+    elif args.command == "block":
+        try:
+            WordPressSite.attach(args.dir).set_rest_block(args.kind)
+        except SiteUnavailable as exc:
+            print(f"cannot switch the REST block: {exc}", file=sys.stderr)
+            return 1
+        print(f"REST API block: {args.kind}")
     else:
         state_file = args.dir / STATE_FILE
         print(state_file.read_text() if state_file.exists() else json.dumps({"state": None}))

@@ -8,6 +8,8 @@ Usage::
         site.url("plain")           # REST only at /index.php?rest_route=/
         truth = site.ground_truth("pretty")   # what the site holds, read back from it
         site.php("echo get_bloginfo('name');")  # any PHP inside the loaded WordPress
+        with site.rest_blocked("all"):  # REST refused as Disable REST API does it
+            ...
 
 Layout of the site directory (a temporary one unless `directory` is given):
 ``wordpress/`` (a copy of /usr/share/wordpress with our wp-config.php and mu-plugin),
@@ -22,6 +24,7 @@ start() launched, stop() ends by PID and process group, also from another proces
 from __future__ import annotations
 
 import atexit
+import contextlib
 import json
 import os
 import shutil
@@ -37,12 +40,16 @@ from .install import PHP, WORDPRESS_DIR, SiteUnavailable, ensure_packages
 from .processes import Daemon, runs, stop
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from types import TracebackType
 
 MODES = servers.MODES
 PHP_DIR = servers.PHP_DIR
 STATE_FILE = "state.json"
 DEFAULT_SEED = 1
+# The ways the tests can refuse the REST API to anonymous visitors (see rest_blocked()).
+REST_BLOCKS = ("all", "users", "wall", "429")
+WALL_FLAG = "rest-wall"
 
 
 class WordPressSite:
@@ -77,6 +84,29 @@ class WordPressSite:
         self._running = False
         self.adopted = False  # True when start() found the site already running.
 
+    @classmethod
+    def attach(cls, directory: str | Path) -> WordPressSite:
+        """The site already running in `directory` (started by `python -m wpsite start`).
+
+        Raises SiteUnavailable when nothing runs there; never starts or seeds anything.
+        """
+        path = Path(directory)
+        state_file = path / STATE_FILE
+        state = json.loads(state_file.read_text()) if state_file.exists() else None
+        if not state:
+            raise SiteUnavailable(f"no WordPress test site in {path} ({STATE_FILE} missing)")
+        site = cls(
+            path,
+            posts=int(state.get("posts", 300)),
+            seed=int(state.get("seed", DEFAULT_SEED)),
+            thumbnails=bool(state.get("thumbnails", True)),
+            install_packages=False,
+            detach=True,
+        )
+        if not site._adopt(state, check_ready=False):
+            raise SiteUnavailable(f"the WordPress test site in {path} is not running")
+        return site
+
     # ------------------------------------------------------------------ lifecycle
 
     def start(self) -> WordPressSite:
@@ -93,6 +123,7 @@ class WordPressSite:
             self.directory = Path(tempfile.mkdtemp(prefix="wp-site-"))
         state = self._read_state()
         if state and self._adopt(state):
+            self._reset_switches(running=True)
             self.timings["start"] = time.monotonic() - started
             return self
         try:
@@ -173,6 +204,71 @@ class WordPressSite:
         self._truth.clear()
         return self._run_php("eval.php", mode=mode, stdin=code)
 
+    # ------------------------------------------------------------------ switches
+
+    @contextlib.contextmanager
+    def rest_blocked(self, kind: str) -> Iterator[None]:
+        """Refuse the REST API to anonymous visitors inside the block, in all three modes.
+
+        `kind`: "all" (401 rest_cannot_access everywhere, the index included: the Disable
+        REST API plugin), "users" (only wp/v2/users refused, and no users sitemap:
+        Wordfence), "wall" (a 403 Cloudflare block page on every REST spelling, before
+        WordPress), "429" (rate limited, Retry-After). The site is open again on exit, also
+        when the block raises. Nothing restarts: the servers read the switch per request.
+        """
+        self.set_rest_block(kind)
+        try:
+            yield
+        finally:
+            self.set_rest_block("none")
+
+    def set_rest_block(self, kind: str) -> None:
+        """Switch the REST block to `kind` (one of REST_BLOCKS, or "none") until changed."""
+        if kind not in (*REST_BLOCKS, "none"):
+            raise ValueError(f"kind must be one of {(*REST_BLOCKS, 'none')}, not {kind!r}")
+        self._check_mode("pretty")
+        option = kind if kind in ("all", "users", "429") else ""
+        self._run_php(
+            "eval.php",
+            mode="pretty",
+            stdin=f"update_option( 'wpt_rest_block', '{option}', true );",
+        )
+        wall = self._site_dir() / WALL_FLAG
+        if kind == "wall":
+            wall.touch()
+        else:
+            wall.unlink(missing_ok=True)
+
+    @contextlib.contextmanager
+    def failing_post(self, post_id: int) -> Iterator[None]:
+        """Inside the block, the page of post `post_id` answers 500 (its REST record, feed
+        entry and sitemap URL stay), in all three modes."""
+        self._check_mode("pretty")
+        self._run_php(
+            "eval.php", mode="pretty", stdin=f"update_option( 'wpt_fail_post', {int(post_id)} );"
+        )
+        try:
+            yield
+        finally:
+            self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_fail_post' );")
+
+    def _reset_switches(self, *, running: bool) -> None:
+        """Open the site again (a switch left on by a killed run) and refresh the mu-plugin,
+        so a reused site runs this checkout's switches."""
+        (self._site_dir() / WALL_FLAG).unlink(missing_ok=True)
+        mu_plugin = self._site_dir() / "wordpress" / "wp-content" / "mu-plugins"
+        if mu_plugin.is_dir():
+            source = (PHP_DIR / "mu-plugin.php").read_bytes()
+            target = mu_plugin / "crawler-test-site.php"
+            if not target.exists() or target.read_bytes() != source:
+                target.write_bytes(source)
+        self._run_php(
+            "eval.php",
+            mode="pretty",
+            running=running,
+            stdin="delete_option( 'wpt_rest_block' ); delete_option( 'wpt_fail_post' );",
+        )
+
     # ------------------------------------------------------------------ internals
 
     def _check_mode(self, mode: str) -> None:
@@ -211,8 +307,11 @@ class WordPressSite:
             state.get("thumbnails"),
         ) == (self.posts, self.seed, self.thumbnails)
 
-    def _adopt(self, state: dict[str, Any]) -> bool:
-        """Reuse a site that is already running with the same parameters."""
+    def _adopt(self, state: dict[str, Any], *, check_ready: bool = True) -> bool:
+        """Reuse a site that is already running with the same parameters.
+
+        `check_ready` waits for each server's REST index, which a REST block refuses.
+        """
         daemons = [Daemon.from_json(d) for d in state.get("daemons", [])]
         if not self._matches(state) or len(daemons) != 1 + len(MODES):
             return False
@@ -222,7 +321,7 @@ class WordPressSite:
         self.ports = {mode: int(port) for mode, port in state["ports"].items()}
         self._seed_origin = state.get("seed_origin", "")
         try:
-            for port in self.ports.values():
+            for port in self.ports.values() if check_ready else ():
                 servers.wait_ready(port, None, timeout=5)
         except SiteUnavailable:
             self._daemons = []
@@ -247,6 +346,7 @@ class WordPressSite:
         if reuse:
             self._seed_origin = (state or {}).get("seed_origin", "")
             self._start_mariadb()
+            self._reset_switches(running=False)
         else:
             (site_dir / "logs").mkdir(parents=True, exist_ok=True)
             mariadb.initialise(site_dir)

@@ -164,3 +164,118 @@ add_action(
 		);
 	}
 );
+
+/*
+ * Switches for the REST-off tests, read on every request so the three servers change
+ * together and nothing restarts (WordPressSite.rest_blocked() sets them).
+ *
+ * Option wpt_rest_block:
+ *   "all"   - what the Disable REST API plugin (dmchale/disable-json-api) does for anonymous
+ *             visitors with its default settings: rest_authentication_errors at priority 20
+ *             returns rest_cannot_access with rest_authorization_required_code() (401) on
+ *             every route, the index included. Like the plugin, it leaves the
+ *             Link: rel="https://api.w.org/" header and the <link> in <head> alone.
+ *   "users" - Wordfence's "Prevent discovery of usernames through ... the WP REST API"
+ *             (loginSec_disableAuthorScan): rest_request_before_callbacks at priority 99
+ *             answers 401 rest_user_cannot_view on the users collection and 404
+ *             rest_user_invalid_id on a single user, adds "Allow: GET", and removes the
+ *             users provider from the core sitemap. Every other route stays open.
+ *   "429"   - a rate limiter in front of the REST API: 429 with Retry-After on every REST
+ *             request, in every spelling; HTML pages, feeds and sitemaps stay open.
+ * Option wpt_fail_post (a post id): that post's own page answers 500 (its REST record,
+ * feed entry and sitemap URL stay), like a template that crashes on one post.
+ *
+ * The "wall" switch (a WAF page on the REST paths) lives in router.php, before WordPress.
+ */
+function wpt_rest_block() {
+	return (string) get_option( 'wpt_rest_block', '' );
+}
+
+add_filter(
+	'rest_authentication_errors',
+	static function ( $access ) {
+		if ( 'all' !== wpt_rest_block() || is_user_logged_in() ) {
+			return $access;
+		}
+		$message = 'DRA: Only authenticated users can access the REST API.';
+		$data    = array( 'status' => rest_authorization_required_code() );
+		if ( is_wp_error( $access ) ) {
+			$access->add( 'rest_cannot_access', $message, $data );
+			return $access;
+		}
+		return new WP_Error( 'rest_cannot_access', $message, $data );
+	},
+	20
+);
+
+add_filter(
+	'rest_request_before_callbacks',
+	static function ( $response, $handler, $request ) {
+		if ( 'users' !== wpt_rest_block() || current_user_can( 'list_users' ) ) {
+			return $response;
+		}
+		$route = $request->get_route();
+		if ( preg_match( '~/wp/v2/users/*$~i', $route ) ) {
+			$error = new WP_Error( 'rest_user_cannot_view', 'Sorry, you are not allowed to list users.', array( 'status' => rest_authorization_required_code() ) );
+		} elseif ( preg_match( '~/wp/v2/users/+(\d+)/*$~i', $route, $matches ) && get_current_user_id() !== (int) $matches[1] ) {
+			$error = new WP_Error( 'rest_user_invalid_id', 'Invalid user ID.', array( 'status' => 404 ) );
+		} else {
+			return $response;
+		}
+		$GLOBALS['wpt_rest_suppressed'] = true;
+		return rest_ensure_response( $error );
+	},
+	99,
+	3
+);
+
+add_filter(
+	'rest_post_dispatch',
+	static function ( $response ) {
+		if ( ! empty( $GLOBALS['wpt_rest_suppressed'] ) && $response instanceof WP_REST_Response ) {
+			$response->header( 'Allow', 'GET' );
+		}
+		return $response;
+	},
+	99
+);
+
+add_filter(
+	'wp_sitemaps_add_provider',
+	static function ( $provider, $name ) {
+		return ( 'users' === $name && 'users' === wpt_rest_block() ) ? false : $provider;
+	},
+	99,
+	2
+);
+
+// Before rest_api_loaded() (parse_request, priority 10) serves any REST spelling.
+add_action(
+	'parse_request',
+	static function ( $wp ) {
+		if ( '429' !== wpt_rest_block() || empty( $wp->query_vars['rest_route'] ) ) {
+			return;
+		}
+		status_header( 429 );
+		header( 'Retry-After: 1' );
+		header( 'Content-Type: text/html; charset=UTF-8' );
+		echo "<!DOCTYPE html>\n<title>429 Too Many Requests</title>\n<h1>Too Many Requests</h1>\n";
+		exit;
+	},
+	0
+);
+
+add_action(
+	'template_redirect',
+	static function () {
+		$post_id = (int) get_option( 'wpt_fail_post', 0 );
+		if ( ! $post_id || ! is_singular() || get_queried_object_id() !== $post_id ) {
+			return;
+		}
+		status_header( 500 );
+		header( 'Content-Type: text/html; charset=UTF-8' );
+		echo "<!DOCTYPE html>\n<title>Internal Server Error</title>\n<h1>There has been a critical error on this website.</h1>\n";
+		exit;
+	},
+	0
+);
