@@ -142,7 +142,9 @@ class CrawlParams:
             raise ArgumentError("types= is empty; give post types like -a types=posts,pages")
         source = arguments.get("source") or "auto"
         if not isinstance(source, str) or source.strip().lower() not in SOURCES:
-            raise ArgumentError(f"source={source!r} is not one of rest, html, auto; e.g. -a source=html")
+            raise ArgumentError(
+                f"source={source!r} is not one of rest, html, auto; e.g. -a source=html"
+            )
         return cls(
             url=site_url(url),
             types=types.strip() if types else None,

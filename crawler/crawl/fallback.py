@@ -27,6 +27,7 @@ import logging
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from crawler.logsafety import safe_for_log
 from crawler.wordpress.archives import read_archive_page, read_home_page
@@ -52,14 +53,13 @@ from crawler.wordpress.sitemaps import (
     without_home,
 )
 
-from .outcome import Stop
-
 if TYPE_CHECKING:
     from crawler.items import Record, TermItem, UserItem
     from crawler.wordpress.archives import HomePage
     from crawler.wordpress.pages import EntryPage, PageComment
 
     from .answer import Answer
+    from .outcome import Stop
     from .run import Stats
 
 logger = logging.getLogger(__name__)
@@ -153,6 +153,11 @@ class FallbackRun:
         self.listed: set[str] = set()
         """Sitemaps that robots.txt or an index named: losing one makes the crawl incomplete."""
         self.home_read = home is not None
+        self.feed_inventory = False
+        """No sitemap: the main Atom feed lists the posts (pages and custom types are lost)."""
+        self.archives_read: set[str] = set()
+        self.archive_waiters: dict[str, set[str]] = {}
+        """Archives read on demand, and the entries waiting for each."""
         self.linked_pending: set[tuple[Want, str]] = set()
         """Inventory, feed and archive fetches not answered yet: content waits for them."""
         self.inventory_done = False
@@ -171,6 +176,7 @@ class FallbackRun:
         self.announced: set[str] = set()
         self.sitemaps_read = 0
         self.failed = 0
+        self.gone = 0
         self.stopped = False
         self.finished = False
 
@@ -232,6 +238,15 @@ class FallbackRun:
             safe_for_log(fetch.url), safe_for_log(why),
         )  # fmt: skip
 
+    def _gone(self, fetch: Fetch) -> None:
+        """A listed URL the site answers 404: unpublished since it was listed, or a link the
+        site prints but does not serve. Crawling again would not bring it: counted, and
+        said once at the end, not a failure."""
+        self.gone += 1
+        self.stats.inc_value("wordpress/fallback/gone")
+        if self.gone <= 3:
+            self.stats.set_value(f"wordpress/fallback/gone_example/{self.gone}", fetch.url[:300])
+
     def _on_robots(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
         listed = []
@@ -259,28 +274,33 @@ class FallbackRun:
             elif self.probes:  # not a sitemap here: the next usual place
                 step.fetches.append(self._sitemap(self.probes.pop(0)))
             else:
-                step.stop = Stop(
-                    "no_sitemap",
-                    f"the REST API of {self.home_url} is blocked and the site publishes no "
-                    "sitemap (tried robots.txt, /wp-sitemap.xml, /?sitemap=index, "
-                    "/sitemap_index.xml, /sitemap.xml), so its records cannot be listed; ask "
-                    "the site owner to allow anonymous REST access or to enable sitemaps",
+                self.feed_inventory = True
+                self.stats.set_value("wordpress/fallback/inventory", "atom")
+                for entry in list(self.tables.feed.values()):  # the pages read so far
+                    if entry.link:
+                        self._add_entry(entry.link, "post", entry.updated_gmt)
+                logger.warning(
+                    "%s publishes no sitemap (tried robots.txt, /wp-sitemap.xml, "
+                    "/?sitemap=index, /sitemap_index.xml, /sitemap.xml): posts are listed "
+                    "from the Atom feed instead; pages and custom types, which no feed lists, "
+                    "cannot be crawled",
+                    safe_for_log(self.home_url),
                 )
             return step
         self.probes = []
         if doc.kind != "sitemapindex":
             self._read_urlset(fetch.url, doc.entries)
             return step
-        for entry in doc.entries:
+        for item in doc.entries:
             if self.sitemaps_read >= MAX_SITEMAPS:
                 self._cut("sitemap files", MAX_SITEMAPS)
                 break
-            child = classify_sitemap(entry.loc)
+            child = classify_sitemap(item.loc)
             if child.provider == "posts" and not self._wants(child.subtype):
                 continue
-            if entry.loc not in self.listed:
-                self.listed.add(entry.loc)
-                step.fetches.append(self._sitemap(entry.loc))
+            if item.loc not in self.listed:
+                self.listed.add(item.loc)
+                step.fetches.append(self._sitemap(item.loc))
         return step
 
     def _read_urlset(self, url: str, entries: tuple[SitemapEntry, ...]) -> None:
@@ -295,14 +315,20 @@ class FallbackRun:
             if post_type is not None:
                 self.post_types.add(post_type)
             for entry in without_home(entries, self.home_url):
-                key = url_key(entry.loc)
-                if key in self.entries:
-                    continue
-                if len(self.entries) >= self.max_urls:
-                    self._cut("entry URLs", self.max_urls)
+                if not self._add_entry(entry.loc, post_type, entry.lastmod):
                     break
-                self.entries[key] = _Entry(entry.loc, post_type, entry.lastmod)
-                self.queue.append(key)
+
+    def _add_entry(self, url: str, post_type: str | None, lastmod: str | None) -> bool:
+        """Plan an entry page once (``False``: the limit of entry URLs is reached)."""
+        key = url_key(url)
+        if key in self.entries:
+            return True
+        if len(self.entries) >= self.max_urls:
+            self._cut("entry URLs", self.max_urls)
+            return False
+        self.entries[key] = _Entry(url, post_type, lastmod)
+        self.queue.append(key)
+        return True
 
     def _cut(self, what: str, limit: int) -> None:
         if self.stats.get_value("wordpress/fallback/cut"):
@@ -330,15 +356,19 @@ class FallbackRun:
         step = Step()
         page = read_atom(answer.body) if self._ok(answer) and answer is not None else None
         if page is None:
-            if answer is None or answer.status not in (404, 410):
-                if fetch.page > 1 or answer is None or answer.status >= 500:
-                    self._lost(fetch, answer, error)
+            # A 404 ends the feed (WordPress's answer past the last page); a first page that
+            # is no feed means the site has none; anything else lost a page of it.
+            ended = answer is not None and answer.status in (404, 410)
+            if not ended and (fetch.page > 1 or answer is None or answer.status >= 500):
+                self._lost(fetch, answer, error)
             return step
         fresh = 0
         for entry in page.entries:
             key = url_key(entry.link)
             if key and key not in self.tables.feed:
                 fresh += 1
+                if self.feed_inventory and entry.link and fetch.post_type is None:
+                    self._add_entry(entry.link, "post", entry.updated_gmt)
             self.tables.add_feed_entry(entry)
         self.stats.inc_value("wordpress/fallback/feed_entries", fresh)
         if fresh and fetch.page < self.max_feed_pages:
@@ -347,22 +377,46 @@ class FallbackRun:
 
     def _on_archive(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
+        self.archives_read.add(url_key(fetch.url))
+        self._read_archive(fetch, answer, error, step)
+        for key in self.archive_waiters.pop(fetch.url, set()):
+            entry = self.in_flight.get(key)
+            if entry is not None:
+                entry.waiting.discard(fetch.url)
+                if not entry.waiting:
+                    self.in_flight.pop(key, None)
+                    self._finish_entry(key, entry, step)
+        return step
+
+    def _read_archive(
+        self, fetch: Fetch, answer: Answer | None, error: str | None, step: Step
+    ) -> None:
+        """A term or author archive into the tables (authors on demand leave at once)."""
         if not (self._ok(answer) and answer is not None):
-            self._lost(fetch, answer, error)
-            return step
+            if answer is not None and answer.status in (404, 410):
+                self._gone(fetch)  # the records linking to it keep its id alone, if known
+            else:
+                self._lost(fetch, answer, error)
+            return
         page = read_archive_page(_text(answer), answer.url, answer.link_headers)
         if page is None:
             self.stats.inc_value("wordpress/fallback/unreadable_archives")
-            return step
+            return
         if fetch.post_type is None and page.kind == "author":
-            self.user_pages.append(page)
+            if self.content_started:  # read on demand: the feeds are complete
+                user = user_record(page, site=self.site, tables=self.tables)
+                if user is not None:
+                    self.tables.add_user(user, fetch.url)
+                    self.tables.add_user(user, page.url)
+                    step.records.append(user)
+            else:
+                self.user_pages.append(page)
         elif page.kind == "term":
             term = term_record(page, site=self.site, taxonomy=fetch.post_type)
             if term is not None:
                 self.tables.add_term(term)
                 self.terms.append(term)
                 self.parent_slugs[term.id] = page.parent_slug
-        return step
 
     def _on_entry(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
@@ -372,7 +426,7 @@ class FallbackRun:
             return step
         if not (self._ok(answer) and answer is not None):
             if answer is not None and answer.status in (404, 410):
-                self.stats.inc_value("wordpress/fallback/gone")  # unpublished since the sitemap
+                self._gone(fetch)
             else:
                 self._lost(fetch, answer, error)
             self.entries.pop(key, None)
@@ -388,11 +442,30 @@ class FallbackRun:
             if url_key(url) != key:
                 entry.waiting.add(url)
                 step.fetches.append(self._comments(url, key))
+        for url in self._unknown_archives(page):
+            entry.waiting.add(url)
+            waiters = self.archive_waiters.setdefault(url, set())
+            if not waiters:
+                step.fetches.append(self._fetch(url, Want.ARCHIVE))
+            waiters.add(key)
         if not entry.waiting:
             self._finish_entry(key, entry, step)
         else:
             self.in_flight[key] = entry
         return step
+
+    def _unknown_archives(self, page: EntryPage) -> list[str]:
+        """Archives of the author and terms an entry links to that no sitemap listed (a
+        site without taxonomy or author sitemaps, or one that leaves some out): read before
+        its record leaves, once each, on the site's own host only."""
+        urls = [page.author_url] if page.author_url else []
+        urls += [href for href, _ in page.term_links]
+        unknown = []
+        for url in urls:
+            known = url_key(url) in self.archives_read or url in unknown
+            if not known and _host(url) == _host(self.home_url):
+                unknown.append(url)
+        return unknown[:MAX_COMMENT_PAGES]
 
     def _comments(self, url: str, entry_key: str) -> Fetch:
         self.stats.inc_value("wordpress/fallback/requests/comments")
@@ -454,10 +527,10 @@ class FallbackRun:
             self.stopped = True
             return step
         inventory = {Want.ROBOTS, Want.SITEMAP, Want.HOME}
-        if not self.inventory_done and self.home_read:
-            if not any(want in inventory for want, _ in self.linked_pending):
-                self.inventory_done = True
-                step.fetches += self._linked_fetches()
+        listing = any(want in inventory for want, _ in self.linked_pending)
+        if not self.inventory_done and self.home_read and not listing:
+            self.inventory_done = True
+            step.fetches += self._linked_fetches()
         if self.inventory_done and not self.linked_pending and not self.content_started:
             self.content_started = True
             step.records += self._release_users()
@@ -466,7 +539,9 @@ class FallbackRun:
             step.fetches += self._next_entries()
             if not self.queue and not self.in_flight:
                 self.finished = True
-                finish_terms(self.terms, self.tables.term_uses, full=self.wanted is None)
+                resolve_parents(self.terms, self.parent_slugs)  # also those read on demand
+                full = self.wanted is None and not self.feed_inventory and not self.gone
+                finish_terms(self.terms, self.tables.term_uses, full=full and not self.failed)
                 step.records += self.terms
                 self._report()
         return step
@@ -506,6 +581,13 @@ class FallbackRun:
 
     def _report(self) -> None:
         self.stats.set_value("wordpress/fallback/entries", len(self.exported_ids))
+        if self.gone:
+            logger.warning(
+                "%d URL%s that the site lists answered 404 (unpublished since, or links the "
+                "site prints but does not serve, e.g. %s); their records are not in the feeds",
+                self.gone, "s" if self.gone > 1 else "",
+                safe_for_log(str(self.stats.get_value("wordpress/fallback/gone_example/1"))),
+            )  # fmt: skip
         for name, count in self.tables.unresolved.items():
             self.stats.set_value(f"wordpress/fallback/unresolved_links/{name}", count)
 
@@ -532,6 +614,10 @@ def _root(url: str) -> str:
     """
     scheme, _, rest = url.partition("://")
     return f"{scheme}://{rest.split('/', 1)[0]}/"
+
+
+def _host(url: str) -> str:
+    return urlsplit(url).netloc.lower()
 
 
 def _text(answer: Answer) -> str:

@@ -29,10 +29,10 @@ from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.feeds import FeedLayout, use_default_feeds
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
-from crawler.wordpress.archives import read_home_page
 from crawler.state.changes import RunChanges
 from crawler.state.resume import Job, JobError, new_run_id, start_job
 from crawler.state.store import SiteLock, StateError, load_state, state_path
+from crawler.wordpress.archives import read_home_page
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import MAX_PAGES, PageRef
@@ -145,7 +145,9 @@ class WordPressSpider(Spider):
         answer = answer_of(response)
         self.discovery_answers["home"] = answer
         if self.params is not None and self.params.source == "html":
-            self.logger.info("Crawling %s from its sitemaps, feed and pages (-a source=html)", self.url)
+            self.logger.info(
+                "Crawling %s from its sitemaps, feed and pages (-a source=html)", self.url
+            )
             yield from self._start_fallback(answer)
             return
         yield from self._discover(discovery.after_entry(answer, self.url))
@@ -341,8 +343,14 @@ class WordPressSpider(Spider):
             return
         home_url = _home_url(self.url)
         page = None
-        if home is not None and 200 <= home.status < 300 and home.url.rstrip("/") == home_url.rstrip("/"):
-            page = read_home_page(home.body[:4_194_304].decode("utf-8", "replace"), home.url, home.link_headers)
+        if (
+            home is not None
+            and 200 <= home.status < 300
+            and home.url.rstrip("/") == home_url.rstrip("/")
+        ):
+            page = read_home_page(
+                home.body[:4_194_304].decode("utf-8", "replace"), home.url, home.link_headers
+            )
         settings = self.crawler.settings
         self.fallback = FallbackRun(
             home_url, self.crawler.stats,
@@ -356,18 +364,21 @@ class WordPressSpider(Spider):
         yield from self._fallback_step(self.fallback.start())
 
     def parse_fallback(
-        self, response: Response, want: str, post_type: str | None, page: int
+        self, response: Response, want: str, url: str, post_type: str | None, page: int
     ) -> Iterator[Any]:
-        """A page of the crawl without REST: sitemap, feed, archive, entry or comments."""
-        fetch = Fetch(response.request.url if response.request else response.url, Want(want), post_type, page)
+        """A page of the crawl without REST: sitemap, feed, archive, entry or comments
+        (``url`` is the one planned: redirects may have moved the response elsewhere)."""
+        fetch = Fetch(url, Want(want), post_type, page)
         yield from self._fallback_step(self._falling_back().on_answer(fetch, answer_of(response)))
 
     def on_fallback_error(self, failure: Failure) -> Iterator[Any]:
+        """A page of the crawl without REST that got no answer at all (after retries)."""
         request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
-        fetch = Fetch(request.url, Want(kwargs["want"]), kwargs["post_type"], kwargs["page"])
+        fetch = Fetch(kwargs["url"], Want(kwargs["want"]), kwargs["post_type"], kwargs["page"])
         error = download_error(request.url, failure)
-        why = discovery.UNREACHABLE.get(error.kind or "", error.detail).format(host=error.host)
+        known = discovery.UNREACHABLE.get(error.kind or "")
+        why = known.format(host=error.host) if known else error.detail
         yield from self._fallback_step(self._falling_back().on_answer(fetch, None, why))
 
     def _fallback_step(self, step: Any) -> Iterator[Any]:
@@ -383,7 +394,12 @@ class WordPressSpider(Spider):
                 headers=HTML_HEADERS,
                 callback=self.parse_fallback,
                 errback=self.on_fallback_error,
-                cb_kwargs={"want": str(fetch.want), "post_type": fetch.post_type, "page": fetch.page},
+                cb_kwargs={
+                    "want": str(fetch.want),
+                    "url": fetch.url,
+                    "post_type": fetch.post_type,
+                    "page": fetch.page,
+                },
                 meta={"handle_httpstatus_list": API_STATUSES, "download_slot": FALLBACK_SLOT},
                 priority=fetch.priority,
                 dont_filter=True,

@@ -44,6 +44,12 @@ if TYPE_CHECKING:
     from .atom import FeedEntry
     from .pages import EntryPage, PageComment
 
+_ENTRY_FIELDS = (
+    "slug", "date_gmt", "modified_gmt", "title", "content_html", "excerpt",
+    "comment_status", "comment_count", "author",
+)  # fmt: skip
+"""Entry fields a page may not show: null then, and named in ``missing``."""
+
 SOURCE = "html"
 """The ``source`` of every record built here: each comes from a page the crawl read."""
 
@@ -100,8 +106,9 @@ class HtmlTables:
     """Authors by :func:`url_key` of their archive, and by ``"@<slug>"``."""
     feed: dict[str, FeedEntry] = field(default_factory=dict)
     """Atom entries by :func:`url_key` of their permalink."""
-    author_uris: dict[str, str] = field(default_factory=dict)
-    """Authors' websites by display name (Atom ``<author><uri>``)."""
+    author_uris: dict[str, str | None] = field(default_factory=dict)
+    """Authors' websites by display name (Atom ``<author><uri>``; ``None``: the feed shows
+    the author without one)."""
     term_uses: Counter[tuple[str, int]] = field(default_factory=Counter)
     """How many exported records carry each term: the term ``count`` after a full crawl."""
     unresolved: Counter[str] = field(default_factory=Counter)
@@ -123,8 +130,9 @@ class HtmlTables:
     def add_feed_entry(self, entry: FeedEntry) -> None:
         if entry.link and len(self.feed) < 10 * MAX_TERMS:
             self.feed[url_key(entry.link)] = entry
-        if entry.author_name and entry.author_uri and len(self.author_uris) < MAX_TERMS:
-            self.author_uris.setdefault(entry.author_name, entry.author_uri)
+        name = entry.author_name
+        if name and len(self.author_uris) < MAX_TERMS and self.author_uris.get(name) is None:
+            self.author_uris[name] = entry.author_uri
 
     def term(self, taxonomy: str, value: str) -> Ref | None:
         """The term a post class names: digits are its id (see :func:`.pages.terms_from_classes`)."""
@@ -211,7 +219,8 @@ def user_record(page: ArchivePage, *, site: str, tables: HtmlTables) -> UserItem
     description = (
         clean_inline_text(page.description_html) if page.description_html is not None else ""
     )
-    url = web_url(tables.author_uris.get(page.name or "")) if page.name else None
+    in_feed = page.name is not None and page.name in tables.author_uris
+    url = web_url(tables.author_uris[page.name]) if in_feed and page.name else None
     user = UserItem(
         site=site,
         id=page.id,
@@ -222,7 +231,10 @@ def user_record(page: ArchivePage, *, site: str, tables: HtmlTables) -> UserItem
         description=description,
         source=SOURCE,
     )
-    user.missing = _in_field_order(user, [] if name is not None else ["name"])
+    missing = [] if name is not None else ["name"]
+    if not in_feed:  # only Atom shows the website: an author of pages alone has no entry
+        missing.append("url")
+    user.missing = _in_field_order(user, missing)
     return user
 
 
@@ -253,9 +265,7 @@ def entry_record(
     missing: list[str] = []
     date_gmt = _utc(feed.published_gmt if feed else None) or _utc(page.date_gmt)
     modified_gmt = (
-        _utc(feed.updated_gmt if feed else None)
-        or _utc(page.modified_gmt)
-        or _utc(context.lastmod)
+        _utc(feed.updated_gmt if feed else None) or _utc(page.modified_gmt) or _utc(context.lastmod)
     )
     title = clean_inline_text(page.title) if page.title is not None else None
     if title is None and feed is not None and feed.title is not None and not page.protected:
@@ -273,7 +283,7 @@ def entry_record(
         "content_html": "" if page.protected else page.content_html,
         "excerpt": "" if page.protected else _excerpt(page, feed),
         "protected": page.protected,
-        "comment_status": _comment_status(page, feed),
+        "comment_status": _comment_status(page, feed, post_type),
         "source": SOURCE,
     }
     item_class = entry_class(post_type)
@@ -288,14 +298,8 @@ def entry_record(
         missing.append("menu_order")
     _join(record, page, tables, missing)
     record.comment_count = _comment_count(page, comments, feed)
-    for name in ("slug", "date_gmt", "modified_gmt", "title", "content_html", "excerpt"):
-        if getattr(record, name) is None:
-            missing.append(name)
-    for name in ("comment_status", "comment_count", "author"):
-        if getattr(record, name) is None:
-            missing.append(name)
-    if isinstance(record, PostItem) and record.format is None:
-        missing.append("format")
+    optional = [*_ENTRY_FIELDS, *(("format",) if isinstance(record, PostItem) else ())]
+    missing += [name for name in optional if getattr(record, name) is None]
     record.missing = _in_field_order(record, missing)
     return record
 
@@ -332,20 +336,23 @@ def _excerpt(page: EntryPage, feed: FeedEntry | None) -> str | None:
     builds its own from the whole content, so it differs when there is a more tag)."""
     content = page.content_html
     summary = feed.summary_html if feed is not None else None
-    if summary is not None and content is not None:
-        if not is_auto_excerpt(clean_inline_text(summary), content):
-            return f"<p>{summary}</p>\n"
+    manual = summary is not None and content is not None
+    if manual and not is_auto_excerpt(clean_inline_text(summary or ""), content or ""):
+        return f"<p>{summary}</p>\n"
     if content is None:
         return None
     return auto_excerpt_html(page.teaser_html if page.teaser_html is not None else content)
 
 
-def _comment_status(page: EntryPage, feed: FeedEntry | None) -> str | None:
-    """``open`` when the page shows the comment form. A protected post hides it: then the
-    feed's replies link says (present only when comments are open or there are some)."""
+def _comment_status(page: EntryPage, feed: FeedEntry | None, post_type: str) -> str | None:
+    """``open`` when the page shows the comment form, ``closed`` when it says so. Themes
+    show nothing at all for a post whose comments are closed and that has none (and for a
+    password-protected one): then the feed's replies link says, present only when comments
+    are open or there are some. Only for posts: a custom type may not have comments at all
+    (REST then has no ``comment_status``), which no page or feed tells apart."""
     if page.comments_open is not None and not page.protected:
         return "open" if page.comments_open else "closed"
-    if feed is not None and (feed.comment_count or 0) == 0:
+    if post_type == "post" and feed is not None and (feed.comment_count or 0) == 0:
         return "open" if feed.replies_link else "closed"
     return None
 
