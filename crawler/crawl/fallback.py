@@ -70,6 +70,8 @@ MAX_URLS = 200_000
 """Entry URLs kept at most (``WORDPRESS_FALLBACK_MAX_URLS``); past it the crawl is cut."""
 MAX_SITEMAPS = 1_000
 """Sitemap files read at most: 50 million URLs at the protocol's 50,000 a file."""
+MAX_TERMS = 200_000
+"""Authors hinted at most (users-only runs)."""
 MAX_COMMENT_PAGES = 100
 """Comment pages followed per entry at most."""
 LINKED_PRIORITY = 10
@@ -138,8 +140,14 @@ class FallbackRun:
         window: int = WINDOW,
         max_urls: int = MAX_URLS,
         max_feed_pages: int = 10_000,
+        users_only: bool = False,
     ) -> None:
         self.home_url = home_url
+        self.users_only = users_only
+        """Only the authors: REST gives the rest but hides its users (Wordfence's user block,
+        which also drops them from the sitemaps), so for each author id REST names, one of
+        their records' pages says where their archive is (:meth:`author_hint`)."""
+        self.hinted: set[int] = set()
         self.site = home_url
         self.stats = stats
         self.wanted = _wanted_types(types)
@@ -185,8 +193,10 @@ class FallbackRun:
     def start(self) -> Step:
         """The inventory, the home page (unless already read) and the main feed, at once."""
         step = Step()
-        robots = self._fetch(_root(self.home_url) + "robots.txt", Want.ROBOTS)
-        step.fetches.append(robots)
+        if self.users_only:  # no inventory: the REST records say which pages to read
+            self.inventory_done = self.content_started = self.home_read = True
+            return step
+        step.fetches.append(self._fetch(_root(self.home_url) + "robots.txt", Want.ROBOTS))
         if self.home is None:
             step.fetches.append(self._fetch(self.home_url, Want.HOME))
         else:
@@ -274,24 +284,19 @@ class FallbackRun:
             elif self.probes:  # not a sitemap here: the next usual place
                 step.fetches.append(self._sitemap(self.probes.pop(0)))
             else:
-                self.feed_inventory = True
-                self.stats.set_value("wordpress/fallback/inventory", "atom")
-                for entry in list(self.tables.feed.values()):  # the pages read so far
-                    if entry.link:
-                        self._add_entry(entry.link, "post", entry.updated_gmt)
-                logger.warning(
-                    "%s publishes no sitemap (tried robots.txt, /wp-sitemap.xml, "
-                    "/?sitemap=index, /sitemap_index.xml, /sitemap.xml): posts are listed "
-                    "from the Atom feed instead; pages and custom types, which no feed lists, "
-                    "cannot be crawled",
-                    safe_for_log(self.home_url),
-                )
-            return step
-        self.probes = []
-        if doc.kind != "sitemapindex":
+                self._without_sitemap()
+        elif doc.kind == "sitemapindex":
+            self.probes = []
+            step.fetches += self._children(doc.entries)
+        else:
+            self.probes = []
             self._read_urlset(fetch.url, doc.entries)
-            return step
-        for item in doc.entries:
+        return step
+
+    def _children(self, entries: tuple[SitemapEntry, ...]) -> list[Fetch]:
+        """The sitemaps an index lists that this crawl needs, each once."""
+        fetches = []
+        for item in entries:
             if self.sitemaps_read >= MAX_SITEMAPS:
                 self._cut("sitemap files", MAX_SITEMAPS)
                 break
@@ -300,8 +305,22 @@ class FallbackRun:
                 continue
             if item.loc not in self.listed:
                 self.listed.add(item.loc)
-                step.fetches.append(self._sitemap(item.loc))
-        return step
+                fetches.append(self._sitemap(item.loc))
+        return fetches
+
+    def _without_sitemap(self) -> None:
+        """No sitemap anywhere (pathinfo permalinks break core's): posts from the main feed."""
+        self.feed_inventory = True
+        self.stats.set_value("wordpress/fallback/inventory", "atom")
+        for entry in list(self.tables.feed.values()):  # the feed pages read so far
+            if entry.link:
+                self._add_entry(entry.link, "post", entry.updated_gmt)
+        logger.warning(
+            "%s publishes no sitemap (tried robots.txt, /wp-sitemap.xml, /?sitemap=index, "
+            "/sitemap_index.xml, /sitemap.xml): posts are listed from the Atom feed instead; "
+            "pages and custom types, which no feed lists, cannot be crawled",
+            safe_for_log(self.home_url),
+        )
 
     def _read_urlset(self, url: str, entries: tuple[SitemapEntry, ...]) -> None:
         """A sitemap of URLs: entries, term archives or author archives, by its file name."""
@@ -454,12 +473,34 @@ class FallbackRun:
             self.in_flight[key] = entry
         return step
 
+    def author_hint(self, author: int, link: str | None) -> Step:
+        """A REST record by ``author`` at ``link``: its page leads to the author's archive,
+        read once per author (users-only runs)."""
+        if (
+            not self.users_only
+            or author in self.hinted
+            or not link
+            or len(self.hinted) >= MAX_TERMS
+        ):
+            return Step()
+        if _host(link) != _host(self.home_url):
+            return Step()
+        self.hinted.add(author)
+        self._add_entry(link, None, None)
+        return self._advance(Step())
+
+    @property
+    def done(self) -> bool:
+        """Every planned page answered (users-only runs never end by themselves)."""
+        return self.finished or (self.users_only and not self.queue and not self.in_flight)
+
     def _unknown_archives(self, page: EntryPage) -> list[str]:
         """Archives of the author and terms an entry links to that no sitemap listed (a
         site without taxonomy or author sitemaps, or one that leaves some out): read before
         its record leaves, once each, on the site's own host only."""
         urls = [page.author_url] if page.author_url else []
-        urls += [href for href, _ in page.term_links]
+        if not self.users_only:
+            urls += [href for href, _ in page.term_links]
         unknown = []
         for url in urls:
             known = url_key(url) in self.archives_read or url in unknown
@@ -494,6 +535,8 @@ class FallbackRun:
         self.entries.pop(key, None)
         page = entry.page
         assert page is not None
+        if self.users_only:
+            return  # REST exported it: only its author's archive was wanted
         if page.id in self.exported_ids:
             self.stats.inc_value("wordpress/fallback/duplicate_urls")
             return
@@ -535,7 +578,9 @@ class FallbackRun:
             self.content_started = True
             step.records += self._release_users()
             resolve_parents(self.terms, self.parent_slugs)
-        if self.content_started and not self.finished:
+        if self.users_only:
+            step.fetches += self._next_entries()
+        elif self.content_started and not self.finished:
             step.fetches += self._next_entries()
             if not self.queue and not self.in_flight:
                 self.finished = True

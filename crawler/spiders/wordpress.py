@@ -27,6 +27,7 @@ from crawler.crawl.fallback import FallbackRun, Fetch, Want
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.feeds import FeedLayout, use_default_feeds
+from crawler.items import Ref
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
 from crawler.state.changes import RunChanges
@@ -254,6 +255,7 @@ class WordPressSpider(Spider):
             )
         if step.stop:
             self.fail(step.stop.reason, step.stop.message)
+        yield from self._users_from_archives(step.records)
         # Requests first: Scrapy runs the records through the pipelines (cleaning) as it reads
         # them, so pages yielded after a released hold of 1,600 records would wait for them
         # all; yielded before, they download while the records are cleaned.
@@ -331,6 +333,30 @@ class WordPressSpider(Spider):
             verdict.reason,
         )
         return True
+
+    def _users_from_archives(self, records: list[Any]) -> Iterator[Any]:
+        """REST hides the users alone (Wordfence's user block): each author comes from their
+        archive page, found through one of their records' pages; the rest stays REST."""
+        run = self.run
+        if run is None or "users" not in run.refused:
+            return
+        if self.params is None or self.params.source == "rest":
+            return
+        if self.fallback is None:
+            self.logger.info(
+                "Reading the authors from their archive pages instead (records source=html)"
+            )
+            self.fallback = FallbackRun(
+                _home_url(self.url), self.crawler.stats,
+                users_only=True,
+                window=self.crawler.settings.getint("WORDPRESS_FALLBACK_WINDOW", 16),
+            )  # fmt: skip
+            self.fallback.start()
+        for record in records:
+            author = getattr(record, "author", None)
+            if isinstance(author, Ref):
+                hint = self.fallback.author_hint(author.id, record.link)
+                yield from self._fallback_step(hint)
 
     def _start_fallback(self, home: Answer | None) -> Iterator[Any]:
         """The crawl without REST, from the home page the user gave (or the site's root)."""
@@ -433,7 +459,7 @@ class WordPressSpider(Spider):
         if self.run is not None:
             self.run.close()
         fallback = self.fallback
-        if fallback is not None and not fallback.finished and not self.stop_reason:
+        if fallback is not None and not fallback.done and not self.stop_reason:
             self.crawler.stats.set_value("wordpress/incomplete", True)
             self.logger.warning(
                 "The crawl without REST ended before every listed page was read (%s); "

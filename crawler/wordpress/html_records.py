@@ -185,14 +185,18 @@ def term_record(page: ArchivePage, *, site: str, taxonomy: str | None) -> TermIt
         source=SOURCE,
     )
     if name is None:
-        missing.insert(0, "name")
+        missing.append("name")
     if taxonomy is None:
-        missing.insert(0, "taxonomy")
+        missing.append("taxonomy")
+    if page.slug is None:
+        missing.append("slug")
+    if urlsplit(page.url).query and taxonomy != "post_tag":
+        missing.append("parent")  # plain permalinks (?cat=3): no path to read a parent from
     term.missing = _in_field_order(term, missing)
     return term
 
 
-def resolve_parents(terms: Iterable[TermItem], parent_slugs: dict[int, str | None]) -> None:
+def resolve_parents(terms: Sequence[TermItem], parent_slugs: dict[int, str | None]) -> None:
     """Term parents, from the parent slug in each archive's URL path (pretty permalinks)."""
     by_slug = {(t.taxonomy, t.slug): t.id for t in terms if t.slug}
     for term in terms:
