@@ -26,6 +26,8 @@ from crawler.cleaning.content import clean_excerpt, clean_inline_text
 from crawler.wordpress.archives import read_archive_page, read_home_page
 from crawler.wordpress.excerpt import auto_excerpt_html, is_auto_excerpt
 from crawler.wordpress.pages import (
+    MAX_COMMENTS,
+    MAX_HTML_CHARS,
     EntryPage,
     PageImage,
     read_comment_page,
@@ -616,3 +618,12 @@ def test_pages_of_the_real_site_give_the_rest_records(wordpress_site: WordPressS
         )
     assert misses == {}, misses
     assert len(sample) >= min(SAMPLE_POSTS, len(posts))
+
+
+def test_lists_are_capped_on_huge_pages() -> None:
+    comment = '<li id="comment-{}"><b class="fn">n</b><div class="comment-content">x</div></li>'
+    html = '<body class="single postid-1">' + "".join(comment.format(i) for i in range(1, 60_000))
+    post = read_entry_page(html, "https://e.com/x/")
+    assert post is not None
+    assert len(post.comments) == MAX_COMMENTS
+    assert len(html) > MAX_HTML_CHARS  # only the first 4 MB were parsed, without an error

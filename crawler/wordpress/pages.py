@@ -167,20 +167,24 @@ def classes_of(el: etree._Element | None) -> tuple[str, ...]:
 
 def has_class(name: str) -> str:
     """An XPath predicate body: the element has class token ``name``."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    # The plain contains() first: it rejects most elements without building strings.
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
 
 
 def first(root: etree._Element, path: str) -> etree._Element | None:
     """The first element ``path`` finds under ``root``, or None."""
-    for found in _elements(root, path):
+    for found in _elements(root, path, 1):
         return found
     return None
 
 
-def _elements(root: etree._Element, path: str) -> Iterator[etree._Element]:
-    found = root.xpath(path)
+def _elements(
+    root: etree._Element, path: str, limit: int = MAX_COMMENTS
+) -> Iterator[etree._Element]:
+    """The elements ``path`` finds, the first ``limit`` only (libxml2 stops there)."""
+    found = root.xpath(f"({path})[position() <= {limit}]")
     if isinstance(found, list):
-        for item in found[:MAX_COMMENTS]:
+        for item in found:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 yield item
 
