@@ -332,6 +332,7 @@ def test_is_auto_excerpt_tells_feed_summaries_apart() -> None:
 # ----------------------------------------------------------------------------- hostile input
 
 JUNK = [
+    '<body class="single archive author author-² page-id-² parent-pageid-' + "9" * 5000 + '">',
     "",
     "   ",
     "\x00\x01\x02",
