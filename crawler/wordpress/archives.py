@@ -25,6 +25,7 @@ from .pages import (
     has_class,
     head_links,
     header_targets,
+    id_after,
     inner_html,
     json_links,
     parse_document,
@@ -89,9 +90,7 @@ def read_archive_page(html: str, url: str, link_headers: Sequence[str] = ()) -> 
         kind, taxonomy, prefix = "term", tax, "term-"
     else:
         return None  # a date or post type archive
-    ids = [
-        int(c[len(prefix) :]) for c in body if c.startswith(prefix) and c[len(prefix) :].isdigit()
-    ]
+    ids = [n for c in body if (n := id_after(c, prefix))]
     rest_id = next(
         (ident for rest_base, ident in rest if rest_base in _REST_TAXONOMIES or kind == "author"),
         None,
@@ -103,7 +102,7 @@ def read_archive_page(html: str, url: str, link_headers: Sequence[str] = ()) -> 
             (
                 c[len(prefix) :]
                 for c in body
-                if c.startswith(prefix) and not c[len(prefix) :].isdigit()
+                if c.startswith(prefix) and not c[len(prefix) :].isdecimal()
             ),
             None,
         )
@@ -246,9 +245,7 @@ def read_home_page(html: str, url: str, link_headers: Sequence[str] = ()) -> Hom
                 break
     front = None
     if "page" in body:
-        front = next(
-            (int(c[8:]) for c in body if c.startswith("page-id-") and c[8:].isdigit()), None
-        )
+        front = next((n for c in body if (n := id_after(c, "page-id-"))), None)
     rss = next(
         (
             href

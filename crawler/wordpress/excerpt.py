@@ -197,7 +197,12 @@ def is_auto_excerpt(summary_text: str, content_html: str) -> bool:
     tokens = [(i, norm) for i, word in enumerate(raw) if (norm := _norm(word))]
     # Feeds trim the whole content (no teaser cut), with the same blocks removed.
     whole = _drop_shortcode_blocks(content_html[:MAX_CONTENT_CHARS])
-    content = [norm for word in excerpt_words(whole) if (norm := _norm(word))]
+    content: list[str] = []
+    for word in excerpt_words(whole):
+        if norm := _norm(word):
+            content.append(norm)
+        if len(content) > len(tokens):  # enough to tell a cut from the whole content
+            break
     matched = 0
     while matched < min(len(tokens), len(content)) and tokens[matched][1] == content[matched]:
         matched += 1

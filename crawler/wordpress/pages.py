@@ -79,7 +79,7 @@ _REST_ROUTE = re.compile(
     r"/wp/v2/(?:sites/[^/?#]+/)?([a-z0-9_-]{1,100})/(\d{1,18})/?$", re.IGNORECASE
 )
 _COMMENT_PAGE = re.compile(r"^(.*?/)comment-page-(\d{1,9})/?$")
-_DIGITS = re.compile(r"\d{1,18}")
+_DIGITS = re.compile(r"[0-9]{1,18}")
 _SPACES = re.compile(r"\s+")
 _TITLE_SEPARATORS = ("–", "—", "|", "-", "·", "•", "»", "::")
 
@@ -165,22 +165,36 @@ def classes_of(el: etree._Element | None) -> tuple[str, ...]:
     return tuple(str(el.get("class") or "").lower().split()[:MAX_LINKS])
 
 
+def id_after(cls: str, prefix: str) -> int | None:
+    """The positive id in a class such as ``page-id-12`` after ``prefix``, else None.
+
+    >>> id_after("page-id-12", "page-id-"), id_after("page-id-²", "page-id-"), id_after("page-id-" + "9" * 5000, "page-id-")
+    (12, None, None)
+    """
+    rest = cls[len(prefix) :] if cls.startswith(prefix) else ""
+    return int(rest) or None if _DIGITS.fullmatch(rest) else None
+
+
 def has_class(name: str) -> str:
     """An XPath predicate body: the element has class token ``name``."""
-    return f"contains(concat(' ', normalize-space(@class), ' '), ' {name} ')"
+    # The plain contains() first: it rejects most elements without building strings.
+    return f"(contains(@class, '{name}') and contains(concat(' ', normalize-space(@class), ' '), ' {name} '))"
 
 
 def first(root: etree._Element, path: str) -> etree._Element | None:
     """The first element ``path`` finds under ``root``, or None."""
-    for found in _elements(root, path):
+    for found in _elements(root, path, 1):
         return found
     return None
 
 
-def _elements(root: etree._Element, path: str) -> Iterator[etree._Element]:
-    found = root.xpath(path)
+def _elements(
+    root: etree._Element, path: str, limit: int = MAX_COMMENTS
+) -> Iterator[etree._Element]:
+    """The elements ``path`` finds, the first ``limit`` only (libxml2 stops there)."""
+    found = root.xpath(f"({path})[position() <= {limit}]")
     if isinstance(found, list):
-        for item in found[:MAX_COMMENTS]:
+        for item in found:
             if isinstance(item, etree._Element) and isinstance(item.tag, str):
                 yield item
 
@@ -394,15 +408,7 @@ def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> En
         status=_prefixed(classes, "status-"),
         format=_prefixed(classes, "format-"),
         protected=protected,
-        parent=next(
-            (
-                int(c[14:])
-                for c in body_classes
-                if c.startswith("parent-pageid-") and c[14:].isdigit()
-            ),
-            None,
-        )
-        or None,
+        parent=next((n for c in body_classes if (n := id_after(c, "parent-pageid-"))), None),
         title=_title(root, scope, protected),
         content_html=content_html,
         teaser_html=_teaser(content_html),
