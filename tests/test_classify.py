@@ -279,6 +279,14 @@ def test_no_answer_at_home_is_down() -> None:
     assert "Connection refused" in verdict.reason
 
 
+def test_the_advertised_wordpress_com_root_is_kept() -> None:
+    root = "https://public-api.wordpress.com/wp-json/?rest_route=/sites/e.com"
+    verdict = classify(home(links=(f'<{root}>; rel="https://api.w.org/"',)), None, None)
+    assert (verdict.kind, verdict.api_root) == (SiteKind.WPCOM, root)
+    odd = home(links=('<https://public-api.wordpress.com/x\u00e9\x1b>; rel="https://api.w.org/"',))
+    assert classify(odd, None, None).api_root == "https://public-api.wordpress.com/wp-json/"
+
+
 def test_weaker_wordpress_com_hints_only_without_a_working_index() -> None:
     shortlink = ("<https://wp.me/p1-2>; rel=shortlink",)
     wpcom_home = Answer(200, HTML, b"<html></html>", "https://news.wordpress.com/", ())
