@@ -42,6 +42,8 @@ _BLOCKED_BY: dict[str, str] = {
 }
 _ITHEMES = "Solid/iThemes Security"
 _CODE = re.compile(r"[a-z0-9_]{1,80}")
+_PLAIN_URL = re.compile(r"[A-Za-z0-9._~:/?#\[\]@!$&'()*+,;=%-]{1,500}")
+"""A URL of printable ASCII only, short: safe to log as it is."""
 
 
 class SiteKind(StrEnum):
@@ -61,6 +63,8 @@ class Verdict:
     """One line for the log: what was seen, and where."""
     wall: str | None = None
     """``cloudflare-challenge``, ``wordfence``, ``sucuri``, ``cloudflare-block`` when one was seen."""
+    api_root: str | None = None
+    """For ``wpcom``: the public-api.wordpress.com root the site advertises, when it does."""
 
 
 def classify(
@@ -96,7 +100,9 @@ def _from_home(home: Answer) -> Verdict | None:
     if home.status >= 500:
         return Verdict(SiteKind.DOWN, f"the home page {home.url} failed with HTTP {home.status}")
     if api := _wpcom_api(home, text):
-        return Verdict(SiteKind.WPCOM, f"{home.url} advertises the WordPress.com API {api}")
+        return Verdict(
+            SiteKind.WPCOM, f"{home.url} advertises the WordPress.com API {api}", api_root=api
+        )
     return None
 
 
@@ -186,23 +192,27 @@ def _wpcom_api(home: Answer, text: str) -> str | None:
         except ValueError:
             continue
         if parts.scheme == "https" and (parts.hostname or "") == WPCOM_API_HOST:
-            return f"https://{WPCOM_API_HOST}{parts.path}" + (
-                f"?{parts.query}"[:300] if parts.query else ""
-            )
+            return root if _PLAIN_URL.fullmatch(root) else f"https://{WPCOM_API_HOST}/wp-json/"
     return None
+
+
+def _host(url: str) -> str:
+    try:
+        return (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return ""
 
 
 def _wpcom_hint(home: Answer) -> str | None:
     """Weaker signs of WordPress.com hosting, used only when no REST index answered."""
-    host = (urlsplit(home.url).hostname or "").lower()
-    if host.endswith(".wordpress.com"):
+    if _host(home.url).endswith(".wordpress.com"):
         return "a wordpress.com host"
     if home.headers.get("host-header", "").lower() == "wordpress.com":
         return "host-header: WordPress.com"
     if "join.a8c.com" in home.headers.get("x-hacker", ""):
         return "x-hacker header"
     shortlinks = link_header_targets(list(home.link_headers), "shortlink")
-    if any((urlsplit(link).hostname or "").lower() == "wp.me" for link in shortlinks):
+    if any(_host(link) == "wp.me" for link in shortlinks):
         return "wp.me shortlink"
     return None
 
