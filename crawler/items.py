@@ -7,7 +7,9 @@ test fails when either differs from the code). Each class also says, as class va
 feed it goes to, its record ``type``, whether it is dated (versioned by ``modified_gmt``) and
 whether other records link to it; every other mapping of the project is derived from these.
 Linked records (author, terms, featured image) are exported as nested objects, shaped by the
-small classes below.
+small classes below. Every record says where it was built from (``source``: the REST API, or,
+when the site blocks it, its page, its feed entry or its sitemap URL) and which fields that
+source could not tell (``missing``): those are null, never a default that reads like data.
 """
 
 from __future__ import annotations
@@ -209,7 +211,7 @@ class _Entry(_Record):
 
 @dataclass(kw_only=True)
 class PostItem(_Entry):
-    """A published post, as the site's REST API shows it to anonymous visitors."""
+    """A published post, as the site shows it to anonymous visitors."""
 
     feed: ClassVar[str] = "posts"
     record_type: ClassVar[str | None] = "post"
