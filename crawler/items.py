@@ -7,13 +7,19 @@ test fails when either differs from the code). Each class also says, as class va
 feed it goes to, its record ``type``, whether it is dated (versioned by ``modified_gmt``) and
 whether other records link to it; every other mapping of the project is derived from these.
 Linked records (author, terms, featured image) are exported as nested objects, shaped by the
-small classes below.
+small classes below. Every record says where it was built from (``source``: the REST API, or,
+when the site blocks it, its page, its feed entry or its sitemap URL) and which fields that
+source could not tell (``missing``): those are null, never a default that reads like data.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, ClassVar
+import typing
+from dataclasses import dataclass, field, fields, is_dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 _UTC = {"json_schema_extra": {"format": "date-time", "pattern": "Z$"}}
 _URL = {"json_schema_extra": {"format": "uri"}}
@@ -205,7 +211,7 @@ class _Entry(_Record):
 
 @dataclass(kw_only=True)
 class PostItem(_Entry):
-    """A published post, as the site's REST API shows it to anonymous visitors."""
+    """A published post, as the site shows it to anonymous visitors."""
 
     feed: ClassVar[str] = "posts"
     record_type: ClassVar[str | None] = "post"
@@ -443,3 +449,35 @@ def entry_class(post_type: str) -> type[_Entry]:
     if post_type == PageItem.record_type:
         return PageItem
     return EntryItem
+
+
+def missing_in_order(item_class: type[_Record], names: Iterable[str]) -> list[str]:
+    """``names`` as a record of ``item_class`` lists them in ``missing``: in field order, once
+    each, a nested name (``featured_media.id``) right after its field, in the nested record's
+    field order; names the class does not have are dropped.
+
+    >>> missing_in_order(PostItem, ["sticky", "featured_media.width", "featured_media.id",
+    ...                             "title", "sticky", "nope"])
+    ['title', 'featured_media.id', 'featured_media.width', 'sticky']
+    """
+    wanted = set(names)
+    order = _FIELD_NAMES.get(item_class)
+    if order is None:
+        order = _FIELD_NAMES[item_class] = _field_names(item_class)
+    return [name for name in order if name in wanted]
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(item_class: type) -> tuple[str, ...]:
+    """Every name ``missing`` may hold for ``item_class``, in order (see
+    :func:`missing_in_order`)."""
+    hints = typing.get_type_hints(item_class)
+    found: list[str] = []
+    for f in fields(item_class):
+        found.append(f.name)
+        for nested in typing.get_args(hints[f.name]) or (hints[f.name],):
+            if is_dataclass(nested) and isinstance(nested, type):
+                found.extend(f"{f.name}.{sub.name}" for sub in fields(nested))
+    return tuple(found)

@@ -9,7 +9,15 @@ from pathlib import Path
 import pytest
 
 from crawler.exporters import JsonLinesExporter
-from crawler.items import RECORD_CLASSES, EntryItem, FeaturedImage, PostItem, Ref, TombstoneItem
+from crawler.items import (
+    RECORD_CLASSES,
+    EntryItem,
+    FeaturedImage,
+    PostItem,
+    Ref,
+    TombstoneItem,
+    missing_in_order,
+)
 from crawler.schema import (
     README,
     SCHEMA_CLASSES,
@@ -205,3 +213,13 @@ def test_rest_feeds_are_byte_identical_apart_from_the_two_new_fields(tmp_path):
         )
         digests[path.stem] = (len(lines), hashlib.sha256("\n".join(before).encode()).hexdigest())
     assert digests == REST_FEED_DIGESTS
+
+
+def test_missing_in_order_follows_the_export_order(schemas):
+    for feed, item_class in SCHEMA_CLASSES.items():
+        if item_class is TombstoneItem:
+            continue
+        allowed = schemas[feed]["allOf"][0]["properties"]["missing"]["items"]["enum"]
+        assert missing_in_order(item_class, reversed(allowed)) == allowed
+    names = ["sticky", "featured_media.id", "title", "title", "site.x", "<b>"]
+    assert missing_in_order(PostItem, names) == ["title", "featured_media.id", "sticky"]

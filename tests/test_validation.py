@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from crawler.state.changes import RunChanges, since
 from crawler.state.store import SiteState
-from tests.crawl import CrawlResult, crawl, crawl_cli
+from tests.crawl import CrawlResult, crawl, crawl_cli, schema_validator
 from tests.hostile import Answer, LyingSite, paged, post
 
 if TYPE_CHECKING:
@@ -71,6 +71,38 @@ def test_records_and_links_of_the_wrong_shape_never_raise(tmp_path):
     by_id = {r["id"]: r for r in result.feed("posts")}
     assert by_id[2]["categories"] == []
     assert by_id[3]["author"] == {"id": 9, "name": None, "slug": None}
+    assert_clean_log(result)
+
+
+def test_fields_the_site_sends_null_or_wrong_keep_their_rest_value_not_null(tmp_path):
+    """Null is what a record rebuilt without REST says for "its source could not tell": a REST
+    record whose site sent null or junk keeps the empty value it always had, says
+    ``source: rest`` with nothing ``missing``, and validates."""
+    posts = [
+        post(1, title=None, content=None, excerpt=None, sticky=None),
+        post(2, title={"rendered": None}, content={"rendered": 7}, excerpt=[], sticky="yes"),
+    ]
+    with LyingSite() as site:
+        site.route("/wp-json/wp/v2/posts", paged(posts))
+        site.route("/wp-json/wp/v2/comments", paged([
+            {"id": 3, "post": 1, "author_name": None, "content": None},
+        ]))  # fmt: skip
+        result = crawl(site.url, tmp_path, timeout=TIMEOUT)
+    assert result.returncode == 0, result.log[-3000:]
+    records = sorted(result.feed("posts"), key=lambda r: r["id"])
+    assert [r["id"] for r in records] == [1, 2]
+    for record in records:
+        assert (record["title"], record["content_html"], record["content_text"]) == ("", "", "")
+        assert (record["excerpt"], record["word_count"]) == ("", 0)
+        assert record["protected"] is False
+        assert (record["source"], record["missing"]) == ("rest", [])
+        schema_validator("posts").validate(record)
+    assert [r["sticky"] for r in records] == [False, True]  # as before: the truth of the value
+    assert [r["comment_count"] for r in records] == [1, 0]
+    (comment,) = result.feed("comments")
+    assert (comment["author_name"], comment["content_html"], comment["content_text"]) == ("",) * 3
+    assert (comment["source"], comment["missing"]) == ("rest", [])
+    schema_validator("comments").validate(comment)
     assert_clean_log(result)
 
 
