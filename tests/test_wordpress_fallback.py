@@ -107,6 +107,33 @@ def sitemap_url(site: WordPressSite, mode: str) -> str | None:
 USERS_SITEMAP = re.compile(rb"wp-sitemap-users-1\.xml|\?sitemap=users&")
 
 
+def test_what_each_mode_offers_without_rest(wordpress_site, wp_mode):
+    """The inventory sources of this server, per mode, as a fallback finds them. Plain and
+    pathinfo have no rewriting, so no virtual /robots.txt; pathinfo has no sitemap at all
+    (WordPress 6.1 redirects every sitemap URL to /wp-sitemap.xml, which is a 404 there)."""
+    home = wordpress_site.url(wp_mode)
+    truth = wordpress_site.ground_truth(wp_mode)
+    with wordpress_site.rest_blocked("all"):
+        robots = get(f"{home}robots.txt")
+        if wp_mode == "pretty":
+            assert f"Sitemap: {home}wp-sitemap.xml".encode() in robots.body
+        else:
+            assert robots.status == 404
+        # Followed through WordPress' redirect to /wp-sitemap.xml outside plain permalinks.
+        index = get(f"{home}?sitemap=index")
+        if wp_mode == "pathinfo":
+            assert index.status == 404
+            assert get(f"{home}index.php/wp-sitemap.xml").status == 404
+        else:
+            assert b"<sitemapindex" in index.body
+        # The Atom feed, 10 a page, until a 404; and the custom type's own feed.
+        pages = -(-len(truth["posts"]) // 10)
+        assert get(f"{home}?feed=atom&paged={pages}").status == 200
+        assert get(f"{home}?feed=atom&paged={pages + 1}").status == 404
+        events = get(f"{home}?post_type=event&feed=atom").body
+        assert events.count(b"<entry>") == min(10, len(truth["events"]))
+
+
 def test_all_answers_as_the_disable_rest_api_plugin(wordpress_site, wp_mode):
     with wordpress_site.rest_blocked("all"):
         for route in ("", "wp/v2/posts", "wp/v2/users", "wp/v2/types"):
