@@ -178,8 +178,10 @@ add_action(
  *   "users" - Wordfence's "Prevent discovery of usernames through ... the WP REST API"
  *             (loginSec_disableAuthorScan): rest_request_before_callbacks at priority 99
  *             answers 401 rest_user_cannot_view on the users collection and 404
- *             rest_user_invalid_id on a single user, adds "Allow: GET", and removes the
- *             users provider from the core sitemap. Every other route stays open.
+ *             rest_user_invalid_id on a single user, adds "Allow: GET", removes the users
+ *             provider from the core sitemap, and answers ?author=N with the theme's 404
+ *             (its preventAuthorNScans). /author/<slug>/ archives and every other route
+ *             stay open.
  *   "429"   - a rate limiter in front of the REST API: 429 with Retry-After on every REST
  *             request, in every spelling; HTML pages, feeds and sitemaps stay open.
  * Option wpt_fail_post (a post id): that post's own page answers 500 (its REST record,
@@ -247,6 +249,26 @@ add_filter(
 	},
 	99,
 	2
+);
+
+add_filter(
+	'request',
+	static function ( $query_vars ) {
+		$numeric = static fn( $value ) => is_array( $value ) || is_numeric( preg_replace( '/[^0-9]/', '', (string) $value ) );
+		if ( 'users' !== wpt_rest_block() || is_admin() || empty( $query_vars['author'] ) || ! $numeric( $query_vars['author'] )
+			|| ! isset( $_GET['author'] ) || ! $numeric( $_GET['author'] ) ) {
+			return $query_vars;
+		}
+		global $wp_query;
+		$wp_query->set_404();
+		status_header( 404 );
+		nocache_headers();
+		$template = get_404_template();
+		if ( $template && file_exists( $template ) ) {
+			include $template;
+		}
+		exit;
+	}
 );
 
 // Before rest_api_loaded() (parse_request, priority 10) serves any REST spelling.
