@@ -341,7 +341,7 @@ def _excerpt(page: EntryPage, feed: FeedEntry | None) -> str | None:
     content = page.content_html
     summary = feed.summary_html if feed is not None else None
     manual = summary is not None and content is not None
-    if manual and not is_auto_excerpt(clean_inline_text(summary or ""), content or ""):
+    if manual and not is_auto_excerpt(summary or "", content or ""):
         return f"<p>{summary}</p>\n"
     if content is None:
         return None
