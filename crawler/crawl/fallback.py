@@ -113,6 +113,8 @@ class Step:
     fetches: list[Fetch] = field(default_factory=list)
     stop: Stop | None = None
     custom_types: list[tuple[str, str]] = field(default_factory=list)
+    failed: list[str] = field(default_factory=list)
+    """What each URL lost after retries was (``sitemap``, ``entry``...), for the coverage line."""
 
 
 @dataclass
@@ -185,6 +187,8 @@ class FallbackRun:
         self.sitemaps_read = 0
         self.failed = 0
         self.gone = 0
+        self.gone_entries = 0
+        """Entry pages among them: the term counts of such a crawl are not derived."""
         self.stopped = False
         self.finished = False
 
@@ -230,7 +234,9 @@ class FallbackRun:
             return step
         self.linked_pending.discard((fetch.want, fetch.url))
         handler = getattr(self, f"_on_{fetch.want}")
+        failed = self.failed
         step = handler(fetch, answer, error)
+        step.failed += [str(fetch.want)] * (self.failed - failed)
         return self._advance(step)
 
     def _ok(self, answer: Answer | None) -> bool:
@@ -446,6 +452,7 @@ class FallbackRun:
         if not (self._ok(answer) and answer is not None):
             if answer is not None and answer.status in (404, 410):
                 self._gone(fetch)
+                self.gone_entries += 1
             else:
                 self._lost(fetch, answer, error)
             self.entries.pop(key, None)
@@ -585,7 +592,7 @@ class FallbackRun:
             if not self.queue and not self.in_flight:
                 self.finished = True
                 resolve_parents(self.terms, self.parent_slugs)  # also those read on demand
-                full = self.wanted is None and not self.feed_inventory and not self.gone
+                full = self.wanted is None and not self.feed_inventory and not self.gone_entries
                 finish_terms(self.terms, self.tables.term_uses, full=full and not self.failed)
                 step.records += self.terms
                 self._report()

@@ -26,6 +26,7 @@ from crawler.crawl.classify import SiteKind, classify
 from crawler.crawl.fallback import FallbackRun, Fetch, Want
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
+from crawler.extensions.coverage import url_failed
 from crawler.feeds import FeedLayout, use_default_feeds
 from crawler.items import Ref
 from crawler.params import ArgumentError, CrawlParams
@@ -408,6 +409,8 @@ class WordPressSpider(Spider):
         yield from self._fallback_step(self._falling_back().on_answer(fetch, None, why))
 
     def _fallback_step(self, step: Any) -> Iterator[Any]:
+        for url_kind in step.failed:
+            self.crawler.signals.send_catch_log(url_failed, url_kind=url_kind)
         if step.custom_types:
             self.crawler.signals.send_catch_log(
                 wordpress_signals.custom_types_found, types=step.custom_types, spider=self

@@ -29,6 +29,7 @@ from crawler.items import (
     TermItem,
     UserItem,
     entry_class,
+    missing_in_order,
 )
 
 from .excerpt import auto_excerpt_html, is_auto_excerpt
@@ -192,7 +193,7 @@ def term_record(page: ArchivePage, *, site: str, taxonomy: str | None) -> TermIt
         missing.append("slug")
     if urlsplit(page.url).query and taxonomy != "post_tag":
         missing.append("parent")  # plain permalinks (?cat=3): no path to read a parent from
-    term.missing = _in_field_order(term, missing)
+    term.missing = missing_in_order(type(term), missing)
     return term
 
 
@@ -204,7 +205,7 @@ def resolve_parents(terms: Sequence[TermItem], parent_slugs: dict[int, str | Non
         if parent_slug:
             term.parent = by_slug.get((term.taxonomy, parent_slug))
             if term.parent is None and "parent" not in term.missing:
-                term.missing = _in_field_order(term, [*term.missing, "parent"])
+                term.missing = missing_in_order(type(term), [*term.missing, "parent"])
 
 
 def finish_terms(terms: Iterable[TermItem], uses: Counter[tuple[str, int]], *, full: bool) -> None:
@@ -238,7 +239,7 @@ def user_record(page: ArchivePage, *, site: str, tables: HtmlTables) -> UserItem
     missing = [] if name is not None else ["name"]
     if not in_feed:  # only Atom shows the website: an author of pages alone has no entry
         missing.append("url")
-    user.missing = _in_field_order(user, missing)
+    user.missing = missing_in_order(type(user), missing)
     return user
 
 
@@ -304,7 +305,7 @@ def entry_record(
     record.comment_count = _comment_count(page, comments, feed)
     optional = [*_ENTRY_FIELDS, *(("format",) if isinstance(record, PostItem) else ())]
     missing += [name for name in optional if getattr(record, name) is None]
-    record.missing = _in_field_order(record, missing)
+    record.missing = missing_in_order(type(record), missing)
     return record
 
 
@@ -391,7 +392,7 @@ def comment_records(
             source=SOURCE,
         )
         missing = [name for name in ("author_name", "date_gmt") if getattr(record, name) is None]
-        record.missing = _in_field_order(record, missing)
+        record.missing = missing_in_order(type(record), missing)
         records.append(record)
     return records
 
@@ -405,10 +406,3 @@ def _utc(value: str | None) -> str | None:
     if not value:
         return None
     return value if value.endswith("Z") else f"{value}Z"
-
-
-def _in_field_order(record: Any, names: Iterable[str]) -> list[str]:
-    """``names`` without duplicates, in the record's field order (nested ones after theirs)."""
-    order = {name: index for index, name in enumerate(record.__dataclass_fields__)}
-    unique = dict.fromkeys(names)
-    return sorted(unique, key=lambda name: (order.get(name.split(".", 1)[0], len(order)), name))
