@@ -599,7 +599,10 @@ class FallbackRun:
         return step
 
     def _linked_fetches(self) -> list[Fetch]:
-        fetches = [self._fetch(url, Want.ARCHIVE, post_type=tax) for url, tax in self.term_archives]
+        """Every archive the sitemaps list, and each custom type's feed. With ``-a types=``
+        the terms are read on demand instead: only those the crawled records link to."""
+        terms = self.term_archives if self.wanted is None else []
+        fetches = [self._fetch(url, Want.ARCHIVE, post_type=tax) for url, tax in terms]
         fetches += [self._fetch(url, Want.ARCHIVE) for url in self.user_archives]
         for post_type in sorted(self.post_types - {"post", "page"}):
             if self._wants(post_type):

@@ -60,7 +60,9 @@ def error_code(data: Any) -> str | None:
     return code if isinstance(code, str) and "message" in data else None
 
 
-_CLOUDFLARE_BLOCK = re.compile(r"Error code:?\s*(?:1020|1010|1015)\b")
+_CLOUDFLARE_BLOCK = re.compile(
+    r"Error code:?\s*(?:1020|1010|1015)\b|Sorry, you have been blocked|Attention Required! \| Cloudflare"
+)
 
 
 def wall_name(status: int, headers: Mapping[str, str], text: str) -> str | None:
@@ -76,6 +78,8 @@ def wall_name(status: int, headers: Mapping[str, str], text: str) -> str | None:
     ...           "<h1>Access Denied - Sucuri Website Firewall</h1>")
     'sucuri'
     >>> wall_name(403, {"server": "cloudflare"}, "<span>Error code 1020</span>")
+    'cloudflare-block'
+    >>> wall_name(403, {"server": "cloudflare"}, "<h1>Sorry, you have been blocked</h1>")
     'cloudflare-block'
     >>> wall_name(200, {}, "<p>Hello</p>") is None
     True
