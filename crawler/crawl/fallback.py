@@ -600,8 +600,10 @@ class FallbackRun:
 
     def _linked_fetches(self) -> list[Fetch]:
         """Every archive the sitemaps list, and each custom type's feed. With ``-a types=``
-        the terms are read on demand instead: only those the crawled records link to."""
-        terms = self.term_archives if self.wanted is None else []
+        categories and tags are read on demand instead, only those the crawled records link
+        to (themes print their links; custom taxonomies' terms only show as classes)."""
+        linked = ("category", "post_tag")
+        terms = [t for t in self.term_archives if self.wanted is None or t[1] not in linked]
         fetches = [self._fetch(url, Want.ARCHIVE, post_type=tax) for url, tax in terms]
         fetches += [self._fetch(url, Want.ARCHIVE) for url in self.user_archives]
         for post_type in sorted(self.post_types - {"post", "page"}):
