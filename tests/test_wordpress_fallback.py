@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from crawler.extensions.outcome import crawl_failure
 from tests.crawl import CrawlResult, crawl
 from tests.fallback_compare import Score, exactness, field_value, record_key, render_table
 from wpsite import client
@@ -332,8 +331,11 @@ def test_the_fallback_crawl_succeeds_and_says_why_in_one_line(mode, block, crawl
     fallback_stats = {k: v for k, v in result.stats.items() if k.startswith("wordpress/fallback/")}
     for name in ("posts", "pages", "events", "terms", "users", "comments"):
         # Counted by type and source: "post" (or "posts") and "html" in the key.
-        singular = name.removesuffix("s")
-        counted = [v for k, v in fallback_stats.items() if singular in k and "html" in k]
+        # Custom types may be counted under their record class's feed, "custom-types".
+        names = (name.removesuffix("s"), "custom-type") if name == "events" else (name[:-1],)
+        counted = [
+            v for k, v in fallback_stats.items() if any(n in k for n in names) and "html" in k
+        ]
         assert counted, (name, sorted(fallback_stats))
         assert all(isinstance(v, int) and v > 0 for v in counted), (name, fallback_stats)
 
@@ -402,10 +404,15 @@ def may_be_null(name: str, field: str, mode: str, rest_record: dict[str, Any]) -
             return True  # links are ?p=ID: the slug is nowhere on the page
         if field.startswith("featured_media.") and rest_record.get("protected"):
             return True  # core hides the thumbnail of a password-protected post
+    if name == "posts" and field == "categories.slug" and mode == "plain":
+        return True  # category links are ?cat=N and classes drop %xx: non-ASCII slugs are lost
     if name == "pages":
         return field in ("date_gmt", "modified_gmt", "menu_order") or field.startswith("author.")
     if name == "terms":
-        return field == "count"
+        # Without pretty links the parent is not in the archive's URL, nor a %xx slug anywhere.
+        return field == "count" or (mode == "plain" and field in ("parent", "slug"))
+    if name == "users":
+        return field == "url"  # only in Atom entries: unknown for authors of pages only
     if name == "media":
         return field not in MEDIA_SHOWN
     return False
@@ -417,24 +424,61 @@ def listed_missing(record: dict[str, Any], field: str) -> bool:
     return any(".".join(parts[:n]) in record.get("missing", []) for n in range(1, len(parts) + 1))
 
 
+def equal_but_nulls(found: Any, expected: Any) -> bool:
+    """A list that holds null where ``expected`` has a value, and equals it elsewhere."""
+    if not isinstance(found, list) or not isinstance(expected, list) or None not in found:
+        return False
+    if len(found) != len(expected):
+        return False
+    left = list(expected)
+    for item in found:
+        if item is not None:
+            if item not in left:
+                return False
+            left.remove(item)
+    return True
+
+
+def database_dates(truth: dict[str, Any]) -> dict[tuple[str, int, str], str]:
+    """GMT dates as stored, where REST (WordPress 6.1) shifts those in the DST gap by an hour:
+    a fallback that reads the page or the feed gets the stored one, which is right."""
+    dates = {}
+    for name, records in (("posts", truth["posts"]), ("events", truth["events"]),
+                          ("comments", truth["comments"]["all"])):  # fmt: skip
+        for record in records:
+            for field in ("date_gmt", "modified_gmt"):
+                if record.get(f"{field}_db"):
+                    dates[name, record["id"], field] = record[f"{field}_db"] + "Z"
+    return dates
+
+
 def compare(
-    name: str, rest: list[dict[str, Any]], fallback: list[dict[str, Any]], mode: str
+    name: str,
+    rest: list[dict[str, Any]],
+    fallback: list[dict[str, Any]],
+    mode: str,
+    stored_dates: dict[tuple[str, int, str], str] | None = None,
 ) -> list[str]:
-    """Every field that differs from REST other than by an allowed, declared null."""
+    """Every field that differs from REST other than by an allowed, declared null (or by
+    REST's own DST-gap shift, when the fallback has the date as stored)."""
     key = KEYS.get(name, "id")
     by_key = {record_key(record, key): record for record in fallback}
     problems = []
     for record in rest:
         other = by_key.get(record_key(record, key))
         if other is None:
-            if name != "media":  # pages show only some media
+            # Pages show only some media; empty terms are in no sitemap and on no page.
+            if name != "media" and not (name == "terms" and record.get("count") == 0):
                 problems.append(f"{name} {record_key(record, key)}: not exported")
             continue
         for field in FIELDS[name]:
             expected, found = field_value(record, field), field_value(other, field)
             if found == expected:
                 continue
-            if found is None and may_be_null(name, field, mode, record):
+            if found is not None and found == (stored_dates or {}).get((name, record["id"], field)):
+                continue
+            nulls = found is None or equal_but_nulls(found, expected)
+            if nulls and may_be_null(name, field, mode, record):
                 if not listed_missing(other, field):
                     problems.append(
                         f"{name} {record_key(record, key)}: {field} null, not in missing"
@@ -466,20 +510,23 @@ def test_every_compared_field_has_values_in_the_rest_export(crawls):
 
 @pytest.mark.parametrize(("mode", "block"), FALLBACKS, ids=FALLBACK_IDS)
 def test_fallback_records_equal_the_rest_records_field_by_field(
-    mode, block, crawls, tmp_path: Path
+    mode, block, crawls, wordpress_site, tmp_path: Path
 ):
     rest, fallback = crawls.rest(mode), crawls.fallback(mode, block)
     assert rest.returncode == 0, rest.log[-3000:]
+    stored_dates = database_dates(wordpress_site.ground_truth(mode))
     tables, problems = [], []
     for name in FEEDS:
         rest_records, fallback_records = feed(rest, name), feed(fallback, name)
+        if name == "terms":  # empty terms are in no sitemap and on no page
+            rest_records = [r for r in rest_records if r.get("count") != 0]
         scores = exactness(rest_records, fallback_records, FIELDS[name], key=KEYS.get(name, "id"))
         if name == "media":  # only the media the pages show: score those
             shown = {record_key(r, "source_url") for r in fallback_records}
             shown_rest = [r for r in rest_records if r.get("source_url") in shown]
             scores = exactness(shown_rest, fallback_records, FIELDS[name], key="source_url")
         tables.append(render_table(scores, title=f"{name} ({mode}, REST blocked: {block})"))
-        problems += compare(name, rest_records, fallback_records, mode)
+        problems += compare(name, rest_records, fallback_records, mode, stored_dates)
     table = "\n\n".join(tables) + "\n"
     (tmp_path / "exactness.md").write_text(table, encoding="utf-8")
     print(f"\n{table}")
@@ -547,9 +594,16 @@ def test_a_post_page_that_fails_is_named_and_fails_the_crawl(wordpress_site, tmp
         )
     assert result.returncode == 1, result.log[-3000:]
     assert "Traceback" not in result.log
-    naming = [line for line in result.errors if failing["link"] in line]
-    assert len(naming) == 1, result.errors
-    assert crawl_failure(result.stats)
+    # One line of the crawler's own (Scrapy's retry middleware may name the URL too).
+    naming = [
+        line
+        for line in result.log.splitlines()
+        if failing["link"] in line
+        and re.search(r"\] (WARNING|ERROR):", line)
+        and not re.search(r"\[scrapy[.\]]", line)
+    ]
+    assert len(naming) == 1, naming
+    assert result.stats.get("wordpress/incomplete") is True
     # Everything else is exported, from the pages; the failed post at most as what the sitemap
     # and feed know, never as if its page had been read.
     posts = {record["id"]: record for record in feed(result, "posts") if record["id"] is not None}

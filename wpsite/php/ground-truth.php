@@ -25,6 +25,14 @@ function wpt_rest_date( string $mysql ): ?string {
 	return '0000-00-00 00:00:00' === $mysql ? null : mysql_to_rfc3339( $mysql );
 }
 
+/**
+ * A GMT column as stored, in the same format as wpt_rest_date() but without its DST-gap
+ * shift: what a page's <time datetime> or the Atom feed says, where REST is an hour late.
+ */
+function wpt_db_date( string $mysql ): ?string {
+	return '0000-00-00 00:00:00' === $mysql ? null : str_replace( ' ', 'T', $mysql );
+}
+
 /** All records of a type and status, ordered by id, caches primed in one go. */
 function wpt_records( $type, $status ): array {
 	$query = new WP_Query(
@@ -61,6 +69,8 @@ foreach ( wpt_records( 'post', 'publish' ) as $post ) {
 		'title'          => wpt_decode( get_the_title( $post ) ),
 		'date_gmt'       => wpt_rest_date( $post->post_date_gmt ),
 		'modified_gmt'   => wpt_rest_date( $post->post_modified_gmt ),
+		'date_gmt_db'    => wpt_db_date( $post->post_date_gmt ),
+		'modified_gmt_db' => wpt_db_date( $post->post_modified_gmt ),
 		'author'         => (int) $post->post_author,
 		'categories'     => wpt_term_ids( $post->ID, 'category' ),
 		'tags'           => wpt_term_ids( $post->ID, 'post_tag' ),
@@ -101,6 +111,8 @@ foreach ( wpt_records( 'event', 'publish' ) as $event ) {
 		'slug'        => $event->post_name,
 		'title'       => wpt_decode( get_the_title( $event ) ),
 		'date_gmt'    => wpt_rest_date( $event->post_date_gmt ),
+		'date_gmt_db' => wpt_db_date( $event->post_date_gmt ),
+		'modified_gmt_db' => wpt_db_date( $event->post_modified_gmt ),
 		'venues'      => wpt_term_ids( $event->ID, 'venue' ),
 		'event_start' => (string) get_post_meta( $event->ID, 'event_start', true ),
 		'link'        => get_permalink( $event ),
@@ -170,6 +182,7 @@ foreach ( get_comments( array( 'status' => 'all', 'orderby' => 'comment_ID', 'or
 		'parent'   => (int) $comment->comment_parent,
 		'status'   => $comment->comment_approved, // "1", "0" or "spam"
 		'date_gmt' => wpt_rest_date( $comment->comment_date_gmt ),
+		'date_gmt_db' => wpt_db_date( $comment->comment_date_gmt ),
 	);
 }
 $spam_or_pending = static fn( $c ) => '1' !== $c['status'];
