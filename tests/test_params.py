@@ -82,8 +82,20 @@ def test_unknown_arguments_are_one_error_listing_the_valid_ones():
         CrawlParams.from_arguments(url="https://e.com", incremetal="true", typse="posts")
     assert str(info.value) == (
         "unknown arguments -a incremetal=, -a typse=; "
-        "the wordpress spider takes -a url=, -a types=, -a incremental="
+        "the wordpress spider takes -a url=, -a types=, -a incremental=, -a source="
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "source"), [(None, "auto"), ("HTML", "html"), (" rest ", "rest")]
+)
+def test_source_takes_rest_html_or_auto(given, source):
+    assert CrawlParams.from_arguments(url="https://e.com", source=given).source == source
+
+
+def test_an_unknown_source_is_one_error():
+    with pytest.raises(ArgumentError, match="source='api' is not one of rest, html, auto"):
+        CrawlParams.from_arguments(url="https://e.com", source="api")
 
 
 def test_scrapyd_arguments_stay_accepted():

@@ -199,8 +199,8 @@ def test_probe_finds_the_api_on_the_second_try():
     assert requests[0].url == "https://e.com/index.php/wp-json/wp/v2/types"
 
 
-def test_blocked_api_stops_with_the_plugin_named(caplog):
-    spider = make_spider()
+def test_blocked_api_stops_with_the_plugin_named_when_only_rest_is_wanted(caplog):
+    spider = make_spider(arguments={"source": "rest"})
     request = index_request(spider)
     body = {
         "code": "rest_cannot_access",
@@ -210,6 +210,28 @@ def test_blocked_api_stops_with_the_plugin_named(caplog):
     assert call(request, response_for(request, body, status=401)) == ([], [])
     assert spider.stop_reason == "api_blocked"
     assert "Disable REST API" in caplog.text
+
+
+def test_blocked_api_crawls_the_pages_instead_by_default(caplog):
+    spider = make_spider()
+    request = index_request(spider)
+    body = {
+        "code": "rest_cannot_access",
+        "message": "DRA: Only authenticated users can access the REST API.",
+        "data": {"status": 401},
+    }
+    items, requests = call(request, response_for(request, body, status=401))
+    assert items == []
+    assert spider.stop_reason is None
+    # The inventory and the feed, from the home page already read, on the polite slot.
+    assert [r.url for r in requests] == ["https://e.com/robots.txt", "https://e.com/?feed=atom"]
+    assert all(r.meta["download_slot"] == "wordpress-fallback" for r in requests)
+    assert all(r.callback == spider.parse_fallback for r in requests)
+    assert [r.cb_kwargs["url"] for r in requests] == [r.url for r in requests]
+    (line,) = [rec.getMessage() for rec in caplog.records if "REST API blocked" in rec.getMessage()]
+    assert "rest_cannot_access" in line
+    assert "Disable REST API" in line
+    assert spider.crawler.stats.get_value("wordpress/source") == "html"
 
 
 def test_cloudflare_challenge_on_the_entry_page_stops(caplog):
@@ -228,7 +250,7 @@ def test_cloudflare_challenge_on_the_entry_page_stops(caplog):
 
 
 def test_old_wordpress_without_wp_v2_is_explained(caplog):
-    spider = make_spider()
+    spider = make_spider(arguments={"source": "rest"})
     request = index_request(spider)
     assert call(request, response_for(request, {"namespaces": ["oembed/1.0"], "routes": {}})) == (
         [],
@@ -236,6 +258,15 @@ def test_old_wordpress_without_wp_v2_is_explained(caplog):
     )
     assert spider.stop_reason == "api_without_content"
     assert "older than 4.7" in caplog.text
+
+
+def test_old_wordpress_without_wp_v2_is_crawled_from_its_pages_by_default(caplog):
+    spider = make_spider()
+    request = index_request(spider)
+    _, requests = call(request, response_for(request, {"namespaces": ["oembed/1.0"], "routes": {}}))
+    assert spider.stop_reason is None
+    assert "https://e.com/robots.txt" in [r.url for r in requests]
+    assert "has no wp/v2" in caplog.text
 
 
 def test_first_page_fans_out_and_yields_items():

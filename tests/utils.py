@@ -12,10 +12,13 @@ from scrapy.utils.test import get_crawler
 from crawler.spiders.wordpress import WordPressSpider
 
 
-def make_spider(url: str = "https://e.com/", **settings: Any) -> WordPressSpider:
-    """A spider bound to a crawler with the project's defaults and open stats."""
+def make_spider(
+    url: str = "https://e.com/", *, arguments: dict[str, str] | None = None, **settings: Any
+) -> WordPressSpider:
+    """A spider bound to a crawler with the project's defaults and open stats; ``arguments``
+    are its other ``-a`` arguments."""
     crawler = get_crawler(WordPressSpider, settings)
-    spider = WordPressSpider.from_crawler(crawler, url=url)
+    spider = WordPressSpider.from_crawler(crawler, url=url, **(arguments or {}))
     crawler.spider = spider
     return spider
 

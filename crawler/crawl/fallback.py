@@ -53,13 +53,14 @@ from crawler.wordpress.sitemaps import (
     without_home,
 )
 
+from .outcome import Stop
+
 if TYPE_CHECKING:
     from crawler.items import Record, TermItem, UserItem
     from crawler.wordpress.archives import HomePage
     from crawler.wordpress.pages import EntryPage, PageComment
 
     from .answer import Answer
-    from .outcome import Stop
     from .run import Stats
 
 logger = logging.getLogger(__name__)
@@ -143,6 +144,7 @@ class FallbackRun:
         max_urls: int = MAX_URLS,
         max_feed_pages: int = 10_000,
         users_only: bool = False,
+        why: str = "",
     ) -> None:
         self.home_url = home_url
         self.users_only = users_only
@@ -150,6 +152,8 @@ class FallbackRun:
         which also drops them from the sitemaps), so for each author id REST names, one of
         their records' pages says where their archive is (:meth:`author_hint`)."""
         self.hinted: set[int] = set()
+        self.why = why
+        """Why REST could not be used (the discovery's line), for a stop with nothing listed."""
         self.site = home_url
         self.stats = stats
         self.wanted = _wanted_types(types)
@@ -164,6 +168,7 @@ class FallbackRun:
         """Sitemaps that robots.txt or an index named: losing one makes the crawl incomplete."""
         self.home_read = home is not None
         self.feed_inventory = False
+        self.sitemap_found = False
         """No sitemap: the main Atom feed lists the posts (pages and custom types are lost)."""
         self.archives_read: set[str] = set()
         self.archive_waiters: dict[str, set[str]] = {}
@@ -292,9 +297,11 @@ class FallbackRun:
             else:
                 self._without_sitemap()
         elif doc.kind == "sitemapindex":
+            self.sitemap_found = True
             self.probes = []
             step.fetches += self._children(doc.entries)
         else:
+            self.sitemap_found = True
             self.probes = []
             self._read_urlset(fetch.url, doc.entries)
         return step
@@ -582,6 +589,15 @@ class FallbackRun:
             self.inventory_done = True
             step.fetches += self._linked_fetches()
         if self.inventory_done and not self.linked_pending and not self.content_started:
+            if not self.sitemap_found and not self.entries:
+                self.stopped = True
+                step.stop = Stop(
+                    "nothing_listed",
+                    f"{self.why or 'the REST API cannot be used'}; without it, neither a "
+                    "sitemap nor the Atom feed lists any record of the site, so there is "
+                    "nothing to crawl",
+                )
+                return step
             self.content_started = True
             step.records += self._release_users()
             resolve_parents(self.terms, self.parent_slugs)

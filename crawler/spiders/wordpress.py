@@ -95,6 +95,8 @@ class WordPressSpider(Spider):
         self.stop_reason: str | None = None
         self.fallback: FallbackRun | None = None
         """The crawl without REST (sitemaps, feed, pages), when the API is blocked."""
+        self.rest_problem = ""
+        """Why REST could not be used, as discovery said it (kept for the fallback's stops)."""
         self.discovery_answers: dict[str, Answer] = {}
         """The home page and the REST candidates' answers, for :func:`classify` (a few)."""
 
@@ -333,6 +335,7 @@ class WordPressSpider(Spider):
             "records will carry source=html",
             verdict.reason,
         )
+        self.rest_problem = stop.message
         return True
 
     def _users_from_archives(self, records: list[Any]) -> Iterator[Any]:
@@ -386,6 +389,7 @@ class WordPressSpider(Spider):
             window=settings.getint("WORDPRESS_FALLBACK_WINDOW", 16),
             max_urls=settings.getint("WORDPRESS_FALLBACK_MAX_URLS", 200_000),
             max_feed_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
+            why=self.rest_problem,
         )  # fmt: skip
         self.crawler.stats.set_value("wordpress/source", "html")
         yield from self._fallback_step(self.fallback.start())
