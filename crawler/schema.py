@@ -173,16 +173,18 @@ def _feed_title(feed: str, item_class: type) -> str:
 
 
 def fields_markdown() -> str:
-    """The field reference of every feed, as Markdown tables, for the README."""
-    sections = []
+    """The field reference of every feed, as Markdown tables, for the README (the provenance
+    note once, first, rather than under every feed as in the schemas)."""
+    sections = [PROVENANCE_NOTE]
     for feed, item_class in SCHEMA_CLASSES.items():
         schema = record_schema(item_class)
+        description = schema["description"].replace(f"\n\n{PROVENANCE_NOTE}", "")
         rows = [
             f"| `{name}` | {_type_name(spec)} | {' '.join(spec.get('description', '').split())} |"
             for name, spec in schema["properties"].items()
         ]
         sections.append(
-            f"#### {_feed_title(feed, item_class)} ({item_class.__name__})\n\n{schema['description']}\n\n"
+            f"#### {_feed_title(feed, item_class)} ({item_class.__name__})\n\n{description}\n\n"
             "| field | type | meaning |\n| --- | --- | --- |\n" + "\n".join(rows)
         )
     return "\n\n".join(sections)
