@@ -12,7 +12,7 @@ excerpt stay raw HTML: the cleaning pipeline turns them into the same ``content_
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlsplit
 
@@ -56,6 +56,10 @@ SOURCE = "html"
 
 MAX_TERMS = 200_000
 """Terms and users the tables keep at most (a site's sitemaps could list millions)."""
+MAX_FEED_ENTRIES = 200_000
+"""Atom entries kept at most (as many as entry URLs, ``WORDPRESS_FALLBACK_MAX_URLS``)."""
+MAX_SUMMARY = 8_192
+"""Feed summaries longer than this are not kept: ~1.6 GB at most for the table otherwise."""
 
 
 def url_key(url: str | None) -> str:
@@ -129,7 +133,11 @@ class HtmlTables:
             self.users[f"@{user.slug}"] = user
 
     def add_feed_entry(self, entry: FeedEntry) -> None:
-        if entry.link and len(self.feed) < 10 * MAX_TERMS:
+        """Keep what records need of a feed entry: its dates, counts and (short) summary;
+        a summary past :data:`MAX_SUMMARY` is dropped (the excerpt is then rebuilt)."""
+        if entry.summary_html is not None and len(entry.summary_html) > MAX_SUMMARY:
+            entry = replace(entry, summary_html=None)
+        if entry.link and len(self.feed) < MAX_FEED_ENTRIES:
             self.feed[url_key(entry.link)] = entry
         name = entry.author_name
         if name and len(self.author_uris) < MAX_TERMS and self.author_uris.get(name) is None:
