@@ -275,6 +275,9 @@ class MediaItem(_Record):
 
     type: str = _const("media")
     """Record type: always ``media``."""
+    id: int | None  # type: ignore[assignment]
+    """The attachment's WordPress id; null only for a file a page showed without naming its
+    attachment (records rebuilt without REST; it is then in ``missing``)."""
     slug: str | None = None
     """The URL slug."""
     date_gmt: str | None = field(default=None, metadata=_UTC)

@@ -105,11 +105,11 @@ def provenance_rules(properties: dict[str, Any]) -> list[dict[str, Any]]:
     when_missing: dict[str, dict[str, Any]] = {}
     rest_filled: dict[str, dict[str, Any]] = {}
     for name, spec in properties.items():
-        if name in NEVER_MISSING:
-            continue
+        if name in NEVER_MISSING and not (name == "id" and _allows_null(spec)):
+            continue  # a media file a page shows may have no known id: then it is missing
         names.append(name)
         when_missing[name] = {name: _when_missing(spec)}
-        if _allows_null(spec) and spec.get("default", None) is not None:
+        if _allows_null(spec) and (spec.get("default", None) is not None or name == "id"):
             rest_filled[name] = {"not": {"type": "null"}}
         nested = _object_spec(spec)
         if nested is None:

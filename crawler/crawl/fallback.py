@@ -38,6 +38,7 @@ from crawler.wordpress.html_records import (
     comment_records,
     entry_record,
     finish_terms,
+    media_record,
     resolve_parents,
     term_record,
     url_key,
@@ -181,6 +182,8 @@ class FallbackRun:
         self.queue: list[str] = []
         self.in_flight: dict[str, _Entry] = {}
         self.exported_ids: set[int] = set()
+        self.media_urls: set[str] = set()
+        """Media files exported (featured images), once each."""
         self.terms: list[TermItem] = []
         self.parent_slugs: dict[int, str | None] = {}
         self.users: list[UserItem] = []
@@ -571,6 +574,12 @@ class FallbackRun:
             self.announced.add(record.type)
             step.custom_types.append((page.rest_base_hint or record.type, record.type))
         step.records.append(record)
+        image = page.featured
+        if image is not None and image.source_url and image.source_url not in self.media_urls:
+            media = media_record(image, site=self.site)
+            if media is not None and len(self.media_urls) < MAX_URLS:
+                self.media_urls.add(image.source_url)
+                step.records.append(media)
         if not page.protected:
             step.records += comment_records(
                 entry.comments, post=record.id, link=record.link, site=self.site

@@ -15,7 +15,7 @@ from itemadapter import ItemAdapter
 from scrapy.exceptions import DropItem, NotConfigured
 
 from crawler.feeds import site_slug
-from crawler.state.resume import exported_records
+from crawler.state.resume import exported_records, record_key
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -28,7 +28,7 @@ class ResumePipeline:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
-        self.exported: set[tuple[str, int]] = set()
+        self.exported: set[tuple[str, int | str]] = set()
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ResumePipeline:
@@ -57,7 +57,7 @@ class ResumePipeline:
 
     def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
-        if (adapter["type"], adapter["id"]) in self.exported:
+        if record_key(adapter) in self.exported:
             assert self.crawler.stats is not None
             self.crawler.stats.inc_value("wordpress/resume_skipped")
             raise DropItem("already in the feeds of this job", log_level="DEBUG")

@@ -15,6 +15,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 MARKER = "wordpress-job.json"
 
@@ -83,7 +84,7 @@ def job_starts(jobdir: str | Path) -> int:
         return 0
 
 
-def repair_and_read(feed: Path) -> set[tuple[str, int]]:
+def repair_and_read(feed: Path) -> set[tuple[str, int | str]]:
     """The ``(type, id)`` of every complete record in a JSONL feed; a cut-off last line is removed.
 
     >>> import tempfile
@@ -103,14 +104,32 @@ def repair_and_read(feed: Path) -> set[tuple[str, int]]:
             record = json.loads(line)
         except ValueError:
             continue
-        if isinstance(record, dict) and isinstance(record.get("id"), int):
-            keys.add((str(record.get("type")), record["id"]))
+        if isinstance(record, dict):
+            key = record_key(record)
+            if key is not None:
+                keys.add(key)
     return keys
 
 
-def exported_records(folder: Path) -> set[tuple[str, int]]:
+def record_key(record: Any) -> tuple[str, int | str] | None:
+    """What tells a record apart in a feed: ``(type, id)``; a media file rebuilt without an
+    id (a page showed it, not its attachment) by its URL instead.
+
+    >>> record_key({"type": "post", "id": 3}), record_key({"type": "media", "id": None, "source_url": "u"})
+    (('post', 3), ('media', 'u'))
+    >>> record_key({"type": "post", "id": None}) is None
+    True
+    """
+    record_id = record.get("id")
+    if isinstance(record_id, int) and not isinstance(record_id, bool):
+        return (str(record.get("type")), record_id)
+    url = record.get("source_url")
+    return (str(record.get("type")), url) if record_id is None and isinstance(url, str) else None
+
+
+def exported_records(folder: Path) -> set[tuple[str, int | str]]:
     """Every record already written to the JSONL feeds in ``folder``."""
-    keys: set[tuple[str, int]] = set()
+    keys: set[tuple[str, int | str]] = set()
     for feed in sorted(folder.glob("*.jsonl")):
         keys |= repair_and_read(feed)
     return keys

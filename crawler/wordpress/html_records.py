@@ -23,6 +23,7 @@ from crawler.items import (
     CommentItem,
     EntryItem,
     FeaturedImage,
+    MediaItem,
     PageItem,
     PostItem,
     Ref,
@@ -43,13 +44,18 @@ if TYPE_CHECKING:
 
     from .archives import ArchivePage
     from .atom import FeedEntry
-    from .pages import EntryPage, PageComment
+    from .pages import EntryPage, PageComment, PageImage
 
 _ENTRY_FIELDS = (
     "slug", "date_gmt", "modified_gmt", "title", "content_html", "excerpt",
     "comment_status", "comment_count", "author",
 )  # fmt: skip
 """Entry fields a page may not show: null then, and named in ``missing``."""
+_MEDIA_UNKNOWN = (
+    "id", "link", "slug", "date_gmt", "modified_gmt", "title", "mime_type", "media_type",
+    "alt_text", "caption", "post", "author", "width", "height", "sizes",
+)  # fmt: skip
+"""Media fields a page's ``<img>`` may not tell: null (``sizes`` empty) then, in ``missing``."""
 
 SOURCE = "html"
 """The ``source`` of every record built here: each comes from a page the crawl read."""
@@ -358,15 +364,20 @@ def _excerpt(page: EntryPage, feed: FeedEntry | None) -> str | None:
 
 
 def _comment_status(page: EntryPage, feed: FeedEntry | None, post_type: str) -> str | None:
-    """``open`` when the page shows the comment form, ``closed`` when it says so. Themes
-    show nothing at all for a post whose comments are closed and that has none (and for a
-    password-protected one): then the feed's replies link says, present only when comments
-    are open or there are some. Only for posts: a custom type may not have comments at all
-    (REST then has no ``comment_status``), which no page or feed tells apart."""
+    """``open`` when the page shows the comment form, ``closed`` when it says so.
+
+    Themes show no comment area at all when comments are closed and there are none
+    (``comments_open() || get_comments_number()``), and none on a password-protected post:
+    then, for posts, the feed's replies link says (present only when comments are open or
+    there are some); a page without one is closed. A custom type may not support comments
+    at all (REST then has no ``comment_status``), which no page or feed tells apart: null.
+    """
     if page.comments_open is not None and not page.protected:
         return "open" if page.comments_open else "closed"
     if post_type == "post" and feed is not None and (feed.comment_count or 0) == 0:
         return "open" if feed.replies_link else "closed"
+    if post_type == "page" and not page.protected and not page.comments:
+        return "closed"
     return None
 
 
@@ -378,6 +389,33 @@ def _comment_count(
     if not page.protected:
         return len(comments)
     return feed.comment_count if feed is not None else None
+
+
+def media_record(image: PageImage, *, site: str) -> MediaItem | None:
+    """A media file as a page shows it (a featured image): its file, size and alt text; the
+    attachment's id when the markup names it (``wp-image-N``), else null. What only the media
+    library knows (title, dates, caption, uploader, the post it belongs to, other sizes) is
+    null and in ``missing``."""
+    source_url = web_url(image.source_url)
+    if source_url is None:
+        return None
+    mime = image.mime_type
+    record = MediaItem(
+        site=site,
+        id=image.id,
+        source_url=source_url,
+        mime_type=mime,
+        media_type=("image" if mime.startswith("image/") else "file") if mime else None,
+        alt_text=image.alt_text,
+        title=None,
+        caption=None,
+        width=image.width,
+        height=image.height,
+        source=SOURCE,
+    )
+    missing = [name for name in _MEDIA_UNKNOWN if getattr(record, name) in (None, {})]
+    record.missing = missing_in_order(MediaItem, missing)
+    return record
 
 
 def comment_records(

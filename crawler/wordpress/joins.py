@@ -62,7 +62,7 @@ class Lookups:
         elif isinstance(record, TermItem):
             ref = Ref(id=record.id, name=record.name, slug=record.slug)
             self.terms[(record.taxonomy or "", record.id)] = ref
-        elif isinstance(record, MediaItem):
+        elif isinstance(record, MediaItem) and record.id is not None:
             self.media[record.id] = FeaturedImage(
                 id=record.id,
                 source_url=record.source_url,
