@@ -12,7 +12,15 @@ import pytest
 
 from crawler.crawl.answer import Answer
 from crawler.crawl.fallback import FallbackRun, Step, Want
-from crawler.items import CommentItem, EntryItem, PageItem, PostItem, TermItem, UserItem
+from crawler.items import (
+    CommentItem,
+    EntryItem,
+    MediaItem,
+    PageItem,
+    PostItem,
+    TermItem,
+    UserItem,
+)
 
 DATA = Path(__file__).parent / "data" / "fallback"
 HOME = "http://wp.test:8080/"
@@ -175,6 +183,16 @@ def test_every_record_of_the_site_rebuilt_from_its_pages_and_joined():
     assert HOME not in {r.link for r in records if hasattr(r, "link")}
     (event,) = by_type(records, EntryItem).values()
     assert (event.id, event.type) == (597, "event")
+    # Each featured image the pages show is a media record, once, with what the page tells.
+    media = [r for r in records if isinstance(r, MediaItem)]
+    featured = {r.featured_media.source_url for r in posts.values() if r.featured_media}
+    assert featured
+    assert sorted(m.source_url for m in media) == sorted(featured)
+    for item in media:
+        assert item.source == "html"
+        assert item.title is None
+        assert "title" in item.missing
+        assert (item.id is None) == ("id" in item.missing)
 
 
 def test_linked_records_leave_before_the_content_and_terms_last_with_their_count():
