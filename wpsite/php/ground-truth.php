@@ -114,6 +114,7 @@ foreach ( wpt_records( 'event', 'publish' ) as $event ) {
 		'date_gmt_db' => wpt_db_date( $event->post_date_gmt ),
 		'modified_gmt_db' => wpt_db_date( $event->post_modified_gmt ),
 		'venues'      => wpt_term_ids( $event->ID, 'venue' ),
+		'author'      => (int) $event->post_author,
 		'event_start' => (string) get_post_meta( $event->ID, 'event_start', true ),
 		'link'        => get_permalink( $event ),
 	);
