@@ -24,6 +24,7 @@ does for REST. A URL the site lists but that fails after retries makes the crawl
 from __future__ import annotations
 
 import logging
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -57,8 +58,8 @@ from crawler.wordpress.sitemaps import (
 from .outcome import Stop
 
 if TYPE_CHECKING:
-    from crawler.items import Record, TermItem, UserItem
-    from crawler.wordpress.archives import HomePage
+    from crawler.items import Record, TermItem
+    from crawler.wordpress.archives import ArchivePage, HomePage
     from crawler.wordpress.pages import EntryPage, PageComment
 
     from .answer import Answer
@@ -72,10 +73,12 @@ MAX_URLS = 200_000
 """Entry URLs kept at most (``WORDPRESS_FALLBACK_MAX_URLS``); past it the crawl is cut."""
 MAX_SITEMAPS = 1_000
 """Sitemap files read at most: 50 million URLs at the protocol's 50,000 a file."""
-MAX_TERMS = 200_000
+MAX_AUTHORS = 200_000
 """Authors hinted at most (users-only runs)."""
 MAX_COMMENT_PAGES = 100
 """Comment pages followed per entry at most."""
+MAX_LINKED_ARCHIVES = 100
+"""Archives an entry may wait for at most (its author and terms no sitemap listed)."""
 LINKED_PRIORITY = 10
 """Scrapy priority of the inventory and the archives, so the tables fill first."""
 MAX_PAGE_BYTES = 4 * 1024 * 1024
@@ -179,15 +182,15 @@ class FallbackRun:
         self.inventory_done = False
         self.content_started = False
         self.entries: dict[str, _Entry] = {}
-        self.queue: list[str] = []
+        self.queue: deque[str] = deque()
         self.in_flight: dict[str, _Entry] = {}
         self.exported_ids: set[int] = set()
         self.media_urls: set[str] = set()
         """Media files exported (featured images), once each."""
         self.terms: list[TermItem] = []
         self.parent_slugs: dict[int, str | None] = {}
-        self.users: list[UserItem] = []
-        self.user_pages: list[Any] = []
+        self.user_pages: list[ArchivePage] = []
+        """Author archives read before the feeds are complete (their website is in Atom)."""
         self.term_archives: list[tuple[str, str | None]] = []
         self.user_archives: list[str] = []
         self.post_types: set[str] = set()
@@ -237,9 +240,8 @@ class FallbackRun:
 
     def on_answer(self, fetch: Fetch, answer: Answer | None, error: str | None = None) -> Step:
         """One answer (or ``error``, a download that never got one), and what comes next."""
-        step = Step()
         if self.stopped:
-            return step
+            return Step()
         self.linked_pending.discard((fetch.want, fetch.url))
         handler = getattr(self, f"_on_{fetch.want}")
         failed = self.failed
@@ -497,7 +499,7 @@ class FallbackRun:
             not self.users_only
             or author in self.hinted
             or not link
-            or len(self.hinted) >= MAX_TERMS
+            or len(self.hinted) >= MAX_AUTHORS
         ):
             return Step()
         if _host(link) != _host(self.home_url):
@@ -523,7 +525,7 @@ class FallbackRun:
             known = url_key(url) in self.archives_read or url in unknown
             if not known and _host(url) == _host(self.home_url):
                 unknown.append(url)
-        return unknown[:MAX_COMMENT_PAGES]
+        return unknown[:MAX_LINKED_ARCHIVES]
 
     def _comments(self, url: str, entry_key: str) -> Fetch:
         self.stats.inc_value("wordpress/fallback/requests/comments")
@@ -649,7 +651,7 @@ class FallbackRun:
     def _next_entries(self) -> list[Fetch]:
         fetches = []
         while self.queue and len(self.in_flight) < self.window:
-            key = self.queue.pop(0)
+            key = self.queue.popleft()
             entry = self.entries.get(key)
             if entry is None:
                 continue

@@ -123,10 +123,12 @@ class HtmlTables:
     term_uses: Counter[tuple[str, int]] = field(default_factory=Counter)
     """How many exported records carry each term: the term ``count`` after a full crawl."""
     unresolved: Counter[str] = field(default_factory=Counter)
+    taxonomy_names: set[str] = field(default_factory=lambda: {"category", "post_tag"})
 
     def add_term(self, term: TermItem) -> None:
         if len(self.terms) >= MAX_TERMS or term.taxonomy is None:
             return
+        self.taxonomy_names.add(term.taxonomy)
         if term.slug:
             self.terms[(term.taxonomy, term.slug)] = term
         self.terms[(term.taxonomy, f"#{term.id}")] = term
@@ -170,7 +172,8 @@ class HtmlTables:
         return Ref(id=user.id, name=user.name, slug=user.slug)
 
     def taxonomies(self) -> set[str]:
-        return {taxonomy for taxonomy, _ in self.terms}
+        """The taxonomies whose terms post classes may name: core's, and every one read."""
+        return self.taxonomy_names
 
 
 def term_record(page: ArchivePage, *, site: str, taxonomy: str | None) -> TermItem | None:
