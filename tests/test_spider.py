@@ -234,6 +234,21 @@ def test_blocked_api_crawls_the_pages_instead_by_default(caplog):
     assert spider.crawler.stats.get_value("wordpress/source") == "html"
 
 
+def test_an_incremental_run_with_rest_blocked_stops_and_says_to_run_a_full_crawl(caplog, tmp_path):
+    spider = make_spider(arguments={"incremental": "true"}, STATE_DIR=str(tmp_path))
+    request = index_request(spider)
+    body = {"code": "rest_cannot_access", "message": "DRA", "data": {"status": 401}}
+    items, requests = call(request, response_for(request, body, status=401))
+    assert (items, requests) == ([], [])
+    assert spider.stop_reason == "rest_blocked_incremental"
+    assert spider.fallback is None
+    message = spider.crawler.stats.get_value("wordpress/failure")
+    assert "rest_cannot_access" in message
+    assert "run a full crawl" in message
+    assert "REST API blocked (" not in caplog.text, "no line announcing a crawl that never runs"
+    spider.state_lock.release()
+
+
 def test_cloudflare_challenge_on_the_entry_page_stops(caplog):
     spider = make_spider()
     entry = start_request(spider)

@@ -156,6 +156,12 @@ class DownloadError:
     def host(self) -> str:
         return urlsplit(self.url).netloc
 
+    @property
+    def reason(self) -> str:
+        """Why there was no answer, and what to do (:data:`UNREACHABLE`), else the detail."""
+        known = UNREACHABLE.get(self.kind or "")
+        return known.format(host=self.host) if known else self.detail
+
 
 def unreachable(error: DownloadError, *, scheme_guessed: bool = False) -> Stop | Retry:
     """The site did not answer at all: nothing to crawl, or, when the user gave no scheme and
@@ -168,8 +174,7 @@ def unreachable(error: DownloadError, *, scheme_guessed: bool = False) -> Stop |
     >>> unreachable(DownloadError("http://e.com/", "refused"), scheme_guessed=True).reason
     'site_unreachable'
     """
-    known = UNREACHABLE.get(error.kind or "")
-    why = known.format(host=error.host) if known else error.detail
+    why = error.reason
     parts = urlsplit(error.url)
     if scheme_guessed and parts.scheme == "https" and error.kind != "dns":
         http = parts._replace(scheme="http").geturl()

@@ -103,8 +103,9 @@ class Fetch:
 
     url: str
     want: Want
-    post_type: str | None = None
-    """Feeds: the custom type; archives: the taxonomy (``None``: an author)."""
+    about: str | None = None
+    """Feeds: the custom type (``None``: the posts); archives: the taxonomy (``None``: an
+    author or unknown); comment pages: the key of the entry they belong to."""
     page: int = 0
     """Feeds: the page number."""
     priority: int = 0
@@ -226,7 +227,7 @@ class FallbackRun:
     def _feed(self, post_type: str | None, page: int) -> Fetch:
         rss = self.home.rss_href if self.home else None
         url = atom_feed_url(self.home_url, rss, page=page, post_type=post_type)
-        return self._fetch(url, Want.FEED, post_type=post_type, page=page)
+        return self._fetch(url, Want.FEED, about=post_type, page=page)
 
     def _fetch(self, url: str, want: Want, **extra: Any) -> Fetch:
         linked = want not in (Want.ENTRY, Want.COMMENTS)
@@ -404,12 +405,12 @@ class FallbackRun:
             key = url_key(entry.link)
             if key and key not in self.tables.feed:
                 fresh += 1
-                if self.feed_inventory and entry.link and fetch.post_type is None:
+                if self.feed_inventory and entry.link and fetch.about is None:
                     self._add_entry(entry.link, "post", entry.updated_gmt)
             self.tables.add_feed_entry(entry)
         self.stats.inc_value("wordpress/fallback/feed_entries", fresh)
         if fresh and fetch.page < self.max_feed_pages:
-            step.fetches.append(self._feed(fetch.post_type, fetch.page + 1))
+            step.fetches.append(self._feed(fetch.about, fetch.page + 1))
         return step
 
     def _on_archive(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
@@ -439,7 +440,7 @@ class FallbackRun:
         if page is None:
             self.stats.inc_value("wordpress/fallback/unreadable_archives")
             return
-        if fetch.post_type is None and page.kind == "author":
+        if fetch.about is None and page.kind == "author":
             if self.content_started:  # read on demand: the feeds are complete
                 user = user_record(page, site=self.site, tables=self.tables)
                 if user is not None:
@@ -449,7 +450,7 @@ class FallbackRun:
             else:
                 self.user_pages.append(page)
         elif page.kind == "term":
-            term = term_record(page, site=self.site, taxonomy=fetch.post_type)
+            term = term_record(page, site=self.site, taxonomy=fetch.about)
             if term is not None:
                 self.tables.add_term(term)
                 self.terms.append(term)
@@ -529,11 +530,11 @@ class FallbackRun:
 
     def _comments(self, url: str, entry_key: str) -> Fetch:
         self.stats.inc_value("wordpress/fallback/requests/comments")
-        return Fetch(url, Want.COMMENTS, post_type=entry_key)
+        return Fetch(url, Want.COMMENTS, about=entry_key)
 
     def _on_comments(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
-        key = fetch.post_type or ""
+        key = fetch.about or ""
         entry = self.in_flight.get(key)
         if entry is None:
             return step
@@ -631,7 +632,7 @@ class FallbackRun:
         to (themes print their links; custom taxonomies' terms only show as classes)."""
         linked = ("category", "post_tag")
         terms = [t for t in self.term_archives if self.wanted is None or t[1] not in linked]
-        fetches = [self._fetch(url, Want.ARCHIVE, post_type=tax) for url, tax in terms]
+        fetches = [self._fetch(url, Want.ARCHIVE, about=tax) for url, tax in terms]
         fetches += [self._fetch(url, Want.ARCHIVE) for url in self.user_archives]
         for post_type in sorted(self.post_types - {"post", "page"}):
             if self._wants(post_type):
@@ -688,6 +689,33 @@ def _wanted_types(types: str | None) -> set[str] | None:
         return None
     names = {name.strip().lower() for name in types.split(",") if name.strip()}
     return names | {name[:-1] for name in names if name.endswith("s")}
+
+
+def home_of(url: str) -> str:
+    """The site's home as the crawl without REST reads it: the URL given when it names a
+    folder (``https://e.com/blog/``), else the site's root.
+
+    >>> home_of("https://e.com/blog/"), home_of("https://e.com/2024/01/hello/?x=1")
+    ('https://e.com/blog/', 'https://e.com/')
+    >>> home_of("https://e.com/wp-json/"), home_of("https://e.com/index.php?rest_route=/")
+    ('https://e.com/', 'https://e.com/')
+    """
+    parts = urlsplit(url)
+    path = parts.path or "/"
+    rest = "wp-json" in path or "rest_route" in parts.query or "index.php" in path
+    if parts.query or rest or path.count("/") > 2 or not path.endswith("/"):
+        path = "/"
+    return parts._replace(path=path, query="", fragment="").geturl()
+
+
+def home_page(answer: Answer | None, home_url: str) -> HomePage | None:
+    """The home page's facts, when ``answer`` (the page the user gave) is the home page: it
+    is then not requested again."""
+    if answer is None or not 200 <= answer.status < 300:
+        return None
+    if answer.url.rstrip("/") != home_url.rstrip("/"):
+        return None
+    return read_home_page(_text(answer), answer.url, answer.link_headers)
 
 
 def _root(url: str) -> str:

@@ -23,7 +23,8 @@ from scrapy.utils.defer import deferred_from_coro
 from crawler import signals as wordpress_signals
 from crawler.crawl import discovery
 from crawler.crawl.classify import SiteKind, classify
-from crawler.crawl.fallback import FallbackRun, Fetch, Want
+from crawler.crawl.fallback import MAX_URLS, WINDOW, FallbackRun, Fetch, Want, home_of, home_page
+from crawler.crawl.fallback import Step as FallbackStep
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.extensions.coverage import url_failed
@@ -34,7 +35,6 @@ from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
 from crawler.state.changes import RunChanges
 from crawler.state.resume import Job, JobError, new_run_id, start_job
 from crawler.state.store import SiteLock, StateError, load_state, state_path
-from crawler.wordpress.archives import read_home_page
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import MAX_PAGES, PageRef
@@ -97,6 +97,8 @@ class WordPressSpider(Spider):
         """The crawl without REST (sitemaps, feed, pages), when the API is blocked."""
         self.rest_problem = ""
         """Why REST could not be used, as discovery said it (kept for the fallback's stops)."""
+        self.rest_blocked_reason = ""
+        """What :func:`classify` saw that says REST is blocked, for the log line."""
         self.discovery_answers: dict[str, Answer] = {}
         """The home page and the REST candidates' answers, for :func:`classify` (a few)."""
 
@@ -323,19 +325,8 @@ class WordPressSpider(Spider):
         self.crawler.stats.set_value("wordpress/site_kind", str(verdict.kind))
         if verdict.kind is not SiteKind.REST_BLOCKED:
             return False
-        if self.params.incremental:
-            self.fail(
-                "rest_blocked_incremental",
-                f"{stop.message}; incremental runs need the REST API for now: run a full "
-                "crawl (without -a incremental=true), which reads the sitemaps, feed and pages",
-            )
-            return False
-        self.logger.warning(
-            "REST API blocked (%s); crawling the sitemaps, the Atom feed and the pages instead: "
-            "records will carry source=html",
-            verdict.reason,
-        )
         self.rest_problem = stop.message
+        self.rest_blocked_reason = verdict.reason
         return True
 
     def _users_from_archives(self, records: list[Any]) -> Iterator[Any]:
@@ -351,9 +342,9 @@ class WordPressSpider(Spider):
                 "Reading the authors from their archive pages instead (records source=html)"
             )
             self.fallback = FallbackRun(
-                _home_url(self.url), self.crawler.stats,
+                home_of(self.url), self.crawler.stats,
                 users_only=True,
-                window=self.crawler.settings.getint("WORDPRESS_FALLBACK_WINDOW", 16),
+                window=self.crawler.settings.getint("WORDPRESS_FALLBACK_WINDOW", WINDOW),
             )  # fmt: skip
             self.fallback.start()
         for record in records:
@@ -366,28 +357,27 @@ class WordPressSpider(Spider):
         """The crawl without REST, from the home page the user gave (or the site's root)."""
         assert self.params is not None
         if self.params.incremental:
+            why = f"{self.rest_problem}; " if self.rest_problem else ""
             self.fail(
-                "html_incremental",
-                "incremental runs need the REST API for now; run a full crawl with -a source=html",
+                "rest_blocked_incremental" if self.rest_problem else "html_incremental",
+                f"{why}incremental runs need the REST API for now: run a full crawl (without "
+                "-a incremental=true), which reads the sitemaps, the feed and the pages",
             )
             return
-        home_url = _home_url(self.url)
-        page = None
-        if (
-            home is not None
-            and 200 <= home.status < 300
-            and home.url.rstrip("/") == home_url.rstrip("/")
-        ):
-            page = read_home_page(
-                home.body[:4_194_304].decode("utf-8", "replace"), home.url, home.link_headers
+        if self.rest_blocked_reason:
+            self.logger.warning(
+                "REST API blocked (%s); crawling the sitemaps, the Atom feed and the pages "
+                "instead: records will carry source=html",
+                self.rest_blocked_reason,
             )
+        home_url = home_of(self.url)
         settings = self.crawler.settings
         self.fallback = FallbackRun(
             home_url, self.crawler.stats,
             types=self.params.types,
-            home=page,
-            window=settings.getint("WORDPRESS_FALLBACK_WINDOW", 16),
-            max_urls=settings.getint("WORDPRESS_FALLBACK_MAX_URLS", 200_000),
+            home=home_page(home, home_url),
+            window=settings.getint("WORDPRESS_FALLBACK_WINDOW", WINDOW),
+            max_urls=settings.getint("WORDPRESS_FALLBACK_MAX_URLS", MAX_URLS),
             max_feed_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
             why=self.rest_problem,
         )  # fmt: skip
@@ -395,24 +385,22 @@ class WordPressSpider(Spider):
         yield from self._fallback_step(self.fallback.start())
 
     def parse_fallback(
-        self, response: Response, want: str, url: str, post_type: str | None, page: int
+        self, response: Response, want: str, url: str, about: str | None, page: int
     ) -> Iterator[Any]:
         """A page of the crawl without REST: sitemap, feed, archive, entry or comments
         (``url`` is the one planned: redirects may have moved the response elsewhere)."""
-        fetch = Fetch(url, Want(want), post_type, page)
+        fetch = Fetch(url, Want(want), about, page)
         yield from self._fallback_step(self._falling_back().on_answer(fetch, answer_of(response)))
 
     def on_fallback_error(self, failure: Failure) -> Iterator[Any]:
         """A page of the crawl without REST that got no answer at all (after retries)."""
         request = failure.request  # type: ignore[attr-defined]
         kwargs = request.cb_kwargs
-        fetch = Fetch(kwargs["url"], Want(kwargs["want"]), kwargs["post_type"], kwargs["page"])
-        error = download_error(request.url, failure)
-        known = discovery.UNREACHABLE.get(error.kind or "")
-        why = known.format(host=error.host) if known else error.detail
+        fetch = Fetch(kwargs["url"], Want(kwargs["want"]), kwargs["about"], kwargs["page"])
+        why = download_error(request.url, failure).reason
         yield from self._fallback_step(self._falling_back().on_answer(fetch, None, why))
 
-    def _fallback_step(self, step: Any) -> Iterator[Any]:
+    def _fallback_step(self, step: FallbackStep) -> Iterator[Any]:
         for url_kind in step.failed:
             self.crawler.signals.send_catch_log(url_failed, url_kind=url_kind)
         if step.custom_types:
@@ -430,7 +418,7 @@ class WordPressSpider(Spider):
                 cb_kwargs={
                     "want": str(fetch.want),
                     "url": fetch.url,
-                    "post_type": fetch.post_type,
+                    "about": fetch.about,
                     "page": fetch.page,
                 },
                 meta={"handle_httpstatus_list": API_STATUSES, "download_slot": FALLBACK_SLOT},
@@ -473,20 +461,3 @@ class WordPressSpider(Spider):
                 "the feeds hold what was read, run it again to complete them",
                 reason,
             )
-
-
-def _home_url(url: str) -> str:
-    """The site's home as the fallback reads it: the URL given when it names a folder
-    (``https://e.com/blog/``), else the site's root.
-
-    >>> _home_url("https://e.com/blog/"), _home_url("https://e.com/2024/01/hello/?x=1")
-    ('https://e.com/blog/', 'https://e.com/')
-    >>> _home_url("https://e.com/wp-json/"), _home_url("https://e.com/index.php?rest_route=/")
-    ('https://e.com/', 'https://e.com/')
-    """
-    parts = urlsplit(url)
-    path = parts.path or "/"
-    rest = "wp-json" in path or "rest_route" in parts.query or "index.php" in path
-    if parts.query or rest or path.count("/") > 2 or not path.endswith("/"):
-        path = "/"
-    return parts._replace(path=path, query="", fragment="").geturl()
