@@ -20,6 +20,7 @@ from crawler.items import (
 )
 from crawler.pipelines.changes import ChangePipeline
 from crawler.spiders.wordpress import WordPressSpider
+from crawler.state.store import PageState, SiteState, save_state, state_path
 from tests.utils import call, make_spider, response_for
 
 INDEX = {
@@ -234,18 +235,30 @@ def test_blocked_api_crawls_the_pages_instead_by_default(caplog):
     assert spider.crawler.stats.get_value("wordpress/source") == "html"
 
 
-def test_an_incremental_run_with_rest_blocked_stops_and_says_to_run_a_full_crawl(caplog, tmp_path):
+def test_an_incremental_run_with_rest_blocked_asks_the_feed_whether_anything_changed(tmp_path):
+    state = SiteState(
+        "https://e.com/",
+        mark="2024-05-01T10:00:00Z",
+        runs=1,
+        pages=PageState(last_modified="Wed, 01 May 2024 10:00:00 GMT", etag='"v1"'),
+    )
+    save_state(state_path(tmp_path, "https://e.com/"), state)
     spider = make_spider(arguments={"incremental": "true"}, STATE_DIR=str(tmp_path))
     request = index_request(spider)
     body = {"code": "rest_cannot_access", "message": "DRA", "data": {"status": 401}}
-    items, requests = call(request, response_for(request, body, status=401))
-    assert (items, requests) == ([], [])
-    assert spider.stop_reason == "rest_blocked_incremental"
-    assert spider.fallback is None
-    message = spider.crawler.stats.get_value("wordpress/failure")
-    assert "rest_cannot_access" in message
-    assert "run a full crawl" in message
-    assert "REST API blocked (" not in caplog.text, "no line announcing a crawl that never runs"
+    _, requests = call(request, response_for(request, body, status=401))
+    assert spider.stop_reason is None
+    assert spider.fallback is not None
+    # The home page given was read already: robots.txt, and the conditional request of the
+    # comments feed with what the last run saw, whose 304 must reach the run.
+    (updates,) = [r for r in requests if "withcomments=1" in r.url]
+    assert updates.headers["If-Modified-Since"] == b"Wed, 01 May 2024 10:00:00 GMT"
+    assert updates.headers["If-None-Match"] == b'"v1"'
+    assert 304 in updates.meta["handle_httpstatus_list"]
+    # Nothing changed: no feed page, no entry, the sitemaps only (for deletions).
+    _, after = call(updates, response_for(updates, b"", status=304, html=True))
+    assert all("feed=atom" not in r.url and "/feed/" not in r.url for r in after)
+    assert spider.crawler.stats.get_value("wordpress/fallback/unchanged") is True
     spider.state_lock.release()
 
 

@@ -26,10 +26,12 @@ from __future__ import annotations
 import logging
 from collections import deque
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from crawler.items import TombstoneItem
 from crawler.logsafety import safe_for_log
 from crawler.wordpress.archives import read_archive_page, read_home_page
 from crawler.wordpress.atom import atom_feed_url, read_atom
@@ -60,9 +62,11 @@ from .outcome import Stop
 if TYPE_CHECKING:
     from crawler.items import Record, TermItem
     from crawler.wordpress.archives import ArchivePage, HomePage
+    from crawler.wordpress.atom import FeedEntry
     from crawler.wordpress.pages import EntryPage, PageComment
 
     from .answer import Answer
+    from .fallback_changes import PageChanges
     from .run import Stats
 
 logger = logging.getLogger(__name__)
@@ -95,6 +99,10 @@ class Want(StrEnum):
     ARCHIVE = "archive"
     ENTRY = "entry"
     COMMENTS = "comments"
+    UPDATES = "updates"
+    """Incremental runs: the conditional request of the comments feed (304: nothing changed)."""
+    GONE = "gone"
+    """Incremental runs: a known record's old URL, which the sitemaps no longer list."""
 
 
 @dataclass(frozen=True)
@@ -107,15 +115,17 @@ class Fetch:
     """Feeds: the custom type (``None``: the posts); archives: the taxonomy (``None``: an
     author or unknown); comment pages: the key of the entry they belong to."""
     page: int = 0
-    """Feeds: the page number."""
+    """Feeds: the page number; checks of a known record (``gone``): its id."""
     priority: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
+    """Request headers of a conditional request (``If-Modified-Since``...)."""
 
 
 @dataclass
 class Step:
     """What the spider does next (the fallback's :class:`crawler.crawl.run.Step`)."""
 
-    records: list[Record] = field(default_factory=list)
+    records: list[Record | TombstoneItem] = field(default_factory=list)
     fetches: list[Fetch] = field(default_factory=list)
     stop: Stop | None = None
     custom_types: list[tuple[str, str]] = field(default_factory=list)
@@ -133,12 +143,13 @@ class _Entry:
     page: EntryPage | None = None
     comments: list[PageComment] = field(default_factory=list)
     waiting: set[str] = field(default_factory=set)
+    comments_lost: bool = False
 
 
 class FallbackRun:
     """One crawl without REST (see the module docstring)."""
 
-    def __init__(
+    def __init__(  # noqa: PLR0915 - one attribute per fact of the run, each documented
         self,
         home_url: str,
         stats: Stats,
@@ -150,6 +161,7 @@ class FallbackRun:
         max_feed_pages: int = 10_000,
         users_only: bool = False,
         why: str = "",
+        changes: PageChanges | None = None,
     ) -> None:
         self.home_url = home_url
         self.users_only = users_only
@@ -203,6 +215,13 @@ class FallbackRun:
         """Entry pages among them: the term counts of such a crawl are not derived."""
         self.stopped = False
         self.finished = False
+        self.changes = changes
+        """Incremental runs: what changed since the last run (:mod:`.fallback_changes`)."""
+        self.since_last = changes is not None and not changes.first_run
+        """An incremental run after a first one: only the changes are read."""
+        self.rest_bases: dict[str, str] = {}
+        """Custom types' REST bases, as their pages name them (their state collection)."""
+        self.detected_at = ""
 
     # --- the start ------------------------------------------------------------------------
 
@@ -220,13 +239,25 @@ class FallbackRun:
         return step
 
     def _main_feed(self) -> list[Fetch]:
+        if self.changes is not None:
+            # "Anything changed?" first (a first run keeps the answer's validators for the
+            # next); the feeds follow unless the answer is 304.
+            rss = self.home.rss_href if self.home else None
+            url = atom_feed_url(self.home_url, rss, with_comments=True)
+            headers = tuple(self.changes.check_headers().items())
+            return [self._fetch(url, Want.UPDATES, headers=headers)]
+        return self._post_feed()
+
+    def _post_feed(self) -> list[Fetch]:
         if self.wanted is not None and "post" not in self.wanted:
             return []
         return [self._feed(None, 1)]
 
     def _feed(self, post_type: str | None, page: int) -> Fetch:
         rss = self.home.rss_href if self.home else None
-        url = atom_feed_url(self.home_url, rss, page=page, post_type=post_type)
+        url = atom_feed_url(
+            self.home_url, rss, page=page, post_type=post_type, modified_order=self.since_last
+        )
         return self._fetch(url, Want.FEED, about=post_type, page=page)
 
     def _fetch(self, url: str, want: Want, **extra: Any) -> Fetch:
@@ -248,7 +279,12 @@ class FallbackRun:
         failed = self.failed
         step = handler(fetch, answer, error)
         step.failed += [str(fetch.want)] * (self.failed - failed)
-        return self._advance(step)
+        step = self._advance(step)
+        if self.changes is not None:
+            for record in step.records:
+                if not isinstance(record, TombstoneItem):
+                    self.changes.note(record, self.rest_bases.get(record.type))
+        return step
 
     def _ok(self, answer: Answer | None) -> bool:
         return answer is not None and 200 <= answer.status < 300
@@ -273,6 +309,32 @@ class FallbackRun:
         self.stats.inc_value("wordpress/fallback/gone")
         if self.gone <= 3:
             self.stats.set_value(f"wordpress/fallback/gone_example/{self.gone}", fetch.url[:300])
+
+    def _on_updates(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        """The conditional request of the comments feed: 304 (nothing was published or
+        edited since the last run), else the newest comments and, next, the changed posts."""
+        assert self.changes is not None
+        step = Step()
+        if answer is None or answer.status >= 400:
+            self._lost(fetch, answer, error)
+            return step
+        self.changes.on_check(answer.status, dict(answer.headers))
+        if self.changes.unchanged:
+            self.stats.set_value("wordpress/fallback/unchanged", True)
+            logger.info(
+                "Nothing published or edited since the last run (the feed answered 304); "
+                "checking the sitemaps for deletions only"
+            )
+            return step
+        page = read_atom(answer.body) if self._ok(answer) else None
+        if page is not None:
+            self.changes.on_comments(page.entries)
+            if self.changes.overflow:
+                logger.info(
+                    "More new comments than the comments feed shows: every entry is read again"
+                )
+        step.fetches += self._post_feed()
+        return step
 
     def _on_robots(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
@@ -400,6 +462,13 @@ class FallbackRun:
             if not ended and (fetch.page > 1 or answer is None or answer.status >= 500):
                 self._lost(fetch, answer, error)
             return step
+        more = True
+        if self.since_last and self.changes is not None:
+            post_type = fetch.about or "post"
+            if fetch.about is None or fetch.page > 1 or self._feed_of(post_type, page.entries):
+                more = self.changes.on_feed_page(post_type, page.entries)
+            else:
+                more = False  # the site ignored post_type (a type without a feed)
         fresh = 0
         for entry in page.entries:
             key = url_key(entry.link)
@@ -409,9 +478,18 @@ class FallbackRun:
                     self._add_entry(entry.link, "post", entry.updated_gmt)
             self.tables.add_feed_entry(entry)
         self.stats.inc_value("wordpress/fallback/feed_entries", fresh)
-        if fresh and fetch.page < self.max_feed_pages:
+        if fresh and more and fetch.page < self.max_feed_pages:
             step.fetches.append(self._feed(fetch.about, fetch.page + 1))
         return step
+
+    def _feed_of(self, post_type: str, entries: tuple[FeedEntry, ...]) -> bool:
+        """Whether a custom type's feed lists that type (WordPress serves the posts' feed for
+        a type that is not publicly queryable): every entry is one its sitemap listed."""
+        return bool(entries) and all(
+            (known := self.entries.get(url_key(entry.link))) is not None
+            and known.post_type == post_type
+            for entry in entries
+        )
 
     def _on_archive(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
@@ -455,6 +533,21 @@ class FallbackRun:
                 self.tables.add_term(term)
                 self.terms.append(term)
                 self.parent_slugs[term.id] = page.parent_slug
+                if self.since_last and page.parent_slug:
+                    step.fetches += self._parent_archive(page.url, term.taxonomy)
+
+    def _parent_archive(self, url: str, taxonomy: str | None) -> list[Fetch]:
+        """The archive of a term's parent, one path segment up (pretty permalinks print
+        parents in the path): incremental runs read terms on demand, and the parent's id
+        comes from its own archive."""
+        parts = urlsplit(url)
+        segments = [s for s in parts.path.split("/") if s]
+        if len(segments) < 3 or _host(url) != _host(self.home_url):
+            return []
+        parent = parts._replace(path="/" + "/".join(segments[:-1]) + "/", query="").geturl()
+        if url_key(parent) in self.archives_read or (Want.ARCHIVE, parent) in self.linked_pending:
+            return []
+        return [self._fetch(parent, Want.ARCHIVE, about=taxonomy)]
 
     def _on_entry(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         step = Step()
@@ -509,6 +602,20 @@ class FallbackRun:
         self._add_entry(link, None, None)
         return self._advance(Step())
 
+    def commit_problems(self, close_reason: str) -> list[str]:
+        """Why an incremental run's state may not be committed (nothing: it may); as
+        :meth:`crawler.crawl.run.CrawlRun.commit_problems`, so the next run covers the gap."""
+        problems = []
+        if close_reason != "finished":
+            problems.append(f"the crawl ended with {close_reason!r}")
+        if self.stats.get_value("wordpress/incomplete"):
+            problems.append("pages were lost")
+        if not self.done:
+            problems.append("pages were still to read")
+        if self.changes is not None and self.changes.changes.pending:
+            problems.append(f"{len(self.changes.changes.pending)} records did not reach the feeds")
+        return problems
+
     @property
     def done(self) -> bool:
         """Every planned page answered (users-only runs never end by themselves)."""
@@ -544,6 +651,7 @@ class FallbackRun:
             known = {comment.id for comment in entry.comments}
             entry.comments += [c for c in comments if c.id not in known]
         else:
+            entry.comments_lost = True
             self._lost(fetch, answer, error)
         if not entry.waiting:
             self.in_flight.pop(key, None)
@@ -573,9 +681,16 @@ class FallbackRun:
         if not self._wants(record.type):
             return
         self.exported_ids.add(record.id)
+        changes = self.changes
+        if self.since_last and changes and changes.comments_only(key, entry.post_type):
+            step.records += comment_records(
+                entry.comments, post=record.id, link=record.link, site=self.site
+            )
+            return
         if record.type not in ("post", "page") and record.type not in self.announced:
             self.announced.add(record.type)
-            step.custom_types.append((page.rest_base_hint or record.type, record.type))
+            self.rest_bases[record.type] = page.rest_base_hint or record.type
+            step.custom_types.append((self.rest_bases[record.type], record.type))
         step.records.append(record)
         image = page.featured
         if image is not None and image.source_url and image.source_url not in self.media_urls:
@@ -587,6 +702,11 @@ class FallbackRun:
             step.records += comment_records(
                 entry.comments, post=record.id, link=record.link, site=self.site
             )
+            if self.since_last and self.changes is not None and not entry.comments_lost:
+                shown = {comment.id for comment in entry.comments}
+                for comment_id in sorted(self.changes.comments_of(record.link or entry.url)):
+                    if comment_id not in shown:
+                        step.records.append(self._tombstone("comments", comment_id))
 
     # --- phases ---------------------------------------------------------------------------
 
@@ -595,7 +715,7 @@ class FallbackRun:
         if step.stop is not None:
             self.stopped = True
             return step
-        inventory = {Want.ROBOTS, Want.SITEMAP, Want.HOME}
+        inventory = {Want.ROBOTS, Want.SITEMAP, Want.HOME, Want.UPDATES}
         listing = any(want in inventory for want, _ in self.linked_pending)
         if not self.inventory_done and self.home_read and not listing:
             self.inventory_done = True
@@ -613,27 +733,123 @@ class FallbackRun:
             self.content_started = True
             step.records += self._release_users()
             resolve_parents(self.terms, self.parent_slugs)
+            if self.since_last:
+                step.fetches += self._select_changes()
         if self.users_only:
             step.fetches += self._next_entries()
         elif self.content_started and not self.finished:
             step.fetches += self._next_entries()
-            if not self.queue and not self.in_flight:
+            if not self.queue and not self.in_flight and not self.linked_pending:
                 self.finished = True
                 resolve_parents(self.terms, self.parent_slugs)  # also those read on demand
                 full = self.wanted is None and not self.feed_inventory and not self.gone_entries
-                finish_terms(self.terms, self.tables.term_uses, full=full and not self.failed)
+                full = full and not self.failed and not self.since_last
+                finish_terms(self.terms, self.tables.term_uses, full=full)
                 step.records += self.terms
                 self._report()
         return step
+
+    # --- incremental runs -----------------------------------------------------------------
+
+    def _select_changes(self) -> list[Fetch]:
+        """Keep only the entries that changed (or may have); check the known records whose
+        URL the sitemaps no longer list, when the sitemaps were read whole."""
+        changes = self.changes
+        assert changes is not None
+        listed = set(self.entries)
+        listed |= {url_key(url) for url, _ in self.term_archives}
+        listed |= {url_key(url) for url in self.user_archives}
+        kept: deque[str] = deque()
+        for key in self.queue:
+            entry = self.entries.get(key)
+            if entry is not None and changes.wants(key, entry.post_type, entry.lastmod):
+                kept.append(key)
+            elif entry is not None:
+                del self.entries[key]
+                self.stats.inc_value("wordpress/fallback/unchanged_skipped")
+        self.queue = kept
+        complete = self.sitemap_found and not self.feed_inventory and not self.failed
+        if not complete or self.stats.get_value("wordpress/fallback/cut"):
+            logger.warning(
+                "The sitemaps were not read whole this run, so deleted records cannot be told "
+                "from unlisted ones: no deletions are reported (the next run checks again)"
+            )
+            return []
+        checks = changes.checks(listed, self._checked_collections())
+        self.stats.inc_value("wordpress/fallback/gone_checks", len(checks))
+        return [
+            self._fetch(check.url, Want.GONE, about=check.collection, page=check.record_id)
+            for check in checks
+        ]
+
+    def _checked_collections(self) -> set[str] | None:
+        """With ``-a types=``, only the collections of those types are checked."""
+        if self.wanted is None or self.changes is None:
+            return None
+        return {
+            name
+            for name in self.changes.changes.previous.pages.places
+            if self.changes.type_of(name) in self.wanted
+        }
+
+    def _on_gone(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        """A known record's old URL: 404/410 is a deletion; the same id still there (a new
+        slug redirects to it; SEO plugins leave some records out of their sitemaps) is not."""
+        assert self.changes is not None
+        step = Step()
+        collection, record_id = fetch.about or "", fetch.page
+        if answer is not None and answer.status in (404, 410):
+            step.records += self._deletion(collection, record_id, fetch.url)
+        elif self._ok(answer) and answer is not None:
+            if self.changes.type_of(collection) in ("term", "user"):
+                archive = read_archive_page(_text(answer), answer.url, answer.link_headers)
+                found = archive.id if archive is not None else None
+            else:
+                entry = read_entry_page(_text(answer), answer.url, answer.link_headers)
+                found = entry.id if entry is not None else None
+            if found is None:
+                self.stats.inc_value("wordpress/fallback/gone_unverified")
+            elif found == record_id:
+                self.stats.inc_value("wordpress/fallback/unlisted_kept")
+            else:  # WordPress guessed another record for the old URL
+                step.records += self._deletion(collection, record_id, fetch.url)
+        else:
+            self._lost(fetch, answer, error)
+        return step
+
+    def _deletion(self, collection: str, record_id: int, url: str) -> list[TombstoneItem]:
+        """Tombstones of a record gone from the site, and of the comments it had."""
+        assert self.changes is not None
+        gone = [self._tombstone(collection, record_id)]
+        if self.changes.type_of(collection) not in ("term", "user"):
+            gone += [self._tombstone("comments", i) for i in sorted(self.changes.comments_of(url))]
+        return gone
+
+    def _tombstone(self, collection: str, record_id: int) -> TombstoneItem:
+        assert self.changes is not None
+        self.changes.changes.record_removed(collection, record_id)
+        self.stats.inc_value(f"wordpress/{collection}/deleted")
+        if not self.detected_at:
+            self.detected_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return TombstoneItem(
+            type=self.changes.type_of(collection),
+            id=record_id,
+            site=self.site,
+            detected_at=self.detected_at,
+        )
 
     def _linked_fetches(self) -> list[Fetch]:
         """Every archive the sitemaps list, and each custom type's feed. With ``-a types=``
         categories and tags are read on demand instead, only those the crawled records link
         to (themes print their links; custom taxonomies' terms only show as classes)."""
         linked = ("category", "post_tag")
-        terms = [t for t in self.term_archives if self.wanted is None or t[1] not in linked]
-        fetches = [self._fetch(url, Want.ARCHIVE, about=tax) for url, tax in terms]
-        fetches += [self._fetch(url, Want.ARCHIVE) for url in self.user_archives]
+        fetches = []
+        if not self.since_last:  # later incremental runs read those the changes link to
+            terms = [t for t in self.term_archives if self.wanted is None or t[1] not in linked]
+            fetches += [self._fetch(url, Want.ARCHIVE, about=tax) for url, tax in terms]
+            fetches += [self._fetch(url, Want.ARCHIVE) for url in self.user_archives]
+        if self.changes is not None and self.changes.unchanged:
+            return fetches
         for post_type in sorted(self.post_types - {"post", "page"}):
             if self._wants(post_type):
                 fetches.append(self._feed(post_type, 1))

@@ -78,7 +78,7 @@ class CommitState:
             return  # not an incremental run
         if not (self.feeds_stored and self.close_reason):
             return
-        run = getattr(spider, "run", None)
+        run = getattr(spider, "run", None) or getattr(spider, "fallback", None)
         if run is not None:
             problems = run.commit_problems(self.close_reason)
         else:

@@ -25,6 +25,7 @@ from crawler.crawl import discovery
 from crawler.crawl.classify import SiteKind, classify
 from crawler.crawl.fallback import MAX_URLS, WINDOW, FallbackRun, Fetch, Want, home_of, home_page
 from crawler.crawl.fallback import Step as FallbackStep
+from crawler.crawl.fallback_changes import PageChanges
 from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.extensions.coverage import url_failed
@@ -356,14 +357,6 @@ class WordPressSpider(Spider):
     def _start_fallback(self, home: Answer | None) -> Iterator[Any]:
         """The crawl without REST, from the home page the user gave (or the site's root)."""
         assert self.params is not None
-        if self.params.incremental:
-            why = f"{self.rest_problem}; " if self.rest_problem else ""
-            self.fail(
-                "rest_blocked_incremental" if self.rest_problem else "html_incremental",
-                f"{why}incremental runs need the REST API for now: run a full crawl (without "
-                "-a incremental=true), which reads the sitemaps, the feed and the pages",
-            )
-            return
         if self.rest_blocked_reason:
             self.logger.warning(
                 "REST API blocked (%s); crawling the sitemaps, the Atom feed and the pages "
@@ -372,6 +365,10 @@ class WordPressSpider(Spider):
             )
         home_url = home_of(self.url)
         settings = self.crawler.settings
+        changes = None
+        if self.changes is not None:
+            overlap = settings.getfloat("WORDPRESS_INCREMENTAL_OVERLAP", 3600)
+            changes = PageChanges(self.changes, overlap=overlap)
         self.fallback = FallbackRun(
             home_url, self.crawler.stats,
             types=self.params.types,
@@ -380,6 +377,7 @@ class WordPressSpider(Spider):
             max_urls=settings.getint("WORDPRESS_FALLBACK_MAX_URLS", MAX_URLS),
             max_feed_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
             why=self.rest_problem,
+            changes=changes,
         )  # fmt: skip
         self.crawler.stats.set_value("wordpress/source", "html")
         yield from self._fallback_step(self.fallback.start())
@@ -410,9 +408,10 @@ class WordPressSpider(Spider):
         if step.stop:
             self.fail(step.stop.reason, step.stop.message)
         for fetch in step.fetches:
+            statuses = [*API_STATUSES, 304] if fetch.headers else API_STATUSES
             yield Request(
                 fetch.url,
-                headers=HTML_HEADERS,
+                headers={**HTML_HEADERS, **dict(fetch.headers)},
                 callback=self.parse_fallback,
                 errback=self.on_fallback_error,
                 cb_kwargs={
@@ -421,7 +420,7 @@ class WordPressSpider(Spider):
                     "about": fetch.about,
                     "page": fetch.page,
                 },
-                meta={"handle_httpstatus_list": API_STATUSES, "download_slot": FALLBACK_SLOT},
+                meta={"handle_httpstatus_list": statuses, "download_slot": FALLBACK_SLOT},
                 priority=fetch.priority,
                 dont_filter=True,
             )

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from crawler.wordpress.records import real_date
 
-from .store import SiteState
+from .store import PageState, SiteState
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -126,6 +126,17 @@ class RunChanges:
     """Versions of the records the listings returned this run, per collection."""
     pending: dict[RecordKey, Version] = field(default_factory=dict)
     """Versions of records on their way to the feeds; only exported ones reach the state."""
+    places: dict[str, dict[int, str]] = field(default_factory=dict)
+    """Runs without REST: the page each record was read from (:class:`PageState`)."""
+    types: dict[str, str] = field(default_factory=dict)
+    """Runs without REST: the record type of each collection, for later tombstones."""
+    validators: tuple[str | None, str | None] | None = None
+    """Runs without REST: the Atom feed's ``Last-Modified`` and ``ETag`` seen this run."""
+
+    def note_place(self, collection: str, record_id: int, url: str, record_type: str) -> None:
+        """Where a record rebuilt from pages was read (committed with the run)."""
+        self.places.setdefault(collection, {})[record_id] = url
+        self.types[collection] = record_type
 
     def note_listed(self, key: RecordKey, version: Version) -> None:
         """A listing returned this record: it goes to the feeds unless it is unchanged."""
@@ -217,6 +228,34 @@ class RunChanges:
             records=records,
             runs=self.previous.runs + 1,
             committed_at=committed_at,
+            pages=self._next_pages(),
+        )
+
+    def _next_pages(self) -> PageState:
+        """The previous :class:`PageState` with this run's places, types, removals and feed
+        validators applied.
+
+        >>> run = RunChanges(SiteState("s", pages=PageState(places={"posts": {1: "a", 2: "b"}})))
+        >>> run.note_place("posts", 2, "b2", "post")
+        >>> run.record_removed("posts", 1)
+        >>> run.validators = ("Mon, 01 Jan 2024 00:00:00 GMT", None)
+        >>> pages = run._next_pages()
+        >>> pages.places, pages.types, pages.last_modified
+        ({'posts': {2: 'b2'}}, {'posts': 'post'}, 'Mon, 01 Jan 2024 00:00:00 GMT')
+        """
+        before = self.previous.pages
+        places = {name: dict(ids) for name, ids in before.places.items()}
+        for name, ids in self.places.items():
+            places.setdefault(name, {}).update(ids)
+        for name, gone in self.removed.items():
+            for record_id in gone:
+                places.get(name, {}).pop(record_id, None)
+        last_modified, etag = self.validators or (before.last_modified, before.etag)
+        return PageState(
+            places={name: ids for name, ids in places.items() if ids},
+            types=before.types | self.types,
+            last_modified=last_modified,
+            etag=etag,
         )
 
 

@@ -32,6 +32,72 @@ class StateError(ValueError):
 
 
 @dataclass
+class PageState:
+    """What a run without REST keeps so the next one can fetch only what changed.
+
+    ``places`` maps a collection to ``{id: URL}``: the page each record was read from (for
+    comments, their entry's page), so a known id whose URL left the sitemaps is checked there
+    (deleted, or only moved). ``types`` names the record type of each collection, for the
+    tombstones. ``last_modified`` and ``etag`` are the validators of the Atom feed, sent back
+    as ``If-Modified-Since``/``If-None-Match``: WordPress answers 304 when no post and no
+    comment changed since.
+
+    >>> state = PageState(places={"posts": {5: "https://e.com/hello/"}}, types={"posts": "post"},
+    ...                   etag='"abc"')
+    >>> PageState.from_json(state.to_json(), Path("s.json")) == state
+    True
+    >>> PageState().empty
+    True
+    """
+
+    places: dict[str, dict[int, str]] = field(default_factory=dict)
+    types: dict[str, str] = field(default_factory=dict)
+    last_modified: str | None = None
+    etag: str | None = None
+
+    @property
+    def empty(self) -> bool:
+        return not (self.places or self.types or self.last_modified or self.etag)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "places": {
+                name: {str(i): url for i, url in sorted(ids.items())}
+                for name, ids in sorted(self.places.items())
+            },
+            "types": dict(sorted(self.types.items())),
+            "last_modified": self.last_modified,
+            "etag": self.etag,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any, path: Path) -> PageState:
+        """The ``pages`` part of a state file (absent: empty), checked like the records."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise StateError(f"{path} is damaged: 'pages' is not an object; {START_OVER}")
+        types, last_modified, etag = (
+            data.get("types", {}),
+            data.get("last_modified"),
+            data.get("etag"),
+        )
+        if not (
+            isinstance(types, dict)
+            and all(isinstance(v, str) for v in types.values())
+            and (last_modified is None or isinstance(last_modified, str))
+            and (etag is None or isinstance(etag, str))
+        ):
+            raise StateError(f"{path} is damaged: a part of 'pages' is malformed; {START_OVER}")
+        return cls(
+            places=_records(data.get("places"), path),
+            types={str(k): v for k, v in types.items()},
+            last_modified=last_modified,
+            etag=etag,
+        )
+
+
+@dataclass
 class SiteState:
     """What earlier runs exported for one site.
 
@@ -47,9 +113,11 @@ class SiteState:
     runs: int = 0
     """How many runs committed this state."""
     committed_at: str | None = None
+    pages: PageState = field(default_factory=PageState)
+    """What runs without REST need beyond the versions (empty after REST runs)."""
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        data = {
             "format": FORMAT_VERSION,
             "site": self.site,
             "mark": self.mark,
@@ -60,6 +128,9 @@ class SiteState:
                 for name, ids in sorted(self.records.items())
             },
         }
+        if not self.pages.empty:
+            data["pages"] = self.pages.to_json()
+        return data
 
     @classmethod
     def from_json(cls, data: Any, path: Path) -> SiteState:
@@ -84,6 +155,7 @@ class SiteState:
         return cls(
             site=str(site), mark=mark, records=records,
             runs=runs, committed_at=committed_at,
+            pages=PageState.from_json(data.get("pages"), path),
         )  # fmt: skip
 
 
