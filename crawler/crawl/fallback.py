@@ -60,7 +60,7 @@ from crawler.wordpress.sitemaps import (
 from .outcome import Stop
 
 if TYPE_CHECKING:
-    from crawler.items import Record, TermItem
+    from crawler.items import EntryRecord, Record, TermItem
     from crawler.wordpress.archives import ArchivePage, HomePage
     from crawler.wordpress.atom import FeedEntry
     from crawler.wordpress.pages import EntryPage, PageComment
@@ -329,10 +329,6 @@ class FallbackRun:
         page = read_atom(answer.body) if self._ok(answer) else None
         if page is not None:
             self.changes.on_comments(page.entries)
-            if self.changes.overflow:
-                logger.info(
-                    "More new comments than the comments feed shows: every entry is read again"
-                )
         step.fetches += self._post_feed()
         return step
 
@@ -682,11 +678,21 @@ class FallbackRun:
             return
         self.exported_ids.add(record.id)
         changes = self.changes
-        if self.since_last and changes and changes.comments_only(key, entry.post_type):
+        if not (self.since_last and changes and changes.comments_only(key, entry.post_type)):
+            self._entry_records(record, page, step)
+        if not page.protected:
             step.records += comment_records(
                 entry.comments, post=record.id, link=record.link, site=self.site
             )
-            return
+            if self.since_last and changes is not None and not entry.comments_lost:
+                shown = {comment.id for comment in entry.comments}
+                for comment_id in sorted(changes.comments_of(record.link or entry.url)):
+                    if comment_id not in shown:
+                        step.records.append(self._tombstone("comments", comment_id))
+
+    def _entry_records(self, record: EntryRecord, page: EntryPage, step: Step) -> None:
+        """An entry's record and its media (an incremental run may read an entry again for
+        its comments alone: then neither leaves)."""
         if record.type not in ("post", "page") and record.type not in self.announced:
             self.announced.add(record.type)
             self.rest_bases[record.type] = page.rest_base_hint or record.type
@@ -698,15 +704,6 @@ class FallbackRun:
             if media is not None and len(self.media_urls) < MAX_URLS:
                 self.media_urls.add(image.source_url)
                 step.records.append(media)
-        if not page.protected:
-            step.records += comment_records(
-                entry.comments, post=record.id, link=record.link, site=self.site
-            )
-            if self.since_last and self.changes is not None and not entry.comments_lost:
-                shown = {comment.id for comment in entry.comments}
-                for comment_id in sorted(self.changes.comments_of(record.link or entry.url)):
-                    if comment_id not in shown:
-                        step.records.append(self._tombstone("comments", comment_id))
 
     # --- phases ---------------------------------------------------------------------------
 
@@ -759,6 +756,8 @@ class FallbackRun:
         listed = set(self.entries)
         listed |= {url_key(url) for url, _ in self.term_archives}
         listed |= {url_key(url) for url in self.user_archives}
+        if changes.overflow:
+            logger.info("More new comments than the comments feed shows: every entry is read again")
         kept: deque[str] = deque()
         for key in self.queue:
             entry = self.entries.get(key)

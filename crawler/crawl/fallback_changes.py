@@ -29,14 +29,13 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from crawler.items import CommentItem, MediaItem, TermItem, UserItem
-from crawler.state.changes import Version, fingerprint, since
+from crawler.state.changes import RunChanges, Version, fingerprint, since
 from crawler.wordpress.html_records import url_key
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Iterable, Sequence
 
     from crawler.items import Record
-    from crawler.state.changes import RunChanges
     from crawler.wordpress.atom import FeedEntry
 
 VERSION_EXCLUDED = ("change", "content_text", "source", "missing")
@@ -74,8 +73,11 @@ class PageChanges:
     """URL keys of entries the modification-ordered feeds list as changed."""
     commented: set[str] = field(default_factory=set)
     """URL keys of entries with new comments."""
-    overflow: bool = False
-    """More new comments than the comments feed shows: every entry is read again."""
+    new_comments: int = 0
+    """Comments the comments feed shows, when all of them are new (else 0)."""
+    feed_page_size: int | None = None
+    """Entries on the first page of the posts' feed: the site's feed page size (the
+    comments feed shows as many), unless the site has fewer posts."""
     feed_types: set[str] = field(default_factory=set)
     """Post types whose modification-ordered feed was read: their unchanged entries are
     skipped; others (pages, types without a feed) are read again."""
@@ -151,14 +153,31 @@ class PageChanges:
                 old = True
             elif entry.link:
                 self.commented.add(entry_key_of_comment(entry.link))
-        self.overflow = seen > 0 and not old
+        self.new_comments = 0 if old else seen
+
+    @property
+    def overflow(self) -> bool:
+        """More new comments than the comments feed shows (every one it shows is new, and it
+        shows a full page): every entry is read again.
+
+        >>> from crawler.state.changes import RunChanges
+        >>> from crawler.state.store import SiteState
+        >>> changes = PageChanges(RunChanges(SiteState("s")), new_comments=10, feed_page_size=10)
+        >>> changes.overflow, PageChanges(RunChanges(SiteState("s")), new_comments=3, feed_page_size=10).overflow
+        (True, False)
+        """
+        if not self.new_comments:
+            return False
+        return self.feed_page_size is None or self.new_comments >= self.feed_page_size
 
     # --- the modification-ordered feeds ---------------------------------------------------
 
-    def on_feed_page(self, post_type: str, entries: Iterable[FeedEntry]) -> bool:
+    def on_feed_page(self, post_type: str, entries: Sequence[FeedEntry]) -> bool:
         """A page of a modification-ordered feed: note the changed entries; ``False`` once
         it reached entries older than :attr:`since` (no later page holds a change)."""
         self.feed_types.add(post_type)
+        if post_type == "post" and self.feed_page_size is None and entries:
+            self.feed_page_size = len(entries)
         cutoff = self.since
         if cutoff is None:
             return True
