@@ -5,6 +5,7 @@
     python bench/bench_fallback.py --posts 300
     python bench/bench_fallback.py --dir /tmp/wp-bench  # reuse (or create) a site there
     python bench/bench_fallback.py --block wall --mode plain
+    python bench/bench_fallback.py --incremental        # runs with -a incremental=true (edits the site)
 
 Reports, for each crawl: requests (``downloader/request_count``) in total and per published
 post, bytes received (``downloader/response_bytes``), wall time and the records of each feed.
@@ -14,6 +15,11 @@ for comparison (about one request per 100 records). The site runs from ``wpsite`
 size is reused and left as it was found, otherwise a temporary one is seeded and removed.
 Both crawls run with the project's default, polite settings. Exit status 1 when a crawl
 fails, with one line saying why and where its log is.
+
+``--incremental`` measures incremental runs without REST instead: a first run (everything), a
+run after no change (the conditional request answers 304), and a run after ``--changes`` edits
+of old posts, one new post and one deleted post; each with its requests and the records it
+exported. It changes the site (a temporary one unless ``--dir`` is given).
 """
 
 from __future__ import annotations
@@ -51,20 +57,30 @@ def last_error(log: Path) -> str:
     return found[:500]
 
 
-def run_crawl(url: str, source: str | None, workdir: Path) -> dict[str, Any]:
+def run_crawl(
+    url: str,
+    source: str | None,
+    workdir: Path,
+    label: str | None = None,
+    *,
+    incremental: bool = False,
+) -> dict[str, Any]:
     """``scrapy crawl wordpress -a url=URL [-a source=SOURCE]`` in a subprocess; its figures.
 
-    The REST crawl passes no source: the default, as users run it."""
-    label = "fallback" if source else "rest"
+    The REST crawl passes no source: the default, as users run it. Incremental runs share one
+    state folder."""
+    label = label or ("fallback" if source else "rest")
     out = workdir / label
     out.mkdir(parents=True, exist_ok=True)
     stats_file, log = out / "stats.json", out / "crawl.log"
+    state = workdir / "state" if incremental else out / "state"
     command = [
         sys.executable, "-m", "scrapy", "crawl", "wordpress",
         "-a", f"url={url}", *(["-a", f"source={source}"] if source else []),
+        *(["-a", "incremental=true"] if incremental else []),
         "-s", f"WORDPRESS_OUTPUT_DIR={out / 'output'}",
         "-s", f"WORDPRESS_STATS_FILE={stats_file}",
-        "-s", f"STATE_DIR={out / 'state'}",
+        "-s", f"STATE_DIR={state}",
         "-s", "LOG_LEVEL=INFO",
     ]  # fmt: skip
     env = {k: v for k, v in os.environ.items() if k != "SCRAPY_SETTINGS_MODULE"}
@@ -138,19 +154,70 @@ def bench(site: WordPressSite, mode: str, block: str, workdir: Path) -> int:
     return 0
 
 
+def edit_site(site: WordPressSite, mode: str, count: int) -> int:
+    """Edit ``count`` old posts, add one and delete one; the number of changed posts."""
+    posts = site.ground_truth(mode)["posts"]
+    old = [p["id"] for p in posts if not p["protected"]][-(count + 1) :]
+    edits = "".join(
+        f"wp_update_post(['ID' => {post_id}, 'post_content' => '<p>Edited for the benchmark.</p>']);"
+        for post_id in old[:count]
+    )
+    site.php(
+        f"""{edits}
+        wp_insert_post(['post_title' => 'Benchmark: a new post', 'post_status' => 'publish',
+            'post_content' => '<p>New.</p>', 'post_author' => 1]);
+        wp_delete_post({old[-1]}, true);""",
+        mode,
+    )
+    return count + 2
+
+
+def bench_incremental(site: WordPressSite, mode: str, block: str, workdir: Path, count: int) -> int:
+    posts = len(site.ground_truth(mode)["posts"])
+    url = site.url(mode)
+    print(f"{posts} published posts at {url} ({mode} permalinks); REST blocked: {block}")
+    header = " ".join(f"{name[:6]:>6}" for name in FEEDS)
+    print(f"{'run':<9} {'requests':>8} {'req/post':>8} {'MiB recv':>9} {'seconds':>7}  {header}")
+    with site.rest_blocked(block):
+        first = run_crawl(url, "auto", workdir, "first", incremental=True)
+        print(row("first", first, posts), flush=True)
+        quiet = run_crawl(url, "auto", workdir, "nochange", incremental=True)
+        print(row("nochange", quiet, posts), flush=True)
+        changed = edit_site(site, mode, count)
+        after = run_crawl(url, "auto", workdir, "changes", incremental=True)
+        print(row("changes", after, posts))
+    print(
+        f"after no change: {quiet['requests']} requests ({quiet['requests'] / first['requests']:.1%} "
+        f"of the first run); after {changed} changed posts: {after['requests']} requests "
+        f"({after['requests'] / changed:.1f} per change, {after['requests'] / first['requests']:.1%} "
+        "of the first run)"
+    )
+    if after["records"]["posts"] < changed:
+        print(f"the run after changes exported {after['records']['posts']} posts", file=sys.stderr)
+        return 1
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--posts", type=int, default=1000, help="published posts (default 1000)")
     parser.add_argument("--dir", type=Path, help="site directory to reuse (default: temporary)")
     parser.add_argument("--mode", default="pretty", choices=["plain", "pathinfo", "pretty"])
     parser.add_argument("--block", default="all", choices=[k for k in REST_BLOCKS if k != "429"])
+    parser.add_argument(
+        "--incremental", action="store_true", help="measure incremental runs (edits the site)"
+    )
+    parser.add_argument("--changes", type=int, default=10, help="old posts edited (incremental)")
     args = parser.parse_args()
     site = WordPressSite(args.dir, posts=args.posts)
     try:
         site.start()
         print(f"WordPress test site ready: {site.timings}", flush=True)
         workdir = Path(tempfile.mkdtemp(prefix="wp-bench-fallback-"))
-        code = bench(site, args.mode, args.block, workdir)
+        if args.incremental:
+            code = bench_incremental(site, args.mode, args.block, workdir, args.changes)
+        else:
+            code = bench(site, args.mode, args.block, workdir)
         if code == 0:
             shutil.rmtree(workdir)  # kept when something failed, for its logs
         return code

@@ -243,3 +243,17 @@ def test_versions_of_pages_and_terms():
 def test_comment_links_lead_to_their_entry():
     assert entry_key_of_comment(f"{POST}comment-page-3/#comment-7") == POST
     assert entry_key_of_comment(f"{HOME}?p=20&cpage=2#comment-7") == f"{HOME}?p=20"
+
+
+def test_a_site_without_feeds_reads_every_entry_and_still_finds_deletions():
+    state, _ = state_after_a_first_run()
+    site = core_site()
+    # A "disable feeds" plugin: every feed URL answers 404.
+    site.pop(f"{HOME}feed/atom/")
+    site[f"{HOME}wp-sitemap-posts-post-1.xml"] = (200, urlset(POST), ())
+    del site[STICKY]
+    run, records, order = second_run(state, site)
+    entries = {url for want, url in order if want is Want.ENTRY}
+    assert entries == {POST, PAGE, EVENT}
+    assert not run.stats.get("wordpress/incomplete")
+    assert [(r.type, r.id) for r in records if isinstance(r, TombstoneItem)] == [("post", 308)]

@@ -315,8 +315,11 @@ class FallbackRun:
         edited since the last run), else the newest comments and, next, the changed posts."""
         assert self.changes is not None
         step = Step()
-        if answer is None or answer.status >= 400:
+        if answer is None or answer.status >= 500:
             self._lost(fetch, answer, error)
+            return step
+        if answer.status >= 400:  # feeds switched off: every entry is read, as without state
+            step.fetches += self._post_feed()
             return step
         self.changes.on_check(answer.status, dict(answer.headers))
         if self.changes.unchanged:
