@@ -88,7 +88,7 @@ def test_feed_urls_in_each_spelling() -> None:
         "https://e.com/index.php/feed/atom/?withcomments=1"
     )
     assert atom_feed_url("https://e.com/", "https://e.com/feed/", modified_order=True) == (
-        "https://e.com/feed/atom/?orderby=modified&order=DESC"
+        "https://e.com/feed/atom/?orderby=modified+ID&order=DESC"
     )
     # another host, or not a feed URL: the home's ?feed=atom
     assert atom_feed_url("https://e.com/", "https://e.com:8443/feed/") == "https://e.com/?feed=atom"

@@ -214,7 +214,7 @@ def atom_feed_url(
     >>> atom_feed_url("http://e.com/", "http://e.com/index.php/feed/", post_type="event")
     'http://e.com/index.php/feed/atom/?post_type=event'
     >>> atom_feed_url("http://e.com/", "http://e.com/?feed=rss2", page=3, modified_order=True)
-    'http://e.com/?feed=atom&orderby=modified&order=DESC&paged=3'
+    'http://e.com/?feed=atom&orderby=modified+ID&order=DESC&paged=3'
     >>> atom_feed_url("https://e.com/blog", None, with_comments=True)
     'https://e.com/blog/?feed=atom&withcomments=1'
     >>> atom_feed_url("https://e.com/", "https://feeds.feedburner.com/e")
@@ -230,7 +230,9 @@ def atom_feed_url(
     if post_type:
         query.append(("post_type", post_type))
     if modified_order:
-        query += [("orderby", "modified"), ("order", "DESC")]
+        # Ties broken by id: records saved in the same second (a bulk edit) would otherwise
+        # move between pages, and one could be skipped (WP_Query takes several, space-separated).
+        query += [("orderby", "modified ID"), ("order", "DESC")]
     if with_comments:
         query.append(("withcomments", "1"))
     if page > 1:
