@@ -19,6 +19,7 @@ site's origin (front-end links, uploads)::
 
 from __future__ import annotations
 
+import json
 import threading
 from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
@@ -26,6 +27,7 @@ from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 from demo.app import Response
 from demo.fake_wordpress import FakeWordPressServer, _Handler, _HTTPServer
 from demo.frontend import HTML_TYPE
+from demo.rest import encode_json
 
 if TYPE_CHECKING:
     from email.message import Message
@@ -36,6 +38,7 @@ if TYPE_CHECKING:
 DEFAULT_SITE = "example.wordpress.com"
 _JSON = "application/json; charset=UTF-8"
 _TOTALS = ("X-WP-Total", "X-WP-TotalPages")
+_API_REL = "https://api.w.org/"
 
 
 class FakeWordPressCom:
@@ -55,7 +58,9 @@ class FakeWordPressCom:
         verbose: bool = False,
     ) -> None:
         self.site_name = site_name
-        self.api = WordPressComApi(site, site_name=site_name, lie_totals=lie_totals, verbose=verbose)
+        self.api = WordPressComApi(
+            site, site_name=site_name, lie_totals=lie_totals, verbose=verbose
+        )
         self.pages = _SitePages(self, advertise=advertise, verbose=verbose)
 
     def start(self) -> FakeWordPressCom:
@@ -140,7 +145,10 @@ class WordPressComApi(FakeWordPressServer):
             body = b'{"code":"rest_no_route","message":"No route was found.","data":{"status":404}}'
             return Response(404, [("Content-Type", _JSON)], body)
         response = super().handle(inner)
-        return Response(response.status, self._headers(response.headers), self._body(response.body))
+        body = self._body(response.body)
+        if inner.partition("?")[0] == "/wp-json/" and response.status == 200:
+            body = self._site_routes(body)
+        return Response(response.status, self._headers(response.headers), body)
 
     def to_inner(self, target: str) -> str | None:
         """The ``/wp-json/…`` target a WordPress.com-layout target stands for, or ``None``.
@@ -185,22 +193,34 @@ class WordPressComApi(FakeWordPressServer):
             text = text.replace(marker, own)
         return text
 
+    def _site_routes(self, body: bytes) -> bytes:
+        """The index's route keys in a per-site shape: WordPress.com's real keys were not seen
+        (no internet), so the crawl must not depend on them (feature detection then says no)."""
+        index = json.loads(body)
+        routes = index.get("routes")
+        if isinstance(routes, dict):
+            index["routes"] = {
+                f"/sites/{self.site_name}{key}" if key != "/" else key: value
+                for key, value in routes.items()
+            }
+        return encode_json(index)
+
     def _body(self, body: bytes) -> bytes:
         if not self.pages_origin:
             return body
         return self._rewrite(body.decode("utf-8")).encode("utf-8")
 
     def _headers(self, headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
-        out = []
-        for name, value in headers:
-            if name in _TOTALS and self.lie_totals and value.isdigit():
-                value = str(int(value) * 2 + 1)  # WordPress.com's totals cannot be trusted
-            elif name == "Link" and "api.w.org" in value:
-                value = f'<{self.origin}/wp-json/?rest_route=/sites/{self.site_name}>; rel="https://api.w.org/"'
-            elif name == "Link" and self.pages_origin:
-                value = self._rewrite(value)
-            out.append((name, value))
-        return out
+        return [(name, self._header(name, value)) for name, value in headers]
+
+    def _header(self, name: str, value: str) -> str:
+        if name in _TOTALS and self.lie_totals and value.isdigit():
+            return str(int(value) * 2 + 1)  # WordPress.com's totals cannot be trusted
+        if name == "Link" and "api.w.org" in value:
+            return f'<{self.origin}/wp-json/?rest_route=/sites/{self.site_name}>; rel="{_API_REL}"'
+        if name == "Link" and self.pages_origin:
+            return self._rewrite(value)
+        return value
 
 
 def _q(query: str) -> str:
