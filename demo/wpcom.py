@@ -39,13 +39,19 @@ DEFAULT_SITE = "example.wordpress.com"
 _JSON = "application/json; charset=UTF-8"
 _TOTALS = ("X-WP-Total", "X-WP-TotalPages")
 _API_REL = "https://api.w.org/"
+_PRIVATE = (
+    b'{"code":"rest_forbidden","message":"Sorry, you are not allowed to do that.",'
+    b'"data":{"status":403}}'
+)
 
 
 class FakeWordPressCom:
     """A running fake WordPress.com site: :attr:`pages` (the site) and :attr:`api` (the API).
 
     ``advertise=False`` leaves the API root out of the home page (only the ``wp.me`` shortlink
-    and ``host-header`` say WordPress.com); ``lie_totals=False`` sends the true totals.
+    and ``host-header`` say WordPress.com); ``lie_totals=False`` sends the true totals;
+    ``private=True`` refuses every API request as a private site does (the status and code are
+    a guess: not verified live).
     """
 
     def __init__(
@@ -55,11 +61,12 @@ class FakeWordPressCom:
         site_name: str = DEFAULT_SITE,
         advertise: bool = True,
         lie_totals: bool = True,
+        private: bool = False,
         verbose: bool = False,
     ) -> None:
         self.site_name = site_name
         self.api = WordPressComApi(
-            site, site_name=site_name, lie_totals=lie_totals, verbose=verbose
+            site, site_name=site_name, lie_totals=lie_totals, private=private, verbose=verbose
         )
         self.pages = _SitePages(self, advertise=advertise, verbose=verbose)
 
@@ -121,11 +128,13 @@ class WordPressComApi(FakeWordPressServer):
         *,
         site_name: str = DEFAULT_SITE,
         lie_totals: bool = True,
+        private: bool = False,
         verbose: bool = False,
     ) -> None:
         super().__init__(site, spelling="pretty", verbose=verbose)
         self.site_name = site_name
         self.lie_totals = lie_totals
+        self.private = private
         self.pages_origin = ""
         """The site's own origin, where front-end links and uploads point."""
         self.wpcom_requests: list[str] = []
@@ -140,6 +149,8 @@ class WordPressComApi(FakeWordPressServer):
         if headers is not None and not headers.get("User-Agent"):
             self.without_user_agent += 1
             return Response(403, [("Content-Type", HTML_TYPE)], b"<h1>403 Forbidden</h1>\n")
+        if self.private:
+            return Response(403, [("Content-Type", _JSON)], _PRIVATE)
         inner = self.to_inner(target)
         if inner is None:
             body = b'{"code":"rest_no_route","message":"No route was found.","data":{"status":404}}'

@@ -21,7 +21,7 @@ from crawler.crawl.classify import SiteKind, classify
 from crawler.wordpress.routes import ApiRoot
 from crawler.wordpress.wpcom import WpcomRoot, api_root, site_of, without_api_message, wpcom_root
 from demo.wpcom import FakeWordPressCom
-from tests.crawl import crawl
+from tests.crawl import crawl, crawl_cli
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
 API = "https://public-api.wordpress.com"
@@ -263,7 +263,22 @@ def test_without_an_advertised_root_the_crawl_stops_and_names_the_root_to_pass(t
         assert len(result.errors) == 1, result.errors
         assert "WordPress.com (host-header: WordPress.com)" in result.errors[0]
         assert f"-a url={root}" in result.errors[0]
-        # the user may pass the public API root itself
-        given = crawl(wpcom.advertised_root, tmp_path / "given", settings=settings)
+        # the user may pass the public API root itself (the real command: a URL with a query)
+        given = crawl_cli(wpcom.advertised_root, tmp_path / "given", settings=settings)
     assert given.returncode == 0, given.log[-3000:]
     assert_every_feed_complete(given)
+
+
+def test_a_private_wordpress_com_site_stops_with_one_line_that_says_so(tmp_path):
+    with FakeWordPressCom(SITE_DIR, private=True) as wpcom:
+        settings = {"WORDPRESS_COM_API": wpcom.api_origin}
+        result = crawl(wpcom.home_url, tmp_path, settings=settings)
+        api_requests = [
+            u for u in wpcom.requests if u.startswith(wpcom.api_origin) and "robots" not in u
+        ]
+    assert api_requests == [wpcom.advertised_root]  # asked once, refused (403)
+    assert result.returncode == 1
+    assert result.stats["finish_reason"] == "wpcom_refused"
+    assert len(result.errors) == 1, result.errors
+    assert f"advertises the WordPress.com API {wpcom.advertised_root}" in result.errors[0]
+    assert "private and coming-soon WordPress.com sites" in result.errors[0]
