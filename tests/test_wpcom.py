@@ -60,7 +60,7 @@ def test_an_advertised_root_builds_the_layout_wordpress_com_serves(advertised, s
         f"{API}/wp/v2/sites/{site}/posts?per_page=100&page=3"
     )
     assert root.route("/wp/v2/comments/") == f"{API}/wp/v2/sites/{site}/comments"
-    assert root.route("") == f"{API}/wp-json/?rest_route=/sites/{site}/"
+    assert root.route("") == advertised  # the index, as the site advertised it
     assert root.host == "public-api.wordpress.com"
 
 

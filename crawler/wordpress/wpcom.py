@@ -90,13 +90,13 @@ class WpcomRoot(ApiRoot):
     """The REST root of a WordPress.com site: the index as advertised, ``wp/v2`` routes at
     ``{api}/wp/v2/sites/<site>/…``.
 
-    >>> root = wpcom_root("https://public-api.wordpress.com/wp-json/?rest_route=/sites/a.blog")
-    >>> root.url
-    'https://public-api.wordpress.com/wp-json/?rest_route=/sites/a.blog/'
+    >>> root = wpcom_root("https://public-api.wordpress.com/wp-json/?rest_route=/sites/A.blog")
+    >>> root.url, root.site  # the index stays as advertised
+    ('https://public-api.wordpress.com/wp-json/?rest_route=/sites/A.blog', 'a.blog')
     >>> root.route("wp/v2/posts", per_page=100, page=2)
     'https://public-api.wordpress.com/wp/v2/sites/a.blog/posts?per_page=100&page=2'
     >>> root.route("wp/v2/types"), root.route("")
-    ('https://public-api.wordpress.com/wp/v2/sites/a.blog/types', 'https://public-api.wordpress.com/wp-json/?rest_route=/sites/a.blog/')
+    ('https://public-api.wordpress.com/wp/v2/sites/a.blog/types', 'https://public-api.wordpress.com/wp-json/?rest_route=/sites/A.blog')
     >>> root.route("oembed/1.0/embed", url="x")
     'https://public-api.wordpress.com/wp-json/?rest_route=/sites/a.blog/oembed/1.0/embed&url=x'
     >>> root.host, root.uses_query
@@ -118,6 +118,8 @@ class WpcomRoot(ApiRoot):
         WordPress.com serves, any other namespace under the advertised index."""
         route = route.strip("/")
         pairs = [(key, _format(value)) for key, value in params.items() if value is not None]
+        if not route and not pairs:
+            return self.url
         if route == "wp/v2" or route.startswith("wp/v2/"):
             rest = route.removeprefix("wp/v2").strip("/")
             path = f"/wp/v2/sites/{self.site}" + (f"/{quote(rest, safe='/')}" if rest else "")
@@ -148,9 +150,8 @@ class WpcomRoot(ApiRoot):
             parts = urlsplit(url)
         except ValueError:
             return None
-        prefix = f"/wp/v2/sites/{self.site}"
-        path = parts.path.lower() if parts.path.lower().startswith(prefix) else parts.path
-        if path == prefix or path.startswith(prefix + "/"):
+        prefix, path = f"/wp/v2/sites/{self.site}", parts.path
+        if path.lower() == prefix or path.lower().startswith(prefix + "/"):
             return ("wp/v2/" + path[len(prefix) :].strip("/")).strip("/")
         route = dict(parse_qsl(parts.query, keep_blank_values=True)).get(REST_ROUTE)
         if route is None or parts.path.rstrip("/") not in ("/wp-json", ""):
@@ -173,7 +174,7 @@ def wpcom_root(url: str, api: str = DEFAULT_API) -> WpcomRoot | None:
     origin = api_origin(api)
     if site is None or origin is None:
         return None
-    return WpcomRoot(f"{origin}/wp-json/?{REST_ROUTE}=/sites/{site}/", api=origin, site=site)
+    return WpcomRoot(url.strip(), api=origin, site=site)
 
 
 def api_root(url: str, *, wpcom_api: str = DEFAULT_API) -> ApiRoot:
