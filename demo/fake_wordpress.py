@@ -30,6 +30,7 @@ from demo.site import SiteData, load_site
 from demo.spelling import Spelling, api_root, check_spelling, resolve, rest_url
 
 if TYPE_CHECKING:
+    from email.message import Message
     from pathlib import Path
 
 logger = logging.getLogger(__name__)
@@ -156,8 +157,9 @@ class FakeWordPressServer:
     def _current_faults(self) -> Faults:
         return self.faults
 
-    def handle(self, target: str) -> Response:
-        """Log and answer one request target; called from handler threads."""
+    def handle(self, target: str, headers: Message | None = None) -> Response:
+        """Log and answer one request target; called from handler threads with the request's
+        ``headers`` (which this site ignores; :mod:`demo.wpcom` reads the User-Agent)."""
         with self._log_lock:
             self.requests.append(target)
         if self.app is None:
@@ -217,7 +219,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _serve(self, head: bool) -> None:
         wordpress = self.server.wordpress
         try:
-            response = wordpress.handle(self.path)
+            response = wordpress.handle(self.path, self.headers)
         except Exception:
             logger.exception("fake WordPress failed on %s", self.path)
             response = Response(500, [("Content-Type", "text/plain")], b"internal error\n")

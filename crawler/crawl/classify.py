@@ -25,6 +25,7 @@ from crawler.wordpress.discovery import (
 )
 from crawler.wordpress.errors import error_code, wall_name
 from crawler.wordpress.jsonbody import NotJsonError, decode_body, html_selector, parse_json
+from crawler.wordpress.wpcom import DEFAULT_API, api_origin, is_wpcom_api, without_api_message
 
 if TYPE_CHECKING:
     from .answer import Answer
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
 MAX_HOME_CHARS = 1_000_000
 """How much of the home page is searched for WordPress markers: they are in the head."""
 WPCOM_API_HOST = "public-api.wordpress.com"
+"""The host of :data:`crawler.wordpress.wpcom.DEFAULT_API` (``WORDPRESS_COM_API`` sets it)."""
 
 # 401/403 codes of plugins that keep the API from anonymous users, and who sends them.
 _BLOCKED_BY: dict[str, str] = {
@@ -64,7 +66,8 @@ class Verdict:
     wall: str | None = None
     """``cloudflare-challenge``, ``wordfence``, ``sucuri``, ``cloudflare-block`` when one was seen."""
     api_root: str | None = None
-    """For ``wpcom``: the public-api.wordpress.com root the site advertises, when it does."""
+    """For ``wpcom``: the WordPress.com API root the site advertises, when it does (on the
+    ``WORDPRESS_COM_API`` origin; a root on any other host is an ordinary advertised root)."""
 
 
 def classify(
@@ -73,19 +76,25 @@ def classify(
     rest_route: Answer | None,
     *,
     home_error: str | None = None,
+    wpcom_api: str = DEFAULT_API,
 ) -> Verdict:
     """What kind of site this is, from the home page and the two REST spellings (shared doc §4).
 
     ``home`` is None when the home page got no HTTP answer (``home_error`` says why); either
-    REST answer is None when it was not fetched.
+    REST answer is None when it was not fetched. ``wpcom_api`` is the WordPress.com API origin
+    (the ``WORDPRESS_COM_API`` setting).
     """
     if home is None:
         return Verdict(SiteKind.DOWN, f"no answer from the home page: {home_error or 'unknown'}")
     answers = [answer for answer in (rest_root, rest_route) if answer is not None]
-    return _from_home(home) or _from_rest(home, answers) or _from_markers(home, answers)
+    return (
+        _from_home(home, wpcom_api)
+        or _from_rest(home, answers, wpcom_api)
+        or _from_markers(home, answers)
+    )
 
 
-def _from_home(home: Answer) -> Verdict | None:
+def _from_home(home: Answer, wpcom_api: str) -> Verdict | None:
     """Verdicts the home page alone gives: a wall, rate limiting, down, WordPress.com."""
     text = decode_body(home.body[:MAX_HOME_CHARS])
     if wall := wall_name(home.status, home.headers, text[:200_000]):
@@ -99,14 +108,14 @@ def _from_home(home: Answer) -> Verdict | None:
         return Verdict(SiteKind.RATE_LIMITED, limited)
     if home.status >= 500:
         return Verdict(SiteKind.DOWN, f"the home page {home.url} failed with HTTP {home.status}")
-    if api := _wpcom_api(home, text):
+    if api := _wpcom_api(home, text, wpcom_api):
         return Verdict(
             SiteKind.WPCOM, f"{home.url} advertises the WordPress.com API {api}", api_root=api
         )
     return None
 
 
-def _from_rest(home: Answer, answers: list[Answer]) -> Verdict | None:
+def _from_rest(home: Answer, answers: list[Answer], wpcom_api: str) -> Verdict | None:
     """Verdicts the REST answers give: rate limiting, an index, a blocking plugin's code."""
     for answer in answers:
         if limited := _rate_limited(answer):
@@ -116,7 +125,7 @@ def _from_rest(home: Answer, answers: list[Answer]) -> Verdict | None:
         if is_rest_index(index) and "wp/v2" in index["namespaces"]:
             return Verdict(SiteKind.REST_OK, f"the REST index at {answer.url} lists wp/v2")
     if hint := _wpcom_hint(home):
-        return Verdict(SiteKind.WPCOM, f"{home.url} is hosted by WordPress.com ({hint})")
+        return Verdict(SiteKind.WPCOM, without_api_message(home.url, hint, wpcom_api))
     for answer in answers:
         if blocked := _blocked(answer):
             return blocked
@@ -182,17 +191,13 @@ def _blocked(answer: Answer) -> Verdict | None:
     return None
 
 
-def _wpcom_api(home: Answer, text: str) -> str | None:
-    """The public-api.wordpress.com root a WordPress.com site advertises, if it does."""
+def _wpcom_api(home: Answer, text: str, api: str) -> str | None:
+    """The WordPress.com API root (on the origin ``api``) a WordPress.com site advertises."""
     roots = link_header_targets(list(home.link_headers), API_REL)
     in_page = api_root_from_html(text, home.url)
     for root in [*roots, *([in_page] if in_page else [])]:
-        try:
-            parts = urlsplit(root)
-        except ValueError:
-            continue
-        if parts.scheme == "https" and (parts.hostname or "") == WPCOM_API_HOST:
-            return root if _PLAIN_URL.fullmatch(root) else f"https://{WPCOM_API_HOST}/wp-json/"
+        if is_wpcom_api(root, api):
+            return root if _PLAIN_URL.fullmatch(root) else f"{api_origin(api)}/wp-json/"
     return None
 
 

@@ -23,7 +23,7 @@ order the linked listings completed, not page by page after phase 1.
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -122,8 +122,12 @@ class CrawlRun:
         overlap: float = 3600,
         max_pages: int = MAX_PAGES,
         hold_pages: int = HOLD_PAGES,
+        ignore_totals: bool = False,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
+        self.ignore_totals = ignore_totals
+        """The site's ``X-WP-Total``/``X-WP-TotalPages`` are unreliable (WordPress.com): every
+        collection is paged to its empty page or WordPress's 400, and no total is reported."""
         self.wanted_types = types
         """The ``types`` argument: post types to crawl (all public ones if ``None``)."""
         self.overlap = overlap
@@ -369,6 +373,8 @@ class CrawlRun:
 
     def on_page(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
         """Act on the verdict on one page: export, page on, shrink, or note the loss."""
+        if self.ignore_totals:
+            outcome = replace(outcome, total=None, total_pages=None)
         state, listing = self.collections[key], self.listings[key]
         if self.sent_content and self._limited(listing):
             self.sent_content -= 1

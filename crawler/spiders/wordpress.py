@@ -39,7 +39,8 @@ from crawler.state.store import SiteLock, StateError, load_state, state_path
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import MAX_PAGES, PageRef
-from crawler.wordpress.routes import ApiRoot, request_host
+from crawler.wordpress.routes import request_host
+from crawler.wordpress.wpcom import DEFAULT_API, WpcomRoot, api_root
 
 if TYPE_CHECKING:
     from crawler.crawl.answer import Answer
@@ -198,8 +199,12 @@ class WordPressSpider(Spider):
             yield self._request(step.url, self.parse_candidate, self.on_discovery_error, probe=step)
 
     def on_index(self, index: dict[str, Any], url: str) -> Iterator[Any]:
-        """The REST index: learn the site, then ask which post types and taxonomies it has."""
-        root = ApiRoot.from_url(url)
+        """The REST index: learn the site, then ask which post types and taxonomies it has.
+
+        A root on the ``WORDPRESS_COM_API`` origin is a WordPress.com site's: its routes are laid
+        out there, and its paging headers are not trusted."""
+        settings = self.crawler.settings
+        root = api_root(url, wpcom_api=settings.get("WORDPRESS_COM_API") or DEFAULT_API)
         self.allowed_hosts.add(root.host.lower())
         site = site_info(index, urlsplit(self.url)._replace(path="/", query="").geturl())
         self.logger.info(
@@ -214,7 +219,6 @@ class WordPressSpider(Spider):
                 self.fail(stop.reason, stop.message)
             return
         assert self.params is not None
-        settings = self.crawler.settings
         self.run = CrawlRun(
             site, root, self.crawler.stats,
             types=self.params.types,
@@ -222,6 +226,7 @@ class WordPressSpider(Spider):
             overlap=settings.getfloat("WORDPRESS_INCREMENTAL_OVERLAP", 3600),
             max_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
             hold_pages=settings.getint("WORDPRESS_HOLD_PAGES", HOLD_PAGES),
+            ignore_totals=isinstance(root, WpcomRoot),
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
@@ -313,7 +318,8 @@ class WordPressSpider(Spider):
     def _blocked_rest(self, stop: Stop) -> bool:
         """Whether discovery ended because REST is blocked on a WordPress site whose pages are
         open (then the pages are crawled instead), as :func:`classify` reads the answers; the
-        line says what was seen. Walls, rate limits, dead hosts and non-WordPress sites stop."""
+        line says what was seen. Walls, rate limits, dead hosts and non-WordPress sites stop;
+        so does a WordPress.com site, with a line that names it (its API host is never guessed)."""
         if self.params is None or self.params.source == "rest":
             return False
         answers = self.discovery_answers
@@ -322,8 +328,19 @@ class WordPressSpider(Spider):
         rest_root = next(
             (a for u, a in answers.items() if u != "home" and a is not rest_route), None
         )
-        verdict = classify(home, rest_root, rest_route)
+        wpcom_api = self.crawler.settings.get("WORDPRESS_COM_API") or DEFAULT_API
+        verdict = classify(home, rest_root, rest_route, wpcom_api=wpcom_api)
         self.crawler.stats.set_value("wordpress/site_kind", str(verdict.kind))
+        if verdict.kind is SiteKind.WPCOM:
+            if verdict.api_root is None:
+                self.fail("wpcom_without_api", verdict.reason)
+            else:  # its advertised API was asked and refused: a private or coming-soon site
+                self.fail(
+                    "wpcom_refused",
+                    f"{stop.message} ({verdict.reason}; private and coming-soon WordPress.com "
+                    "sites refuse anonymous reads)",
+                )
+            return False
         if verdict.kind is not SiteKind.REST_BLOCKED:
             return False
         self.rest_problem = stop.message
