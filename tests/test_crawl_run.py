@@ -333,3 +333,18 @@ def test_a_lost_page_frees_its_place_in_the_window():
     assert [c.ref.page for c in step.pages] == [2, 3]
     step = run.on_page("posts", step.pages[0].ref, PageOutcome.lost(Problem("network", "x")))
     assert [c.ref.page for c in step.pages] == [4]
+
+
+def test_a_site_without_post_types_stops_with_a_line_that_says_so():
+    run = CrawlRun(site_info(INDEX, "https://e.com/"), ROOT, Stats())
+    run.on_catalog("types", {"wp_block": {"rest_base": "", "viewable": False}})
+    step = run.on_catalog("taxonomies", {})
+    assert step.stop is not None
+    assert step.stop.reason == "no_post_types"
+    assert "None" not in step.stop.message
+    assert "lists no post type" in step.stop.message
+    wanted = CrawlRun(site_info(INDEX, "https://e.com/"), ROOT, Stats(), types="events")
+    wanted.on_catalog("types", TYPES)
+    stop = wanted.on_catalog("taxonomies", {}).stop
+    assert stop is not None
+    assert (stop.reason, stop.message.endswith("it has posts")) == ("no_such_types", True)

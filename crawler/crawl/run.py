@@ -186,6 +186,10 @@ class CrawlRun:
             return Step()
         available = wp_types.content_types(self.catalog["types"], self.root, stats=self.stats)
         content = wp_types.select(available, self.wanted_types)
+        if not content and not available:
+            return Step(stop=Stop("no_post_types",
+                f"the REST API at {self.root.url} lists no post type with a route (its /types "
+                "answered none): there is no content to crawl through it"))  # fmt: skip
         if not content:
             return Step(stop=Stop("no_such_types",
                 f"none of the post types {self.wanted_types!r} exist on this site; it has "
