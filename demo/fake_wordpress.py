@@ -95,14 +95,8 @@ class FakeWordPressServer:
     def stop(self) -> None:
         """Stop serving and drop open keep-alive connections; safe to call twice."""
         httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.close_connections()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        shut_down(httpd, self._thread)
+        self._thread = None
 
     def __enter__(self) -> Self:
         return self.start()
@@ -165,6 +159,17 @@ class FakeWordPressServer:
         if self.app is None:
             raise RuntimeError("not started")
         return self.app.respond(target)
+
+
+def shut_down(httpd: _HTTPServer | None, thread: threading.Thread | None) -> None:
+    """Stop a server started in ``thread`` and drop its keep-alive connections."""
+    if httpd is None:
+        return
+    httpd.shutdown()
+    httpd.close_connections()
+    httpd.server_close()
+    if thread is not None:
+        thread.join(timeout=5)
 
 
 class _HTTPServer(ThreadingHTTPServer):

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit
 
 from demo.app import Response
-from demo.fake_wordpress import FakeWordPressServer, _Handler, _HTTPServer
+from demo.fake_wordpress import FakeWordPressServer, _Handler, _HTTPServer, shut_down
 from demo.frontend import HTML_TYPE
 from demo.rest import encode_json
 
@@ -273,14 +273,8 @@ class _SitePages:
 
     def stop(self) -> None:
         httpd, self._httpd = self._httpd, None
-        if httpd is None:
-            return
-        httpd.shutdown()
-        httpd.close_connections()
-        httpd.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
+        shut_down(httpd, self._thread)
+        self._thread = None
 
     def handle(self, target: str, headers: Message | None = None) -> Response:
         """The home page for ``/``, a 404 page for anything else."""

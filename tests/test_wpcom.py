@@ -22,19 +22,11 @@ from crawler.wordpress.routes import ApiRoot
 from crawler.wordpress.wpcom import WpcomRoot, api_root, site_of, without_api_message, wpcom_root
 from demo.wpcom import FakeWordPressCom
 from tests.crawl import crawl, crawl_cli
+from tests.test_crawl import FEEDS
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
 API = "https://public-api.wordpress.com"
 HTML = {"content-type": "text/html; charset=UTF-8"}
-FEEDS = {  # feed name -> the site's collections whose records it holds
-    "posts": ["posts"],
-    "pages": ["pages"],
-    "events": ["events"],
-    "media": ["media"],
-    "terms": ["categories", "tags", "venues"],
-    "users": ["users"],
-    "comments": ["comments"],
-}
 
 
 def site_collection(name: str) -> list[dict]:

@@ -31,6 +31,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from crawler.items import CommentItem, MediaItem, TermItem, UserItem
 from crawler.state.changes import RunChanges, Version, fingerprint, since
 from crawler.wordpress.html_records import url_key
+from crawler.wordpress.sitemaps import w3c_to_utc
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Sequence
@@ -200,7 +201,7 @@ class PageChanges:
             return False
         if post_type in self.feed_types:
             return key in self.changed
-        lastmod_utc = _lastmod_utc(lastmod)
+        lastmod_utc = w3c_to_utc(lastmod)
         cutoff = self.since
         if lastmod_utc is not None and cutoff is not None:
             return lastmod_utc >= cutoff
@@ -354,21 +355,3 @@ def _http_date(value: str | None) -> datetime | None:
     if moment.tzinfo is None:
         return None
     return moment.astimezone(UTC)
-
-
-def _lastmod_utc(value: str | None) -> str | None:
-    """A sitemap ``lastmod`` (W3C datetime with an offset) in UTC, ``YYYY-MM-DDTHH:MM:SS``;
-    ``None`` for a date alone or anything else (then the entry is read).
-
-    >>> _lastmod_utc("2024-05-01T12:00:00+02:00"), _lastmod_utc("2024-05-01"), _lastmod_utc("x")
-    ('2024-05-01T10:00:00', None, None)
-    """
-    if not value or len(value) > 40 or "T" not in value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.strip())
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S")
