@@ -22,15 +22,11 @@ from crawler.wordpress.routes import ApiRoot
 from crawler.wordpress.wpcom import WpcomRoot, api_root, site_of, without_api_message, wpcom_root
 from demo.wpcom import FakeWordPressCom
 from tests.crawl import crawl, crawl_cli
-from tests.test_crawl import FEEDS
+from tests.test_crawl import assert_every_feed_complete, site_collection
 
 SITE_DIR = Path(__file__).resolve().parent.parent / "demo" / "site"
 API = "https://public-api.wordpress.com"
 HTML = {"content-type": "text/html; charset=UTF-8"}
-
-
-def site_collection(name: str) -> list[dict]:
-    return json.loads((SITE_DIR / f"{name}.json").read_text(encoding="utf-8"))
 
 
 # The root ----------------------------------------------------------------------------------
@@ -199,16 +195,6 @@ def test_the_fake_api_serves_the_layout_and_lies_about_totals(wpcom):
 
 
 # The crawl ---------------------------------------------------------------------------------
-
-
-def assert_every_feed_complete(result):
-    """Every record of every collection the site holds is in its feed, exactly once."""
-    for feed, collections in FEEDS.items():
-        records = result.feed(feed)
-        keys = [(r["type"], r.get("taxonomy"), r["id"]) for r in records]
-        assert len(keys) == len(set(keys)), f"duplicates in {feed}.jsonl"
-        expected = {item["id"] for name in collections for item in site_collection(name)}
-        assert {r["id"] for r in records} == expected, feed
 
 
 def test_a_wordpress_com_site_is_crawled_completely_through_its_public_api(tmp_path):
