@@ -256,6 +256,21 @@ class WordPressSite:
         finally:
             self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_fail_post' );")
 
+    @contextlib.contextmanager
+    def seo_metadata(self) -> Iterator[None]:
+        """Inside the block, pages print what Yoast SEO prints: its JSON-LD graph (a WebPage
+        node with datePublished and dateModified from the GMT columns) and OpenGraph
+        (og:url; article:modified_time when the page was edited after publication), in all
+        three modes (see the mu-plugin's wpt_seo_meta)."""
+        self._check_mode("pretty")
+        self._run_php(
+            "eval.php", mode="pretty", stdin="update_option( 'wpt_seo_meta', 'yoast', true );"
+        )
+        try:
+            yield
+        finally:
+            self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_seo_meta' );")
+
     def _reset_switches(self, *, running: bool) -> None:
         """Open the site again (a switch left on by a killed run) and refresh the mu-plugin,
         so a reused site runs this checkout's switches."""
@@ -270,7 +285,8 @@ class WordPressSite:
             "eval.php",
             mode="pretty",
             running=running,
-            stdin="delete_option( 'wpt_rest_block' ); delete_option( 'wpt_fail_post' );",
+            stdin="delete_option( 'wpt_rest_block' ); delete_option( 'wpt_fail_post' );"
+            " delete_option( 'wpt_seo_meta' );",
         )
 
     # ------------------------------------------------------------------ internals
