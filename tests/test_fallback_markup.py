@@ -41,6 +41,7 @@ from crawler.wordpress.pages import (
     read_entry_page,
     terms_from_classes,
 )
+from crawler.wordpress.records import media_record
 from wpsite import client
 
 if TYPE_CHECKING:
@@ -891,3 +892,53 @@ def test_theme_dates_win_over_seo_metadata() -> None:
     assert post is not None
     assert (post.date_gmt, post.modified_gmt) == ("2024-05-01T10:00:00", "2000-01-02T00:00:00")
     assert post.seo_fields == ("modified_gmt",)
+
+
+@pytest.mark.wordpress
+def test_media_of_every_page_of_the_real_site_equal_rest(wordpress_site: WordPressSite) -> None:
+    """Every published entry's page read, its media records (featured then content images)
+    compared with REST's media records of the same files: each file REST exports, no other,
+    every field the page gives equal, and each id the same attachment's."""
+    site = wordpress_site.url("pretty")
+    rest = {
+        record.source_url: record
+        for data in _rest_all(wordpress_site, "wp/v2/media")
+        if (record := media_record(data, site=site)).source_url
+    }
+    entries = [
+        entry
+        for route in ("wp/v2/posts", "wp/v2/pages", "wp/v2/events")
+        for entry in _rest_all(wordpress_site, route, _fields="id,link,featured_media")
+    ]
+    found: dict[str, Any] = {}
+    featured_ids = 0
+    for item in entries:
+        html, links = _fetch(item["link"])
+        entry_page = read_entry_page(html, item["link"], links)
+        assert entry_page is not None
+        if entry_page.featured is not None and entry_page.featured.id is not None:
+            assert entry_page.featured.id == item["featured_media"], item["link"]
+            featured_ids += 1
+        for record in entry_media(entry_page, site=site):
+            assert record.source_url is not None
+            known = found.setdefault(record.source_url, record)
+            assert known.id in (None, record.id) or record.id is None, record.source_url
+    assert set(found) <= set(rest), sorted(set(found) - set(rest))[:5]
+    with_id = [record for record in found.values() if record.id is not None]
+    fields = ("id", "width", "height", "alt_text", "mime_type", "media_type", "caption")
+    unequal = [
+        (url, name, getattr(record, name), getattr(rest[url], name))
+        for url, record in found.items()
+        for name in fields
+        if getattr(record, name) is not None and getattr(record, name) != getattr(rest[url], name)
+    ]
+    assert unequal == []
+    nulls = {name: sum(getattr(r, name) is None for r in found.values()) for name in fields}
+    print(
+        f"\nmedia: {len(found)} files from pages, {len(rest)} in REST; "
+        f"ids {len(with_id)} (featured {featured_ids}); nulls {nulls}"
+    )
+    # The seed shows every image REST exports (as a featured image, ~half also in the body).
+    assert len(found) == len(rest)
+    assert len(with_id) >= len(rest) // 3
+    assert nulls["width"] == nulls["height"] == nulls["caption"] == 0
