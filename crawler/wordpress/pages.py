@@ -5,7 +5,8 @@ Only markers that WordPress core prints are read, never generic extraction: the 
 ``?p=ID``, the alternate-JSON ``Link`` (``…/wp/v2/<base>/ID``), ``body_class()`` (``postid-N``,
 ``page-id-N``, ``parent-pageid-N``), ``post_class()`` (``type-X``, ``status-X``, ``format-X``,
 ``category-<slug>``, ``tag-<slug>``, ``post-password-required``), ``.entry-content``,
-``img.wp-post-image``, ``rel="author"``/``rel="tag"`` links and the comment list
+``img.wp-post-image`` (the featured image), ``img.wp-image-N`` (the media library's images in
+the content), ``rel="author"``/``rel="tag"`` links and the comment list
 (``li#comment-N``, ``.fn``, ``time[datetime]``, ``.comment-content``). Theme markup
 (``h1.entry-title``, ``time.published``) and SEO-plugin metadata (JSON-LD, OpenGraph) only
 fill what core does not print. Sites are hostile: input is capped, lists are bounded, junk
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_HTML_CHARS",
+    "MAX_IMAGES",
     "EntryPage",
     "PageComment",
     "PageImage",
@@ -56,7 +58,6 @@ MAX_TEXT = 2000
 
 MAX_IMAGES = 200
 """Content images read from one entry's page at most."""
-"""Titles and names longer than this are cut: they reach feeds and logs."""
 
 _MIME_TYPES = {
     "jpg": "image/jpeg",
@@ -443,8 +444,9 @@ def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> En
         shortlink=shortlink,
         canonical=canonical,
         content_images=images,
-        seo_fields=(("date_gmt",) if seo_date else ())
-        + (("modified_gmt",) if seo_modified else ()),
+        seo_fields=tuple(
+            name for name, seo in (("date_gmt", seo_date), ("modified_gmt", seo_modified)) if seo
+        ),
     )
 
 

@@ -10,11 +10,15 @@ after its publication (``strtotime(modified) > strtotime(date)``).
 
 Exactness: Yoast writes both JSON-LD dates from the GMT columns (``post_date_gmt``,
 ``post_modified_gmt``) as W3C times with ``+00:00`` (``Date_Helper::format``): to the second,
-as REST's ``date_gmt``/``modified_gmt``. Only times with an offset are used (a time without one
-is in an unknown zone); they are converted to UTC. Only a node that names this page (its
-``url``/``@id``, or for an article the page it is ``mainEntityOfPage``/``isPartOf``) counts:
-graphs also describe the site, breadcrumbs and other pages. Records carry no local time, so
-none is derived. Parsing is bounded (scripts, bytes, nodes): junk gives ``None``.
+as REST's ``date_gmt``/``modified_gmt`` (``dateModified`` is ``post_modified_gmt`` itself, even
+when older than the publication; only Yoast's sitemap ``lastmod`` is the later of the two, and
+its OpenGraph time is absent when the post was never edited: an absent time says nothing).
+Other plugins may print local times with an offset (not verified here): the same instant once
+converted. A date ``0000-00-00 00:00:00`` (Yoast prints it unchanged) is rejected. Only times
+with an offset are used (a time without one is in an unknown zone); they are converted to UTC.
+Only a node that names this page (its ``url``/``@id``, or for an article the page it is
+``mainEntityOfPage``/``isPartOf``) counts: graphs also describe the site, breadcrumbs and
+other pages. Records carry no local time, so none is derived. Parsing is bounded (scripts, bytes, nodes): junk gives ``None``.
 """
 
 from __future__ import annotations
