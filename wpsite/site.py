@@ -10,6 +10,8 @@ Usage::
         site.php("echo get_bloginfo('name');")  # any PHP inside the loaded WordPress
         with site.rest_blocked("all"):  # REST refused as Disable REST API does it
             ...
+        with site.seo_metadata():  # pages print Yoast SEO's JSON-LD graph and OpenGraph
+            ...
 
 Layout of the site directory (a temporary one unless `directory` is given):
 ``wordpress/`` (a copy of /usr/share/wordpress with our wp-config.php and mu-plugin),
@@ -17,9 +19,9 @@ Layout of the site directory (a temporary one unless `directory` is given):
 seeding parameters: lets `python -m wpsite stop` find the processes, and a later
 start reuse the seeded database), ``rest-wall`` (present while rest_blocked("wall") is on).
 
-The REST switches (rest_blocked()) are read by the servers on every request, from a WordPress
-option (mu-plugin) or that flag file (router, before WordPress), so the three modes change
-together and nothing restarts. start() opens a reused site again and refreshes its mu-plugin.
+The switches (rest_blocked(), seo_metadata()) are read by the servers on every request, from
+a WordPress option (mu-plugin) or that flag file (router, before WordPress), so the three
+modes change together and nothing restarts. start() opens a reused site again and refreshes its mu-plugin.
 
 Why one object owns everything: the suite must leave nothing running, so whatever
 start() launched, stop() ends by PID and process group, also from another process.
