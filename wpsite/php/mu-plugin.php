@@ -348,12 +348,12 @@ add_action(
 					),
 				),
 				array(
-					'@type'         => 'WebSite',
-					'@id'           => $home . '#website',
-					'url'           => $home,
-					'name'          => get_bloginfo( 'name' ),
-					'dateModified'  => '2000-01-01T00:00:00+00:00',
-					'inLanguage'    => 'en-US',
+					'@type'        => 'WebSite',
+					'@id'          => $home . '#website',
+					'url'          => $home,
+					'name'         => get_bloginfo( 'name' ),
+					'dateModified' => '2000-01-01T00:00:00+00:00',
+					'inLanguage'   => 'en-US',
 				),
 			),
 		);
