@@ -631,6 +631,28 @@ def test_only_users_refused_reads_posts_from_rest_and_authors_from_their_archive
         assert {record["source"] for record in feed(result, name)} == {"rest"}, name
 
 
+# SEO-plugin metadata: the dates core does not print -------------------------------------------
+
+
+def test_pages_dates_from_seo_metadata_equal_the_rest_crawl(crawls, wordpress_site, tmp_path):
+    """With the site printing what Yoast SEO prints on pages (its JSON-LD graph, OpenGraph),
+    a crawl without REST gives every page the date_gmt and modified_gmt of the REST crawl,
+    not listed in ``missing`` (without it they are null: core prints no date on pages)."""
+    rest = {record["id"]: record for record in feed(crawls.rest("pretty"), "pages")}
+    with wordpress_site.seo_metadata(), wordpress_site.rest_blocked("all"):
+        result = crawl(wordpress_site.url("pretty"), tmp_path, timeout=TIMEOUT, source="auto")
+    assert result.returncode == 0, result.log[-3000:]
+    pages = feed(result, "pages")
+    assert sorted(record["id"] for record in pages) == sorted(rest)
+    for record in pages:
+        assert record["source"] == "html"
+        for field in ("date_gmt", "modified_gmt"):
+            assert record[field] == rest[record["id"]][field], (record["id"], field)
+            assert field not in record["missing"], (record["id"], field)
+    without = feed(crawls.fallback("pretty", "all"), "pages")
+    assert all(record["date_gmt"] is None for record in without)
+
+
 # Failures ------------------------------------------------------------------------------------
 
 

@@ -10,6 +10,8 @@ Usage::
         site.php("echo get_bloginfo('name');")  # any PHP inside the loaded WordPress
         with site.rest_blocked("all"):  # REST refused as Disable REST API does it
             ...
+        with site.seo_metadata():  # pages print Yoast SEO's JSON-LD graph and OpenGraph
+            ...
 
 Layout of the site directory (a temporary one unless `directory` is given):
 ``wordpress/`` (a copy of /usr/share/wordpress with our wp-config.php and mu-plugin),
@@ -17,9 +19,9 @@ Layout of the site directory (a temporary one unless `directory` is given):
 seeding parameters: lets `python -m wpsite stop` find the processes, and a later
 start reuse the seeded database), ``rest-wall`` (present while rest_blocked("wall") is on).
 
-The REST switches (rest_blocked()) are read by the servers on every request, from a WordPress
-option (mu-plugin) or that flag file (router, before WordPress), so the three modes change
-together and nothing restarts. start() opens a reused site again and refreshes its mu-plugin.
+The switches (rest_blocked(), seo_metadata()) are read by the servers on every request, from
+a WordPress option (mu-plugin) or that flag file (router, before WordPress), so the three
+modes change together and nothing restarts. start() opens a reused site again and refreshes its mu-plugin.
 
 Why one object owns everything: the suite must leave nothing running, so whatever
 start() launched, stop() ends by PID and process group, also from another process.
@@ -256,6 +258,21 @@ class WordPressSite:
         finally:
             self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_fail_post' );")
 
+    @contextlib.contextmanager
+    def seo_metadata(self) -> Iterator[None]:
+        """Inside the block, pages print what Yoast SEO prints: its JSON-LD graph (a WebPage
+        node with datePublished and dateModified from the GMT columns) and OpenGraph
+        (og:url; article:modified_time when the page was edited after publication), in all
+        three modes (see the mu-plugin's wpt_seo_meta)."""
+        self._check_mode("pretty")
+        self._run_php(
+            "eval.php", mode="pretty", stdin="update_option( 'wpt_seo_meta', 'yoast', true );"
+        )
+        try:
+            yield
+        finally:
+            self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_seo_meta' );")
+
     def _reset_switches(self, *, running: bool) -> None:
         """Open the site again (a switch left on by a killed run) and refresh the mu-plugin,
         so a reused site runs this checkout's switches."""
@@ -270,7 +287,8 @@ class WordPressSite:
             "eval.php",
             mode="pretty",
             running=running,
-            stdin="delete_option( 'wpt_rest_block' ); delete_option( 'wpt_fail_post' );",
+            stdin="delete_option( 'wpt_rest_block' ); delete_option( 'wpt_fail_post' );"
+            " delete_option( 'wpt_seo_meta' );",
         )
 
     # ------------------------------------------------------------------ internals

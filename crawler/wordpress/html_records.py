@@ -395,10 +395,10 @@ def _comment_count(
 
 
 def media_record(image: PageImage, *, site: str) -> MediaItem | None:
-    """A media file as a page shows it (a featured image): its file, size and alt text; the
-    attachment's id when the markup names it (``wp-image-N``), else null. What only the media
-    library knows (title, dates, caption, uploader, the post it belongs to, other sizes) is
-    null and in ``missing``."""
+    """A media file as a page shows it (a featured or content image): its file, size, alt
+    text and caption; the attachment's id when the markup names it (``wp-image-N``), else
+    null. What only the media library knows (title, dates, uploader, the post it belongs to,
+    other sizes) is null and in ``missing``, and so is what this page did not prove."""
     source_url = web_url(image.source_url)
     if source_url is None:
         return None
@@ -411,7 +411,7 @@ def media_record(image: PageImage, *, site: str) -> MediaItem | None:
         media_type=("image" if mime.startswith("image/") else "file") if mime else None,
         alt_text=image.alt_text,
         title=None,
-        caption=None,
+        caption=clean_inline_text(image.caption) if image.caption is not None else None,
         width=image.width,
         height=image.height,
         source=SOURCE,
@@ -419,6 +419,43 @@ def media_record(image: PageImage, *, site: str) -> MediaItem | None:
     missing = [name for name in _MEDIA_UNKNOWN if getattr(record, name) in (None, {})]
     record.missing = missing_in_order(MediaItem, missing)
     return record
+
+
+MAX_PAGE_MEDIA = 201
+"""Media records from one page at most: the featured image and :data:`.pages.MAX_IMAGES`."""
+
+
+def entry_media(page: EntryPage, *, site: str) -> list[MediaItem]:
+    """The media files an entry's page shows: the featured image, then the content images
+    (``img.wp-image-N``), each file once.
+
+    When the featured image and a content image are the same file they make one record:
+    the featured image's values first (WordPress prints its alt text and caption from the
+    media library), the content image's for what it lacks (the id: the featured image's
+    class seldom names it). Only published pages are read, so each file is one REST shows
+    unless it is attached to an unpublished post (which no page tells)."""
+    merged: dict[str, PageImage] = {}
+    for image in ([page.featured] if page.featured else []) + list(page.content_images):
+        url = web_url(image.source_url)
+        if url is None:
+            continue
+        known = merged.get(url)
+        merged[url] = image if known is None else _merge_images(known, image)
+        if len(merged) >= MAX_PAGE_MEDIA:
+            break
+    return [record for image in merged.values() if (record := media_record(image, site=site))]
+
+
+def _merge_images(first: PageImage, second: PageImage) -> PageImage:
+    """``first``, with ``second``'s values where ``first`` has none."""
+    return replace(
+        first,
+        **{
+            name: getattr(second, name)
+            for name in ("id", "width", "height", "alt_text", "mime_type", "caption")
+            if getattr(first, name) is None
+        },
+    )
 
 
 def comment_records(

@@ -5,7 +5,8 @@ Only markers that WordPress core prints are read, never generic extraction: the 
 ``?p=ID``, the alternate-JSON ``Link`` (``…/wp/v2/<base>/ID``), ``body_class()`` (``postid-N``,
 ``page-id-N``, ``parent-pageid-N``), ``post_class()`` (``type-X``, ``status-X``, ``format-X``,
 ``category-<slug>``, ``tag-<slug>``, ``post-password-required``), ``.entry-content``,
-``img.wp-post-image``, ``rel="author"``/``rel="tag"`` links and the comment list
+``img.wp-post-image`` (the featured image), ``img.wp-image-N`` (the media library's images in
+the content), ``rel="author"``/``rel="tag"`` links and the comment list
 (``li#comment-N``, ``.fn``, ``time[datetime]``, ``.comment-content``). Theme markup
 (``h1.entry-title``, ``time.published``) and SEO-plugin metadata (JSON-LD, OpenGraph) only
 fill what core does not print. Sites are hostile: input is capped, lists are bounded, junk
@@ -14,7 +15,6 @@ gives ``None`` or empty facts, never an exception.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,12 +28,14 @@ from lxml import html as lxml_html
 
 from .discovery import link_header_targets
 from .records import web_url
+from .seo import MAX_SCRIPTS, SeoDates, jsonld_dates, opengraph_dates, seo_dates
 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator, Sequence
 
 __all__ = [
     "MAX_HTML_CHARS",
+    "MAX_IMAGES",
     "EntryPage",
     "PageComment",
     "PageImage",
@@ -53,6 +55,9 @@ MAX_LINKS = 1000
 
 MAX_TEXT = 2000
 """Titles and names longer than this are cut: they reach feeds and logs."""
+
+MAX_IMAGES = 200
+"""Content images read from one entry's page at most."""
 
 _MIME_TYPES = {
     "jpg": "image/jpeg",
@@ -97,14 +102,17 @@ class PageComment:
 
 @dataclass(frozen=True)
 class PageImage:
-    """The featured image (``img.wp-post-image``), full size when the srcset names it."""
+    """An image of the media library as a page shows it: the featured image
+    (``img.wp-post-image``) or a content image (``img.wp-image-N``), full size when the srcset
+    names it."""
 
-    id: int | None  # only when the markup names it (wp-image-N); usually None
+    id: int | None  # only when the markup names it (wp-image-N, or a content twin of the file)
     source_url: str | None  # the full-size file: the srcset candidate without -WxH, else src
     width: int | None
     height: int | None
     alt_text: str | None
     mime_type: str | None  # from the file extension
+    caption: str | None = None  # the figcaption's text, when the image is in a <figure>
 
 
 @dataclass(frozen=True)
@@ -134,6 +142,12 @@ class EntryPage:
     comment_pages: tuple[str, ...]
     shortlink: str | None
     canonical: str | None
+    content_images: tuple[PageImage, ...] = ()
+    """``img.wp-image-N`` of ``.entry-content`` whose full-size file the markup proves, in
+    page order, each file once (at most :data:`MAX_IMAGES`)."""
+    seo_fields: tuple[str, ...] = ()
+    """``date_gmt`` / ``modified_gmt`` when they come from SEO-plugin metadata (JSON-LD,
+    OpenGraph: :mod:`.seo`) rather than the theme's markup: their provenance."""
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -400,6 +414,11 @@ def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> En
     content_html = inner_html(content) if content is not None and not protected else None
     canonical = next((absolute(el.get("href"), base) for el in head_links(root, "canonical")), None)
     comments = tuple(_comments(root))
+    metadata = _seo_dates(root, [u for u in (canonical, url) if u])
+    date_gmt, seo_date = _date(scope, root, metadata, published=True)
+    modified_gmt, seo_modified = _date(scope, root, metadata, published=False)
+    images = _content_images(content, base) if content is not None and not protected else ()
+    featured = None if protected else _featured(scope, base, images)
     return EntryPage(
         url=url,
         id=post_id,
@@ -412,18 +431,22 @@ def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> En
         title=_title(root, scope, protected),
         content_html=content_html,
         teaser_html=_teaser(content_html),
-        date_gmt=_date(root, scope, published=True),
-        modified_gmt=_date(root, scope, published=False),
+        date_gmt=date_gmt,
+        modified_gmt=modified_gmt,
         author_url=_author_url(root, scope, base),
         author_name=_author_name(root, scope),
         classes=classes,
         term_links=_term_links(scope, base),
-        featured=None if protected else _featured(scope, base),
+        featured=featured,
         comments_open=_comments_open(root),
         comments=comments,
         comment_pages=_comment_pages(root, canonical or url, base, (c.id for c in comments)),
         shortlink=shortlink,
         canonical=canonical,
+        content_images=images,
+        seo_fields=tuple(
+            name for name, seo in (("date_gmt", seo_date), ("modified_gmt", seo_modified)) if seo
+        ),
     )
 
 
@@ -514,7 +537,11 @@ def _teaser(content_html: str | None) -> str | None:
     return re.sub(r"<p>\s*$", "", content_html[: match.start()])
 
 
-def _date(root: etree._Element, scope: etree._Element, *, published: bool) -> str | None:
+def _date(
+    scope: etree._Element, root: etree._Element, metadata: SeoDates, *, published: bool
+) -> tuple[str | None, bool]:
+    """The theme's ``<time>`` (published; ``time.updated`` when it differs, for modified),
+    else SEO metadata; and whether SEO metadata gave it."""
     times = [el for el in _elements(scope, ".//time[@datetime]") if not _in_comment(el)]
     if published:
         chosen = next((el for el in times if "published" in classes_of(el)), None)
@@ -523,7 +550,7 @@ def _date(root: etree._Element, scope: etree._Element, *, published: bool) -> st
         if chosen is None and scope is not root:
             chosen = times[0] if times else None
         found = utc_text(chosen.get("datetime")) if chosen is not None else None
-        return found or _metadata_date(root, "article:published_time", "datePublished")
+        return (found, False) if found else (metadata.published, metadata.published is not None)
     published_at = next(
         (utc_text(el.get("datetime")) for el in times if "published" in classes_of(el)), None
     )
@@ -532,42 +559,21 @@ def _date(root: etree._Element, scope: etree._Element, *, published: bool) -> st
         if "updated" in classes and "published" not in classes:
             value = utc_text(el.get("datetime"))
             if value and value != published_at:
-                return value
-    return _metadata_date(root, "article:modified_time", "dateModified")
+                return value, False
+    return metadata.modified, metadata.modified is not None
 
 
-def _metadata_date(root: etree._Element, og_property: str, json_key: str) -> str | None:
-    """A date from SEO-plugin metadata: OpenGraph ``<meta property>``, then JSON-LD."""
-    for el in _elements(root, "//meta[@property]"):
-        if str(el.get("property")).lower() == og_property and (
-            value := utc_text(el.get("content"))
-        ):
-            return value
-    for script in list(_elements(root, "//script[@type='application/ld+json']"))[:20]:
-        text = (script.text or "")[:1_000_000]
-        try:
-            data = json.loads(text)
-        except ValueError:
-            continue
-        for value in _json_values(data, json_key):
-            if found := utc_text(value):
-                return found
-    return None
-
-
-def _json_values(data: object, key: str) -> Iterator[str]:
-    """String values of ``key`` anywhere in a JSON-LD document (bounded walk)."""
-    stack, seen = [data], 0
-    while stack and seen < 10_000:
-        item = stack.pop()
-        seen += 1
-        if isinstance(item, dict):
-            value = item.get(key)
-            if isinstance(value, str):
-                yield value
-            stack.extend(reversed(list(item.values())))
-        elif isinstance(item, list):
-            stack.extend(reversed(item))
+def _seo_dates(root: etree._Element, page_urls: Sequence[str]) -> SeoDates:
+    """SEO-plugin dates of this page: JSON-LD first, then OpenGraph (see :mod:`.seo`)."""
+    scripts = [
+        script.text or ""
+        for script in _elements(root, "//script[@type='application/ld+json']", MAX_SCRIPTS)
+    ]
+    properties = [
+        (str(el.get("property")), str(el.get("content") or ""))
+        for el in _elements(root, "//meta[@property]", MAX_LINKS)
+    ]
+    return seo_dates(jsonld_dates(scripts, page_urls), opengraph_dates(properties, page_urls))
 
 
 def _in_comment(el: etree._Element) -> bool:
@@ -637,26 +643,31 @@ def _term_links(scope: etree._Element, base: str) -> tuple[tuple[str, str], ...]
     return tuple(links)
 
 
-def _featured(scope: etree._Element, base: str) -> PageImage | None:
+def _featured(
+    scope: etree._Element, base: str, content_images: Sequence[PageImage] = ()
+) -> PageImage | None:
     img = first(scope, f".//img[{has_class('wp-post-image')}]")
     if img is None:
         return None
     src = absolute(img.get("src") or img.get("data-src"), base)
     width, height = _int(img.get("width")), _int(img.get("height"))
     source_url, full_width = src, width
-    for candidate, descriptor in _srcset(img.get("srcset") or img.get("data-srcset"), base):
+    srcset = _srcset(img.get("srcset") or img.get("data-srcset"), base)
+    for candidate, descriptor in srcset:
         if not _SIZE_SUFFIX.search(urlsplit(candidate).path):
             source_url = candidate
             full_width = _int(descriptor[:-1]) if descriptor.endswith("w") else full_width
             break
-    if source_url != src and full_width and width and height:
-        # The srcset holds only sizes of the same ratio (wp_image_matches_ratio).
-        height = round(height * full_width / width)
-    image_id = next(
-        (int(m.group(1)) for c in classes_of(img) if (m := _WP_IMAGE.fullmatch(c))), None
-    )
+    if source_url != src:
+        # A smaller size is shown: the full height only when its sizes prove it.
+        sizes = [size for url, _ in srcset if (size := _size_of(url))]
+        height = _full_height(full_width, sizes) if full_width else None
+    image_id = _wp_image_id(img)
     if image_id is None and source_url:
-        image_id = _content_image_id(scope, source_url, base)
+        # The same file in the content, where the editor names its attachment (wp-image-N).
+        image_id = next(
+            (image.id for image in content_images if image.source_url == source_url), None
+        )
     return PageImage(
         id=image_id,
         source_url=source_url,
@@ -664,20 +675,142 @@ def _featured(scope: etree._Element, base: str) -> PageImage | None:
         height=height,
         alt_text=img.get("alt"),
         mime_type=_mime_type(source_url),
+        caption=_caption(img),
     )
 
 
-def _content_image_id(scope: etree._Element, source_url: str, base: str) -> int | None:
-    """The ``wp-image-N`` of an image in the content that shows the same file, if any."""
-    stem = _SIZE_SUFFIX.sub("", urlsplit(source_url).path)
-    for img in _elements(scope, ".//img[contains(@class, 'wp-image-')]"):
-        ident = next(
-            (int(m.group(1)) for c in classes_of(img) if (m := _WP_IMAGE.fullmatch(c))), None
-        )
-        urls = [absolute(img.get("src"), base)] + [u for u, _ in _srcset(img.get("srcset"), base)]
-        if ident and any(u and _SIZE_SUFFIX.sub("", urlsplit(u).path) == stem for u in urls):
-            return ident
-    return None
+def _wp_image_id(img: etree._Element) -> int | None:
+    """The attachment id the editor wrote into the image's class (``wp-image-N``)."""
+    return next((int(m.group(1)) for c in classes_of(img) if (m := _WP_IMAGE.fullmatch(c))), None)
+
+
+def _content_images(content: etree._Element, base: str) -> tuple[PageImage, ...]:
+    """The attachments ``.entry-content`` shows (``img.wp-image-N``, in a block or classic
+    ``<figure>`` or not), each file once, when the markup proves the full-size file."""
+    found: dict[str, PageImage] = {}
+    for img in _elements(content, ".//img[contains(@class, 'wp-image-')]", MAX_IMAGES * 2):
+        image = _content_image(img, base)
+        if image is not None and image.source_url and image.source_url not in found:
+            found[image.source_url] = image
+        if len(found) >= MAX_IMAGES:
+            break
+    return tuple(found.values())
+
+
+def _content_image(img: etree._Element, base: str) -> PageImage | None:
+    """One content image: its attachment id, and its full-size file.
+
+    The file is the ``src`` when that has no ``-WxH`` size suffix, else the srcset candidate
+    that is the same file without the suffix (or its ``-scaled``/``-rotated`` copy, which is
+    what WordPress serves as the full size of a large upload); without one the full file is
+    unknown and the image is skipped. The width is the full file's ``w`` descriptor; the
+    height is the ``height`` attribute of a full-size ``<img>``, or the one full height that
+    every ``-WxH`` size of the srcset is a rounding of (:func:`_full_height`).
+    """
+    image_id = _wp_image_id(img)
+    src = absolute(img.get("src") or img.get("data-src"), base)
+    if image_id is None or src is None:
+        return None
+    src_path = urlsplit(src).path
+    candidates = _srcset(img.get("srcset") or img.get("data-srcset"), base)
+    source_url, width = None, None
+    if not _SIZE_SUFFIX.search(src_path):
+        source_url = src
+    for candidate, descriptor in candidates:
+        path = urlsplit(candidate).path
+        if _is_full_of(path, src_path) and (source_url is None or candidate == source_url):
+            source_url = candidate
+            width = _int(descriptor[:-1]) if descriptor.endswith("w") else None
+            break
+    if source_url is None:
+        return None
+    height = None
+    if width is not None:
+        if source_url == src and _int(img.get("width")) == width:
+            height = _int(img.get("height"))
+        else:
+            sizes = [size for url, _ in candidates if (size := _size_of(url))]
+            height = _full_height(width, sizes)
+    return PageImage(
+        id=image_id,
+        source_url=source_url,
+        width=width,
+        height=height,
+        alt_text=img.get("alt"),
+        mime_type=_mime_type(source_url),
+        caption=_caption(img),
+    )
+
+
+def _is_full_of(full_path: str, src_path: str) -> bool:
+    """Whether ``full_path`` is the full-size file of which ``src_path`` is a size.
+
+    >>> _is_full_of("/u/a.jpg", "/u/a-300x188.jpg"), _is_full_of("/u/a-scaled.jpg", "/u/a-300x188.jpg")
+    (True, True)
+    >>> _is_full_of("/u/b.jpg", "/u/a-300x188.jpg"), _is_full_of("/u/a-300x188.jpg", "/u/a-300x188.jpg")
+    (False, False)
+    """
+    if _SIZE_SUFFIX.search(full_path):
+        return False
+    stem = _SIZE_SUFFIX.sub("", src_path)
+    if full_path == stem:
+        return True
+    root, dot, extension = stem.rpartition(".")
+    return bool(dot) and full_path in (f"{root}-scaled.{extension}", f"{root}-rotated.{extension}")
+
+
+def _size_of(url: str) -> tuple[int, int] | None:
+    """(width, height) that a ``-WxH`` file name says."""
+    match = _SIZE_SUFFIX.search(urlsplit(url).path)
+    if not match:
+        return None
+    width, _, height = match.group(0)[1:].partition("x")
+    return int(width), int(height)
+
+
+def _full_height(full_width: int, sizes: Sequence[tuple[int, int]]) -> int | None:
+    """The full height every size is a rounding of, when only one is (else None).
+
+    WordPress scales a size from the full file (``wp_constrain_dimensions``): limited by
+    width, ``h = round(H * w / W)``; limited by height, ``w = round(W * h / H)``. One size
+    of 300x188 from a 400-wide file fits H = 250 and 251; more sizes may leave one.
+
+    >>> _full_height(400, [(300, 188)]) is None
+    True
+    >>> _full_height(1600, [(300, 188), (768, 480), (1024, 640), (1536, 960)])
+    1000
+    >>> _full_height(400, []) is None
+    True
+    """
+    possible: set[int] | None = None
+    for w, h in list(sizes)[:50]:
+        if not 0 < w < full_width or h <= 0:
+            continue
+        centre = h * full_width / w
+        low, high = max(1, int(centre - full_width / w) - 2), int(centre + full_width / w) + 3
+        fits = {
+            full
+            for full in range(low, min(high, low + 10_000))
+            if _round(full * w / full_width) == h or _round(full_width * h / full) == w
+        }
+        possible = fits if possible is None else possible & fits
+    return next(iter(possible)) if possible and len(possible) == 1 else None
+
+
+def _round(value: float) -> int:
+    """PHP's ``round()``: halves away from zero (Python's rounds them to even)."""
+    return int(value + 0.5)
+
+
+def _caption(img: etree._Element) -> str | None:
+    """The text of the ``<figcaption>`` of the ``<figure>`` that holds ``img``, if any."""
+    parent, depth = img.getparent(), 0
+    while parent is not None and depth < 4 and parent.tag != "figure":
+        parent, depth = parent.getparent(), depth + 1
+    if parent is None or parent.tag != "figure":
+        return None
+    caption = next((child for child in parent if child.tag == "figcaption"), None)
+    return plain_text(caption)
 
 
 def _srcset(value: str | None, base: str) -> list[tuple[str, str]]:

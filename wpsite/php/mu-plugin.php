@@ -301,3 +301,69 @@ add_action(
 	},
 	0
 );
+
+/*
+ * Option wpt_seo_meta = "yoast": pages print the metadata Yoast SEO prints, with the dates
+ * computed as Yoast computes them (WordPressSite.seo_metadata() sets it):
+ *   - the JSON-LD graph (src/generators/schema/webpage.php): a WebPage node whose @id and url
+ *     are the canonical URL, with datePublished = post_date_gmt and dateModified =
+ *     post_modified_gmt formatted by Date_Helper::format (DATE_W3C in UTC, "+00:00"), next
+ *     to the WebSite node (whose url is the home page: another page; its dateModified is
+ *     not Yoast's, it catches a reader that takes any node's date);
+ *   - OpenGraph (src/presentations/indexable-post-type-presentation.php): og:url, no
+ *     article:published_time (Yoast prints it for posts only, unless filtered), and
+ *     article:modified_time only when strtotime(modified_gmt) > strtotime(date_gmt).
+ */
+function wpt_seo_w3c( string $gmt ): string {
+	$date = date_create_immutable_from_format( 'Y-m-d H:i:s', $gmt, new DateTimeZone( 'UTC' ) );
+	return $date ? $date->format( DATE_W3C ) : $gmt;
+}
+
+add_action(
+	'wp_head',
+	static function () {
+		if ( 'yoast' !== get_option( 'wpt_seo_meta', '' ) || ! is_page() ) {
+			return;
+		}
+		$post      = get_queried_object();
+		$canonical = wp_get_canonical_url( $post );
+		$home      = home_url( '/' );
+		$graph     = array(
+			'@context' => 'https://schema.org',
+			'@graph'   => array(
+				array(
+					'@type'           => 'WebPage',
+					'@id'             => $canonical,
+					'url'             => $canonical,
+					'name'            => wp_strip_all_tags( get_the_title( $post ) ),
+					'isPartOf'        => array( '@id' => $home . '#website' ),
+					'datePublished'   => wpt_seo_w3c( $post->post_date_gmt ),
+					'dateModified'    => wpt_seo_w3c( $post->post_modified_gmt ),
+					'inLanguage'      => 'en-US',
+					'potentialAction' => array(
+						array(
+							'@type'  => 'ReadAction',
+							'target' => array( $canonical ),
+						),
+					),
+				),
+				array(
+					'@type'        => 'WebSite',
+					'@id'          => $home . '#website',
+					'url'          => $home,
+					'name'         => get_bloginfo( 'name' ),
+					'dateModified' => '2000-01-01T00:00:00+00:00',
+					'inLanguage'   => 'en-US',
+				),
+			),
+		);
+		echo '<meta property="og:type" content="article" />' . "\n";
+		echo '<meta property="og:url" content="' . esc_attr( $canonical ) . '" />' . "\n";
+		if ( strtotime( $post->post_modified_gmt ) > strtotime( $post->post_date_gmt ) ) {
+			echo '<meta property="article:modified_time" content="' . esc_attr( wpt_seo_w3c( $post->post_modified_gmt ) ) . '" />' . "\n";
+		}
+		echo '<script type="application/ld+json" class="yoast-schema-graph">'
+			. wp_json_encode( $graph, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE ) . "</script>\n";
+	},
+	1
+);
