@@ -39,9 +39,9 @@ from crawler.wordpress.html_records import (
     EntryContext,
     HtmlTables,
     comment_records,
+    entry_media,
     entry_record,
     finish_terms,
-    media_record,
     resolve_parents,
     term_record,
     url_key,
@@ -199,7 +199,7 @@ class FallbackRun:
         self.in_flight: dict[str, _Entry] = {}
         self.exported_ids: set[int] = set()
         self.media_urls: set[str] = set()
-        """Media files exported (featured images), once each."""
+        """Media files exported (the images pages show), once each."""
         self.terms: list[TermItem] = []
         self.parent_slugs: dict[int, str | None] = {}
         self.user_pages: list[ArchivePage] = []
@@ -701,11 +701,10 @@ class FallbackRun:
             self.rest_bases[record.type] = page.rest_base_hint or record.type
             step.custom_types.append((self.rest_bases[record.type], record.type))
         step.records.append(record)
-        image = page.featured
-        if image is not None and image.source_url and image.source_url not in self.media_urls:
-            media = media_record(image, site=self.site)
-            if media is not None and len(self.media_urls) < MAX_URLS:
-                self.media_urls.add(image.source_url)
+        for media in entry_media(page, site=self.site):
+            url = media.source_url
+            if url and url not in self.media_urls and len(self.media_urls) < MAX_URLS:
+                self.media_urls.add(url)
                 step.records.append(media)
 
     # --- phases ---------------------------------------------------------------------------
