@@ -235,6 +235,42 @@ def test_blocked_api_crawls_the_pages_instead_by_default(caplog):
     assert spider.crawler.stats.get_value("wordpress/source") == "html"
 
 
+ITSEC = {
+    "code": "itsec_rest_api_access_restricted",
+    "message": "Access to REST API requests is restricted by Solid Security settings.",
+    "data": {"status": 401},
+}
+
+
+def test_routes_blocked_behind_an_open_index_crawl_the_pages_instead(caplog):
+    spider = make_spider()
+    types_request, taxonomies_request = catalog_requests(spider)
+    items, requests = call(types_request, response_for(types_request, ITSEC, status=401))
+    assert items == []
+    assert spider.stop_reason is None
+    assert spider.run is None
+    assert spider.fallback is not None
+    assert all(r.callback == spider.parse_fallback for r in requests)
+    assert "itsec_rest_api_access_restricted" in caplog.text
+    assert "its index answers" in caplog.text
+    # The other catalog answer, still on its way, is dropped with the REST run.
+    assert call(taxonomies_request, response_for(taxonomies_request, TAXONOMIES)) == ([], [])
+    assert not spider.crawler.stats.get_value("wordpress/incomplete")
+
+
+def test_routes_blocked_after_records_left_stop_and_say_how_to_read_the_pages():
+    spider = make_spider()
+    queue = linked_requests(spider)
+    users = next(r for r in queue if r.cb_kwargs["key"] == "users")
+    items, _ = call(users, response_for(users, [{"id": 1, "name": "A", "slug": "a"}]))
+    assert items
+    comments = next(r for r in queue if r.cb_kwargs["key"] == "comments")
+    call(comments, response_for(comments, ITSEC, status=401))
+    assert spider.stop_reason == "api_blocked"
+    assert spider.fallback is None
+    assert "-a source=html" in spider.crawler.stats.get_value("wordpress/failure")
+
+
 def test_an_incremental_run_with_rest_blocked_asks_the_feed_whether_anything_changed(tmp_path):
     state = SiteState(
         "https://e.com/",

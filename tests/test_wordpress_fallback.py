@@ -37,7 +37,7 @@ MODES = ("plain", "pathinfo", "pretty")
 TIMEOUT = 240  # one crawl of the 300-post site; the HTML path takes ~430 requests
 FEEDS = ("posts", "pages", "events", "terms", "users", "comments", "media")
 # (mode, switch) of the fallback crawls compared with the REST crawl of the same mode.
-FALLBACKS = [(mode, "all") for mode in MODES] + [("pretty", "wall")]
+FALLBACKS = [(mode, "all") for mode in MODES] + [("pretty", "wall"), ("pretty", "content")]
 FALLBACK_IDS = [f"{mode}-{block}" for mode, block in FALLBACKS]
 # Sitemaps list every record; under PATHINFO permalinks WordPress has none that answers
 # (test_what_each_mode_offers_without_rest), so only the posts of the feed can be listed.
@@ -154,6 +154,21 @@ def test_all_answers_as_the_disable_rest_api_plugin(wordpress_site, wp_mode):
     assert_rest_open(wordpress_site, wp_mode)
 
 
+def test_content_answers_as_solid_security_restricted_access(wordpress_site, wp_mode):
+    with wordpress_site.rest_blocked("content"):
+        for url in rest_urls(wordpress_site, wp_mode):
+            index = get(url)
+            assert index.status == 200, url
+            assert "wp/v2" in index.json()["namespaces"]
+        for route in ("wp/v2/posts", "wp/v2/types", "wp/v2/categories"):
+            for url in rest_urls(wordpress_site, wp_mode, route):
+                response = get(url)
+                assert response.status == 401, url
+                assert response.json()["code"] == "itsec_rest_api_access_restricted"
+        assert_html_open(wordpress_site, wp_mode)
+    assert_rest_open(wordpress_site, wp_mode)
+
+
 def test_users_answers_as_wordfence(wordpress_site, wp_mode):
     user_id = wordpress_site.ground_truth(wp_mode)["users"][0]["id"]
     with wordpress_site.rest_blocked("users"):
@@ -231,7 +246,7 @@ def refuse_users_then_raise(site: WordPressSite, kind: str) -> None:
 
 
 def test_the_site_is_open_again_when_the_block_raises(wordpress_site):
-    for kind in ("all", "users", "wall", "429"):
+    for kind in ("all", "users", "content", "wall", "429"):
         with pytest.raises(RuntimeError, match=kind):
             refuse_users_then_raise(wordpress_site, kind)
         for mode in MODES:
@@ -332,6 +347,8 @@ def test_the_fallback_crawl_succeeds_and_says_why_in_one_line(mode, block, crawl
     ]
     assert len(said) == 1, said
     assert all(word in said[0].lower() for word in ("feed", "page")), said[0]
+    why = {"all": "rest_cannot_access", "wall": "cloudflare", "content": "itsec_rest_api_access"}
+    assert why[block] in said[0].lower(), said[0]
     fallback_stats = {k: v for k, v in result.stats.items() if k.startswith("wordpress/fallback/")}
     for name in ("posts", "pages", "events", "terms", "users", "comments"):
         # Counted by type and source: "post" (or "posts") and "html" in the key.

@@ -54,7 +54,7 @@ PHP_DIR = servers.PHP_DIR
 STATE_FILE = "state.json"
 DEFAULT_SEED = 1
 # The ways the tests can refuse the REST API to anonymous visitors (see rest_blocked()).
-REST_BLOCKS = ("all", "users", "wall", "429")
+REST_BLOCKS = ("all", "users", "content", "wall", "429")
 WALL_FLAG = "rest-wall"
 
 
@@ -233,7 +233,7 @@ class WordPressSite:
         if kind not in (*REST_BLOCKS, "none"):
             raise ValueError(f"kind must be one of {(*REST_BLOCKS, 'none')}, not {kind!r}")
         self._check_mode("pretty")
-        option = kind if kind in ("all", "users", "429") else ""
+        option = kind if kind in ("all", "users", "content", "429") else ""
         self._run_php(
             "eval.php",
             mode="pretty",

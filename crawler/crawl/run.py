@@ -475,11 +475,12 @@ class CrawlRun:
             logger.warning("%s", message)
 
     def _lost(self, key: str, ref: PageRef, problem: Problem) -> Stop | None:
-        """Count a page lost for good; a block of the whole API stops the crawl."""
-        self.stats.inc_value("wordpress/pages_failed")
-        self.stats.set_value("wordpress/incomplete", True)
+        """Count a page lost for good; a block of the whole API stops the crawl (the spider
+        may crawl the pages instead, so it is not counted as a lost page)."""
         if problem.blocks_crawl:
             return Stop.blocked(problem)
+        self.stats.inc_value("wordpress/pages_failed")
+        self.stats.set_value("wordpress/incomplete", True)
         logger.error(
             "Lost page %d of %s (%d records a page): %s",
             ref.page, key, ref.per_page, problem.message,

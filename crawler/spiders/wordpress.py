@@ -101,6 +101,8 @@ class WordPressSpider(Spider):
         """Why REST could not be used, as discovery said it (kept for the fallback's stops)."""
         self.rest_blocked_reason = ""
         """What :func:`classify` saw that says REST is blocked, for the log line."""
+        self.rest_records = 0
+        """Records the REST run exported: none, and a block of its routes falls back."""
         self.discovery_answers: dict[str, Answer] = {}
         """The home page and the REST candidates' answers, for :func:`classify` (a few)."""
 
@@ -234,10 +236,14 @@ class WordPressSpider(Spider):
 
     def parse_catalog(self, response: Response, kind: str) -> Iterator[Any]:
         """``/types`` or ``/taxonomies``; when refused, WordPress's defaults are assumed."""
+        if self.run is None:
+            return  # REST was given up for the pages (see _act)
         data, problem = read_catalog(answer_of(response))
         yield from self._act(self._running().on_catalog(kind, data, problem))
 
     def on_catalog_error(self, failure: Failure) -> Iterator[Any]:
+        if self.run is None:
+            return
         kind = failure.request.cb_kwargs["kind"]  # type: ignore[attr-defined]
         problem = Problem("network", failure.getErrorMessage())
         yield from self._act(self._running().on_catalog(kind, None, problem))
@@ -246,11 +252,15 @@ class WordPressSpider(Spider):
 
     def parse_page(self, response: Response, key: str, page: int, per_page: int) -> Iterator[Any]:
         """One page of a collection: its records, then the pages to request next."""
+        if self.run is None:
+            return
         outcome = classify_page(answer_of(response), page=page)
         yield from self._act(self._running().on_page(key, PageRef(page, per_page), outcome))
 
     def on_page_error(self, failure: Failure) -> Iterator[Any]:
         """A page could not be downloaded at all (after retries)."""
+        if self.run is None:
+            return
         request = failure.request  # type: ignore[attr-defined]
         ref = PageRef(request.cb_kwargs["page"], request.cb_kwargs["per_page"])
         problem = Problem("network", f"could not fetch {request.url}: {failure.getErrorMessage()}")
@@ -264,8 +274,16 @@ class WordPressSpider(Spider):
             self.crawler.signals.send_catch_log(
                 wordpress_signals.custom_types_found, types=step.custom_types, spider=self
             )
+        if step.stop and self._blocked_after_index(step.stop):
+            self.run = None  # its answers still on the way are dropped
+            yield from self._start_fallback(self.discovery_answers.get("home"))
+            return
         if step.stop:
-            self.fail(step.stop.reason, step.stop.message)
+            hint = ""
+            if step.stop.reason == "api_blocked" and self.rest_records:
+                hint = "; crawl it again with -a source=html to read its pages instead"
+            self.fail(step.stop.reason, step.stop.message + hint)
+        self.rest_records += len(step.records)
         yield from self._users_from_archives(step.records)
         # Requests first: Scrapy runs the records through the pipelines (cleaning) as it reads
         # them, so pages yielded after a released hold of 1,600 records would wait for them
@@ -345,6 +363,19 @@ class WordPressSpider(Spider):
             return False
         self.rest_problem = stop.message
         self.rest_blocked_reason = verdict.reason
+        return True
+
+    def _blocked_after_index(self, stop: Stop) -> bool:
+        """Whether the REST index answered but its ``wp/v2`` routes are blocked (Solid
+        Security's restricted access): before any record left, the pages are crawled instead.
+        After some did, the crawl stops (the pages would export them twice)."""
+        if stop.reason != "api_blocked" or self.params is None or self.params.source == "rest":
+            return False
+        if self.rest_records:
+            return False
+        self.rest_problem = stop.message
+        self.rest_blocked_reason = f"its index answers, its routes do not: {stop.message}"
+        self.crawler.stats.set_value("wordpress/site_kind", "rest_blocked")
         return True
 
     def _users_from_archives(self, records: list[Any]) -> Iterator[Any]:

@@ -182,6 +182,9 @@ add_action(
  *             provider from the core sitemap, and answers ?author=N with the theme's 404
  *             (its preventAuthorNScans). /author/<slug>/ archives and every other route
  *             stay open.
+ *   "content" - Solid (iThemes) Security's "Restricted Access" as anonymous visitors meet it:
+ *             the index answers, every wp/v2 route answers 401
+ *             itsec_rest_api_access_restricted (rest_pre_dispatch).
  *   "429"   - a rate limiter in front of the REST API: 429 with Retry-After on every REST
  *             request, in every spelling; HTML pages, feeds and sitemaps stay open.
  * Option wpt_fail_post (a post id): that post's own page answers 500 (its REST record,
@@ -192,6 +195,25 @@ add_action(
 function wpt_rest_block() {
 	return (string) get_option( 'wpt_rest_block', '' );
 }
+
+add_filter(
+	'rest_pre_dispatch',
+	static function ( $result, $server, $request ) {
+		if ( 'content' !== wpt_rest_block() || is_user_logged_in() ) {
+			return $result;
+		}
+		if ( ! preg_match( '~^/wp/v2(/|$)~', $request->get_route() ) ) {
+			return $result;
+		}
+		return new WP_Error(
+			'itsec_rest_api_access_restricted',
+			'You do not have sufficient permission to access this endpoint. Access to REST API requests is restricted by Solid Security settings.',
+			array( 'status' => rest_authorization_required_code() )
+		);
+	},
+	10,
+	3
+);
 
 add_filter(
 	'rest_authentication_errors',
