@@ -192,6 +192,12 @@ def bench_incremental(site: WordPressSite, mode: str, block: str, workdir: Path,
         f"({after['requests'] / changed:.1f} per change, {after['requests'] / first['requests']:.1%} "
         "of the first run)"
     )
+    requests = {
+        k.rsplit("/", 1)[-1]: v
+        for k, v in after["fallback_stats"].items()
+        if k.startswith("wordpress/fallback/requests/")
+    }
+    print(f"requests of the run after changes, by kind: {requests}")
     if after["records"]["posts"] < changed:
         print(f"the run after changes exported {after['records']['posts']} posts", file=sys.stderr)
         return 1
