@@ -195,7 +195,9 @@ def test_pages_fan_out_records_are_exported_once_and_the_end_is_quiet():
         (PageOutcome(Verdict.END, problem=Problem("http_error", "400")), [], 0, False),
         (PageOutcome(Verdict.REFUSED, problem=Problem("http_error", "403")), [], 0, False),
         (PageOutcome.lost(Problem("network", "could not fetch")), [], 1, False),
-        (PageOutcome(Verdict.LOST, problem=Problem("blocked", "DRA", "rest_cannot_access")), [], 1, True),
+        # A block stops the run (the crawl fails, or the spider reads the pages instead), so
+        # it is not counted as a lost page that would also make a fallback crawl incomplete.
+        (PageOutcome(Verdict.LOST, problem=Problem("blocked", "DRA", "rest_cannot_access")), [], 0, True),
     ],
 )  # fmt: skip
 def test_what_the_run_does_with_each_verdict(outcome, pages, lost, stops):
