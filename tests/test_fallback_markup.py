@@ -30,15 +30,18 @@ from crawler.wordpress.html_records import (
     HtmlTables,
     entry_media,
     entry_record,
+    joined_content,
 )
 from crawler.wordpress.pages import (
     MAX_COMMENTS,
     MAX_HTML_CHARS,
     MAX_IMAGES,
+    MAX_PARTS,
     EntryPage,
     PageImage,
     read_comment_page,
     read_entry_page,
+    read_entry_part,
     terms_from_classes,
 )
 from crawler.wordpress.records import media_record
@@ -227,6 +230,98 @@ def test_comment_pages_under_plain_permalinks() -> None:
     assert pages == ("https://e.com/?p=5&cpage=1", "https://e.com/?p=5&cpage=3")
 
 
+SPLIT = f"{SITE}/2026/11/split-in-three/"
+"""A post of three parts (``<!--nextpage-->``) with a more tag and a comment, captured with
+its parts; ``post-multipage-rest.json`` is what REST said of it."""
+
+
+def test_split_post_lists_its_parts_and_shows_no_navigation() -> None:
+    post = entry("post-multipage", SPLIT)
+    assert post.part_links == (f"{SPLIT}2/", f"{SPLIT}3/")
+    assert post.content_html is not None
+    assert "page-links" not in post.content_html
+    assert "Page 2" not in post.content_html
+    assert "Still the first part" in post.content_html
+    assert [c.id for c in post.comments] != []
+    # The navigation was in the captured page (so removing it is what the test checks).
+    html, _ = page("post-multipage")
+    assert 'class="page-links"' in html
+
+
+def test_split_post_parts_joined_equal_the_rest_content() -> None:
+    rest = json.loads((DATA / "post-multipage-rest.json").read_text(encoding="utf-8"))
+    post = entry("post-multipage", SPLIT)
+    parts = []
+    for number, url in enumerate(post.part_links, start=2):
+        html, _ = page(f"post-multipage-part-{number}")
+        part = read_entry_part(html, url)
+        assert part is not None
+        assert "post-page-numbers" not in part
+        parts.append(part)
+    mine = clean_content(joined_content(post.content_html, parts) or "", SPLIT)
+    theirs = clean_content(rest["content"], rest["link"])
+    assert (mine.html, mine.text, mine.word_count, mine.links) == (
+        theirs.html,
+        theirs.text,
+        theirs.word_count,
+        theirs.links,
+    )
+    assert "Third and last part." in mine.text
+    # The first page alone is not the REST content (what the parts fix).
+    assert clean_content(post.content_html or "", SPLIT).text != theirs.text
+    # The excerpt is the first part's teaser, as REST's.
+    record = entry_record(post, post.comments, EntryContext(SITE, "post", frozenset()),
+                          HtmlTables(), parts)  # fmt: skip
+    assert record is not None
+    assert clean_content(record.content_html or "", SPLIT).text == theirs.text
+    assert clean_excerpt(record.excerpt or "") == clean_excerpt(rest["excerpt"])
+
+
+def test_split_post_with_a_lost_part_has_no_content() -> None:
+    post = entry("post-multipage", SPLIT)
+    record = entry_record(post, (), EntryContext(SITE, "post", frozenset()), HtmlTables(), None)
+    assert record is not None
+    assert record.content_html is None
+    assert "content_html" in record.missing
+
+
+def test_page_links_of_core_default_markup_and_other_hosts() -> None:
+    # Core's default container (plain permalinks), a link to another host, and a content
+    # paragraph that must stay.
+    html = (
+        '<body class="single postid-5"><article class="post-5 type-post hentry">'
+        '<div class="entry-content"><p>One</p><p class="post-nav-links">Pages: '
+        '<span class="post-page-numbers current">1</span> '
+        '<a href="/?p=5&#038;page=2" class="post-page-numbers">2</a> '
+        '<a href="https://other.example/?p=5&#038;page=3" class="post-page-numbers">3</a>'
+        "</p><p>tail</p></div></article></body>"
+    )
+    post = read_entry_page(html, "https://e.com/?p=5")
+    assert post is not None
+    assert post.part_links == ("https://e.com/?p=5&page=2",)
+    assert post.content_html == "<p>One</p><p>tail</p>"
+    # A theme's own container around the numbered links.
+    themed = html.replace('<p class="post-nav-links">', '<div class="pager">').replace(
+        "</p><p>tail", "</div><p>tail"
+    )
+    post = read_entry_page(themed, "https://e.com/?p=5")
+    assert post is not None
+    assert post.content_html == "<p>One</p><p>tail</p>"
+    assert post.part_links == ("https://e.com/?p=5&page=2",)
+
+
+def test_part_links_are_capped() -> None:
+    links = "".join(f'<a href="/p/{n}/" class="post-page-numbers">{n}</a>' for n in range(2, 400))
+    html = (
+        '<body class="single postid-5"><article class="post-5 type-post hentry">'
+        f'<div class="entry-content"><p>One</p><nav class="page-links">{links}</nav></div>'
+    )
+    post = read_entry_page(html, "https://e.com/p/")
+    assert post is not None
+    assert len(post.part_links) == MAX_PARTS - 1
+    assert post.part_links[:2] == ("https://e.com/p/2/", "https://e.com/p/3/")
+
+
 def test_child_page_and_custom_type() -> None:
     child = entry("page-child", f"{SITE}/about-us/our-team/")
     assert (child.id, child.post_type, child.rest_base_hint, child.parent, child.title) == (
@@ -364,6 +459,7 @@ def test_junk_never_raises(html: str) -> None:
     assert archive is None or archive.id is None
     assert read_home_page(html, "https://e.com/").sticky_ids == frozenset()
     assert read_comment_page(html, "https://e.com/x/") == ((), ())
+    assert read_entry_part(html, "https://e.com/x/2/") in (None, "")
     assert auto_excerpt_html(html) == "" or auto_excerpt_html(html).startswith("<p>")
     assert is_auto_excerpt(html, html) in (True, False)
 

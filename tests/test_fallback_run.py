@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from crawler.cleaning import clean_content
 from crawler.crawl.answer import Answer
 from crawler.crawl.fallback import FallbackRun, Step, Want
 from crawler.items import (
@@ -327,3 +328,53 @@ def test_without_robots_txt_the_usual_sitemap_places_are_probed_in_order():
     assert probes == [f"{HOME}wp-sitemap.xml", f"{HOME}?sitemap=index", f"{HOME}sitemap_index.xml"]
     assert run.finished
     assert set(by_type(records, PostItem)) == {20, 308}
+
+
+SPLIT = f"{HOME}2026/11/split-in-three/"
+"""A post of three parts (``<!--nextpage-->``), captured with its parts and one comment."""
+
+
+def split_site() -> dict[str, tuple[int, bytes, tuple[str, ...]]]:
+    site = core_site()
+    site[f"{HOME}wp-sitemap-posts-post-1.xml"] = (200, urlset(SPLIT), ())
+    site[SPLIT] = page("post-multipage")
+    site[f"{SPLIT}2/"] = page("post-multipage-part-2")
+    site[f"{SPLIT}3/"] = page("post-multipage-part-3")
+    return site
+
+
+def test_a_split_post_waits_for_its_parts_and_joins_them_in_order():
+    stats = Stats()
+    run = FallbackRun(HOME, stats)
+    order: list[tuple[Want, str]] = []
+    records, _ = drive(run, split_site(), run.start(), order=order)
+
+    assert run.finished
+    assert [url for want, url in order if want is Want.PART] == [f"{SPLIT}2/", f"{SPLIT}3/"]
+    assert stats["wordpress/fallback/requests/part"] == 2
+    post = by_type(records, PostItem)[610]
+    text = clean_content(post.content_html or "", SPLIT).text
+    # What the three captured pages show, in part order, and no page navigation.
+    assert text.index("First part") < text.index("Second part") < text.index("Third and last")
+    assert "Page 2" not in text
+    assert "content_html" not in post.missing
+    # Every part page prints the comments again: each comment is exported once.
+    comments = [r for r in records if isinstance(r, CommentItem)]
+    assert len(comments) == len({c.id for c in comments}) == post.comment_count == 1
+    assert not stats.get("wordpress/incomplete")
+
+
+def test_a_lost_part_makes_the_crawl_incomplete_and_the_content_null():
+    site = split_site()
+    site[f"{SPLIT}3/"] = (500, b"<html>Internal Server Error</html>", ())
+    stats = Stats()
+    run = FallbackRun(HOME, stats)
+    records, _ = drive(run, site, run.start())
+
+    post = by_type(records, PostItem)[610]
+    assert post.content_html is None, "two parts of three would read like the whole post"
+    assert "content_html" in post.missing
+    assert stats["wordpress/incomplete"] is True
+    assert stats["wordpress/fallback/failed_urls"] == 1
+    # Its comments still leave, as with a lost comment page.
+    assert [r for r in records if isinstance(r, CommentItem)]

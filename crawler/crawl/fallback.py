@@ -13,8 +13,8 @@ collections first:
    type's Atom feed. Terms are held to the end, when their ``count`` is known; authors wait
    for the feeds (their website is only in Atom).
 3. **Content**: every entry page of the post-type sitemaps, at most ``window`` at a time,
-   each joined with the tables as it arrives; its comment pages are followed before the
-   record leaves. Then the held terms.
+   each joined with the tables as it arrives; its comment pages (and the other parts of a post
+   split with ``<!--nextpage-->``) are followed before the record leaves. Then the held terms.
 
 Each answer returns a :class:`Step` of records and fetches, as :class:`crawler.crawl.run.CrawlRun`
 does for REST. A URL the site lists but that fails after retries makes the crawl incomplete
@@ -47,7 +47,7 @@ from crawler.wordpress.html_records import (
     url_key,
     user_record,
 )
-from crawler.wordpress.pages import read_comment_page, read_entry_page
+from crawler.wordpress.pages import MAX_PARTS, read_comment_page, read_entry_page, read_entry_part
 from crawler.wordpress.sitemaps import (
     SitemapEntry,
     classify_sitemap,
@@ -99,6 +99,8 @@ class Want(StrEnum):
     ARCHIVE = "archive"
     ENTRY = "entry"
     COMMENTS = "comments"
+    PART = "part"
+    """Another part of a post split with ``<!--nextpage-->`` (``…/2/``, ``?p=ID&page=2``)."""
     UPDATES = "updates"
     """Incremental runs: the conditional request of the comments feed (304: nothing changed)."""
     GONE = "gone"
@@ -113,9 +115,10 @@ class Fetch:
     want: Want
     about: str | None = None
     """Feeds: the custom type (``None``: the posts); archives: the taxonomy (``None``: an
-    author or unknown); comment pages: the key of the entry they belong to."""
+    author or unknown); comment pages and parts: the key of the entry they belong to."""
     page: int = 0
-    """Feeds: the page number; checks of a known record (``gone``): its id."""
+    """Feeds: the page number; parts: the part's number (2...); checks of a known record
+    (``gone``): its id."""
     priority: int = 0
     headers: tuple[tuple[str, str], ...] = ()
     """Request headers of a conditional request (``If-Modified-Since``...)."""
@@ -135,7 +138,8 @@ class Step:
 
 @dataclass
 class _Entry:
-    """An entry URL from a post-type sitemap, and its page once read (comments pending)."""
+    """An entry URL from a post-type sitemap, and its page once read (comments and parts
+    pending)."""
 
     url: str
     post_type: str | None
@@ -144,6 +148,9 @@ class _Entry:
     comments: list[PageComment] = field(default_factory=list)
     waiting: set[str] = field(default_factory=set)
     comments_lost: bool = False
+    parts: dict[int, str] = field(default_factory=dict)
+    """The content of the other parts of a split post, by part number (2...)."""
+    parts_lost: bool = False
 
 
 class FallbackRun:
@@ -573,6 +580,7 @@ class FallbackRun:
             if url_key(url) != key:
                 entry.waiting.add(url)
                 step.fetches.append(self._comments(url, key))
+        step.fetches += self._parts(key, entry, page)
         for url in self._unknown_archives(page):
             entry.waiting.add(url)
             waiters = self.archive_waiters.setdefault(url, set())
@@ -634,6 +642,49 @@ class FallbackRun:
                 unknown.append(url)
         return unknown[:MAX_LINKED_ARCHIVES]
 
+    def _wants_content(self, key: str, entry: _Entry) -> bool:
+        """Whether the entry's record will leave (users-only runs, and incremental runs that
+        read an entry again for its comments only, export none): its parts are read then."""
+        if self.users_only:
+            return False
+        changes = self.changes
+        return not (self.since_last and changes and changes.comments_only(key, entry.post_type))
+
+    def _parts(self, key: str, entry: _Entry, page: EntryPage) -> list[Fetch]:
+        """The other parts of a split post, each awaited before its record leaves."""
+        if not self._wants_content(key, entry):
+            return []
+        fetches = []
+        for number, url in enumerate(page.part_links[: MAX_PARTS - 1], start=2):
+            entry.waiting.add(url)
+            self.stats.inc_value("wordpress/fallback/requests/part")
+            fetches.append(Fetch(url, Want.PART, about=key, page=number))
+        return fetches
+
+    def _on_part(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
+        """Another part of a split post: its content, by number (its comments are the first
+        page's again, so they are not read)."""
+        step = Step()
+        key = fetch.about or ""
+        entry = self.in_flight.get(key)
+        if entry is None:
+            return step
+        entry.waiting.discard(fetch.url)
+        if self._ok(answer) and answer is not None:
+            content = read_entry_part(_text(answer), answer.url)
+            if content is None:
+                entry.parts_lost = True
+                self.stats.inc_value("wordpress/fallback/unreadable_parts")
+            else:
+                entry.parts[fetch.page] = content
+        else:
+            entry.parts_lost = True
+            self._lost(fetch, answer, error)
+        if not entry.waiting:
+            self.in_flight.pop(key, None)
+            self._finish_entry(key, entry, step)
+        return step
+
     def _comments(self, url: str, entry_key: str) -> Fetch:
         self.stats.inc_value("wordpress/fallback/requests/comments")
         return Fetch(url, Want.COMMENTS, about=entry_key)
@@ -673,7 +724,8 @@ class FallbackRun:
             sticky_ids=self.home.sticky_ids if self.home else frozenset(),
             lastmod=entry.lastmod,
         )
-        record = entry_record(page, entry.comments, context, self.tables)
+        parts = None if entry.parts_lost else [entry.parts[n] for n in sorted(entry.parts)]
+        record = entry_record(page, entry.comments, context, self.tables, parts)
         if record is None:
             self.stats.inc_value("wordpress/fallback/not_entries")
             return

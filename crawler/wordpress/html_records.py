@@ -272,13 +272,42 @@ class EntryContext:
     """The sitemap's ``lastmod`` (``modified_gmt`` on WordPress 6.5+ and with Yoast)."""
 
 
+NEXTPAGE = "\n<p><!--nextpage--></p>\n"
+"""What separates the parts of a split post in REST's ``content.rendered`` (the cleaner drops
+the comment and the paragraph it leaves empty)."""
+
+
+def joined_content(first: str | None, parts: Sequence[str] | None) -> str | None:
+    r"""A split post's whole content, as REST renders it: its first page's content and the
+    other parts' in order, each pair separated by :data:`NEXTPAGE`. None when the first part
+    is unknown or ``parts`` is None (a part could not be read: the content is not whole).
+
+    >>> joined_content("<p>One</p>\n", ["<p>Two</p>", " <p>Three</p>"])
+    '<p>One</p>\n<p><!--nextpage--></p>\n<p>Two</p>\n<p><!--nextpage--></p>\n<p>Three</p>'
+    >>> joined_content("<p>One</p>", []), joined_content("<p>One</p>", None)
+    ('<p>One</p>', None)
+    """
+    if first is None or parts is None:
+        return None
+    if not parts:
+        return first
+    return NEXTPAGE.join(part.strip() for part in [first, *parts])
+
+
 def entry_record(
     page: EntryPage,
     comments: Sequence[PageComment],
     context: EntryContext,
     tables: HtmlTables,
+    parts: Sequence[str] | None = (),
 ) -> EntryRecord | None:
-    """A post, page or custom type's record from its page, its Atom entry and the tables."""
+    """A post, page or custom type's record from its page, its Atom entry and the tables.
+
+    ``parts``: the content of the other parts of a post split with ``<!--nextpage-->``
+    (:attr:`EntryPage.part_links`, in order), joined to the page's as REST joins them; None
+    when one could not be read (the content is then null and named in ``missing``: part of
+    it would read like all of it). The excerpt comes from the first part, as REST's does.
+    """
     post_type = page.post_type or context.sitemap_type
     if page.id is None or post_type is None:
         return None
@@ -302,7 +331,7 @@ def entry_record(
         "date_gmt": date_gmt,
         "modified_gmt": modified_gmt,
         "title": title,
-        "content_html": "" if page.protected else page.content_html,
+        "content_html": "" if page.protected else joined_content(page.content_html, parts),
         "excerpt": "" if page.protected else _excerpt(page, feed),
         "protected": page.protected,
         "comment_status": _comment_status(page, feed, post_type),

@@ -36,11 +36,13 @@ if TYPE_CHECKING:
 __all__ = [
     "MAX_HTML_CHARS",
     "MAX_IMAGES",
+    "MAX_PARTS",
     "EntryPage",
     "PageComment",
     "PageImage",
     "read_comment_page",
     "read_entry_page",
+    "read_entry_part",
     "terms_from_classes",
 ]
 
@@ -58,6 +60,15 @@ MAX_TEXT = 2000
 
 MAX_IMAGES = 200
 """Content images read from one entry's page at most."""
+
+MAX_PARTS = 100
+"""Parts of a post split with ``<!--nextpage-->`` followed at most (its first page included)."""
+
+_PAGE_LINKS_CLASSES = ("page-links", "post-nav-links")
+"""The container ``wp_link_pages()`` prints: core's default ``<p class="post-nav-links">``,
+the themes' ``<nav class="page-links">`` / ``<div class="page-links">``."""
+_PAGE_NUMBER_CLASS = "post-page-numbers"
+"""The class of each link (and of the current page's ``<span>``) it prints since WordPress 5.1."""
 
 _MIME_TYPES = {
     "jpg": "image/jpeg",
@@ -148,6 +159,11 @@ class EntryPage:
     seo_fields: tuple[str, ...] = ()
     """``date_gmt`` / ``modified_gmt`` when they come from SEO-plugin metadata (JSON-LD,
     OpenGraph: :mod:`.seo`) rather than the theme's markup: their provenance."""
+    part_links: tuple[str, ...] = ()
+    """A post split with ``<!--nextpage-->`` shows its first part only: the URLs of the other
+    parts (``…/2/``, ``?p=ID&page=2``), from ``wp_link_pages()``'s navigation, in order, on
+    the page's host, each once (at most :data:`MAX_PARTS` - 1). ``content_html`` is this part
+    without that navigation; :func:`read_entry_part` reads the others."""
 
 
 # ----------------------------------------------------------------------------- parsing
@@ -411,8 +427,11 @@ def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> En
     scope = entry if entry is not None else root
     protected = "post-password-required" in classes
     content = first(scope, f".//*[{has_class('entry-content')}]")
+    canonical = canonical_of(root, base)
+    part_links: tuple[str, ...] = ()
+    if content is not None and not protected:
+        part_links = _part_links(_drop_page_links(content), base, (url, canonical))
     content_html = inner_html(content) if content is not None and not protected else None
-    canonical = next((absolute(el.get("href"), base) for el in head_links(root, "canonical")), None)
     comments = tuple(_comments(root))
     metadata = _seo_dates(root, [u for u in (canonical, url) if u])
     date_gmt, seo_date = _date(scope, root, metadata, published=True)
@@ -447,7 +466,130 @@ def read_entry_page(html: str, url: str, link_headers: Sequence[str] = ()) -> En
         seo_fields=tuple(
             name for name, seo in (("date_gmt", seo_date), ("modified_gmt", seo_modified)) if seo
         ),
+        part_links=part_links,
     )
+
+
+def read_entry_part(html: str, url: str) -> str | None:
+    """The content of one more part of a post split with ``<!--nextpage-->`` (``…/2/``): the
+    inner HTML of its ``.entry-content`` without the page navigation; None when the page
+    shows no such content (junk, an archive, a password form). Its comments are those of the
+    first page again: they are not read here.
+
+    >>> read_entry_part('<body class="single postid-7"><article class="post-7 type-post">'
+    ...     '<div class="entry-content"><p>Two</p><nav class="page-links"><a href="/p/"'
+    ...     ' class="post-page-numbers">Page 1</a></nav></div></article>', "https://e.com/p/2/")
+    '<p>Two</p>'
+    >>> read_entry_part("<p>no entry here</p>", "https://e.com/p/2/") is None
+    True
+    """
+    root = parse_document(html)
+    if root is None or not url:
+        return None
+    entry = _entry_element(root, None)
+    if "post-password-required" in classes_of(entry):
+        return None
+    content = first(entry if entry is not None else root, f".//*[{has_class('entry-content')}]")
+    if content is None:
+        return None
+    _drop_page_links(content)
+    return inner_html(content)
+
+
+def canonical_of(root: etree._Element, base: str) -> str | None:
+    """The page's ``<link rel="canonical">``, absolute."""
+    return next((absolute(el.get("href"), base) for el in head_links(root, "canonical")), None)
+
+
+def _drop_page_links(content: etree._Element) -> list[etree._Element]:
+    """Remove ``wp_link_pages()``'s navigation from ``.entry-content`` (REST's content has no
+    such navigation) and return it: the elements with its container class that hold page
+    links, else the smallest element around every ``.post-page-numbers`` (a theme's own
+    ``before``/``after`` markup)."""
+    found = [
+        el
+        for name in _PAGE_LINKS_CLASSES
+        for el in _elements(content, f".//*[{has_class(name)}]", MAX_LINKS)
+        if first(el, ".//a[@href]") is not None
+    ]
+    if not found:
+        numbers = list(_elements(content, f".//*[{has_class(_PAGE_NUMBER_CLASS)}]", MAX_LINKS))
+        around = numbers[0].getparent() if numbers else None
+        depth = 0
+        while around is not None and around is not content and depth < 20:
+            if all(_inside(number, around) for number in numbers):
+                found = [around]
+                break
+            around, depth = around.getparent(), depth + 1
+    dropped = [
+        el for el in found if not any(_inside(el, other) for other in found if other is not el)
+    ]
+    for el in dropped:
+        _remove(el)
+    return dropped
+
+
+def _part_links(
+    navigation: Sequence[etree._Element], base: str, here: Sequence[str | None]
+) -> tuple[str, ...]:
+    """The other parts' URLs the navigation links to: on the page's host, in order, each once,
+    the page itself (part 1, also under its canonical URL) left out.
+
+    >>> nav = parse_document('<nav class="page-links"><span>Page 1</span> <a href="/p/2/">2</a>'
+    ...     ' <a href="/p/3/#x">3</a> <a href="/p/2/">2</a> <a href="https://x.org/p/4/">4</a>'
+    ...     ' <a href="/p/">1</a></nav>')
+    >>> _part_links([first(nav, "//nav")], "https://e.com/p/", ["https://e.com/p/"])
+    ('https://e.com/p/2/', 'https://e.com/p/3/')
+    >>> nav = parse_document('<p class="post-nav-links"><a href="/?p=5&#038;page=2">2</a></p>')
+    >>> _part_links([first(nav, "//p")], "https://e.com/?p=5", ["https://e.com/?p=5"])
+    ('https://e.com/?p=5&page=2',)
+    """
+    host = urlsplit(base).netloc.lower()
+    seen = {_same_page(link) for link in here if link}
+    links: list[str] = []
+    for nav in navigation:
+        for el in _elements(nav, ".//a[@href]", MAX_LINKS):
+            link = absolute(el.get("href"), base)
+            if not link or urlsplit(link).netloc.lower() != host:
+                continue
+            link = link.partition("#")[0]
+            if _same_page(link) not in seen:
+                seen.add(_same_page(link))
+                links.append(link)
+            if len(links) >= MAX_PARTS - 1:
+                return tuple(links)
+    return tuple(links)
+
+
+def _same_page(url: str) -> str:
+    """``url`` compared as a page: without fragment and trailing slash, host in lower case."""
+    parts = urlsplit(url.partition("#")[0])
+    return f"{parts.netloc.lower()}{parts.path.rstrip('/')}?{parts.query}"
+
+
+def _inside(el: etree._Element, ancestor: etree._Element) -> bool:
+    """Whether ``el`` is ``ancestor`` or below it (bounded walk)."""
+    node: etree._Element | None = el
+    depth = 0
+    while node is not None and depth < 1000:
+        if node is ancestor:
+            return True
+        node, depth = node.getparent(), depth + 1
+    return False
+
+
+def _remove(el: etree._Element) -> None:
+    """Take ``el`` out of the tree, keeping the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    if el.tail:
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + el.tail
+        else:
+            parent.text = (parent.text or "") + el.tail
+    parent.remove(el)
 
 
 def read_comment_page(html: str, url: str) -> tuple[tuple[PageComment, ...], tuple[str, ...]]:
