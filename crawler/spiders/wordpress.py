@@ -70,7 +70,9 @@ class WordPressSpider(Spider):
 
     Arguments (validated by :class:`crawler.params.CrawlParams`): ``-a url=`` any page of the
     site or its REST root; ``-a types=posts,pages`` only those post types; ``-a
-    incremental=true`` only what changed since the last clean run.
+    incremental=true`` only what changed since the last clean run; ``-a auth=env:NAME`` (or
+    ``file:/path``) with ``-a user=`` an application password: drafts, pending, private and
+    scheduled records, protected bodies (see :mod:`crawler.auth`).
     """
 
     name = "wordpress"
