@@ -156,7 +156,8 @@ class _Entry(_Record):
     slug: str | None = None
     """The URL slug."""
     status: str | None = None
-    """Publication status; anonymous crawls only ever see ``publish``."""
+    """Publication status; anonymous crawls only ever see ``publish``, authenticated ones
+    (``-a auth=``) also ``draft``, ``pending``, ``private`` and ``future``."""
     date_gmt: str | None = field(default=None, metadata=_UTC)
     """Publication time, ISO 8601 in UTC, ending in ``Z``; null if the site sent no real date."""
     modified_gmt: str | None = field(default=None, metadata=_UTC)
@@ -179,6 +180,13 @@ class _Entry(_Record):
     content_raw: str | None = None
     """The content HTML exactly as WordPress rendered it (null unless
     ``WORDPRESS_KEEP_RAW_HTML`` is on)."""
+    title_raw: str | None = None
+    """Authenticated crawls: the title as stored (``title.raw`` of the edit context); null
+    otherwise."""
+    content_source: str | None = None
+    """Authenticated crawls: the content as stored, before WordPress renders it (``content.raw``
+    of the edit context: block markup, shortcodes); null otherwise. The post's password is
+    never exported."""
     excerpt: str | None = ""
     """The excerpt as plain text; WordPress's ``[…]`` and "Continue reading" tails become ``…``.
     Empty for password-protected records; null only when a source other than REST could not tell (it
@@ -366,6 +374,15 @@ class UserItem(_Record):
     description: str | None = ""
     """The biography as plain text; null only when a source other than REST could not tell (it is
     then in ``missing``)."""
+    email: str | None = None
+    """The e-mail address: only in authenticated crawls with
+    ``-a include_private_user_fields=true`` (personal data); null otherwise."""
+    roles: list[str] | None = None
+    """The user's roles (``editor``...): as ``email``, only on that explicit request."""
+    first_name: str | None = None
+    """The first name: as ``email``, only on that explicit request."""
+    last_name: str | None = None
+    """The last name: as ``email``, only on that explicit request."""
     change: str | None = _change()
     source: str = _source()
     missing: list[str] = field(default_factory=list, metadata=_MISSING)

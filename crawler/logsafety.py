@@ -7,6 +7,8 @@ place that logs to quote site strings (``%r`` does, ``%s`` does not, and Scrapy'
 are out of our hands), one filter on the log handlers cleans every formatted message: escape
 sequences and control characters (C0, DEL, C1) are removed, and line breaks become spaces
 unless the message's own template has them (Scrapy's stats dump is multi-line by design).
+The same filter replaces the secrets registered with :func:`redact` (an authenticated crawl's
+application password, in every form) by ``<redacted>``: a safety net, as nothing logs them.
 """
 
 from __future__ import annotations
@@ -46,8 +48,36 @@ def safe_for_log(text: str, *, keep_newlines: bool = False) -> str:
     return _CONTROL.sub("", _BREAK.sub(" ", text))
 
 
+_SECRETS: list[str] = []
+"""Strings never written to the log, longest first (see :func:`redact`)."""
+
+
+def redact(secrets: list[str]) -> None:
+    """Never let ``secrets`` reach the log: every record's message, with its arguments, is
+    written with them replaced by ``<redacted>``.
+
+    >>> redact(["s3cr3t-pw"])
+    >>> record = logging.LogRecord("x", logging.INFO, "", 0, "got %s", ("a s3cr3t-pw b",), None)
+    >>> LOG_FILTER.filter(record), record.getMessage()
+    (True, 'got a <redacted> b')
+    """
+    for secret in secrets:
+        if len(secret) >= 4 and secret not in _SECRETS:  # a shorter one would eat plain words
+            _SECRETS.append(secret)
+    _SECRETS.sort(key=len, reverse=True)
+
+
+def without_secrets(text: str) -> str:
+    """``text`` with every registered secret replaced (see :func:`redact`)."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, "<redacted>")
+    return text
+
+
 class SafeLogFilter(logging.Filter):
-    """Cleans each record's message with :func:`safe_for_log` before any handler writes it."""
+    """Cleans each record's message with :func:`safe_for_log` before any handler writes it,
+    and takes out the secrets of :func:`redact`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         template = record.msg if isinstance(record.msg, str) else ""
@@ -59,6 +89,12 @@ class SafeLogFilter(logging.Filter):
                 "",
             )
         clean = safe_for_log(message, keep_newlines="\n" in template)
+        if _SECRETS:
+            clean = without_secrets(clean)
+            if record.exc_info and not record.exc_text:  # a traceback's lines too
+                record.exc_text = without_secrets(
+                    logging.Formatter().formatException(record.exc_info)
+                )
         if clean != formatted:
             record.msg, record.args = clean, None
         return True

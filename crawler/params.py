@@ -14,10 +14,24 @@ from urllib.parse import urlsplit, urlunsplit
 
 from crawler.wordpress.routes import ascii_host
 
+_AUTH = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:.{1,4096})$", re.DOTALL)
+"""Where the application password is read from: an environment variable or a file."""
+_USER = re.compile(r"^[^:\x00-\x1f\x7f]{1,60}$")
+"""A WordPress login: at most 60 characters, no colon (Basic auth splits at the first one)."""
+
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[\w.-]+)(:\d+)?$")
 """A bare host (``example.com``, ``bücher.example``, ``127.0.0.1:8080``, ``[::1]:8080``)."""
 
-ARGUMENTS = ("url", "types", "incremental", "source")
+ARGUMENTS = (
+    "url",
+    "types",
+    "incremental",
+    "source",
+    "auth",
+    "user",
+    "allow_insecure_auth",
+    "include_private_user_fields",
+)
 """The spider's arguments; see :class:`CrawlParams`."""
 
 SOURCES = ("auto", "rest", "html")
@@ -48,7 +62,7 @@ def site_url(value: str | None) -> str:
     >>> site_url("https://admin:s3cret@example.com/")
     Traceback (most recent call last):
     ...
-    crawler.params.ArgumentError: url= holds a user name and password (…@example.com): they are never read from the URL, and application passwords will come through a setting, not the URL; give the URL without them
+    crawler.params.ArgumentError: url= holds a user name and password (…@example.com): they are never read from the URL, and an application password comes through -a auth=env:NAME; give the URL without them
     """
     hint = "give the address of any page of the site, e.g. -a url=https://example.com"
     if not value or not value.strip():
@@ -89,7 +103,7 @@ def _refuse_credentials(value: str) -> None:
     host = authority.rsplit("@", 1)[1]
     raise ArgumentError(
         f"url= holds a user name and password (…@{host}): they are never read from the URL, "
-        "and application passwords will come through a setting, not the URL; "
+        "and an application password comes through -a auth=env:NAME; "
         "give the URL without them"
     )
 
@@ -110,18 +124,35 @@ class CrawlParams:
     """Where records come from: ``rest`` (the REST API only), ``html`` (sitemaps, the Atom
     feed and the pages, without trying REST) or ``auto`` (REST, and the pages when a plugin
     or a firewall blocks it)."""
+    auth: str | None = None
+    """Where the application password is read from: ``env:NAME`` or ``file:/path`` (never the
+    password itself); the content is the password, or ``user:password``."""
+    user: str | None = None
+    """The WordPress user name of the application password (or in ``auth``'s content)."""
+    allow_insecure_auth: bool = False
+    """Send the credentials over plain http too (a test site; never over the internet)."""
+    include_private_user_fields: bool = False
+    """Authenticated crawls: export users' e-mail, roles and names (personal data)."""
 
     @classmethod
     def from_arguments(cls, **arguments: str | bool | None) -> CrawlParams:
         """Validate raw ``-a`` arguments; an unknown one is an error naming the valid ones.
 
         >>> CrawlParams.from_arguments(url="example.com", incremental="yes", _job="abc")
-        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True, source='auto')
+        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True, source='auto', auth=None, user=None, allow_insecure_auth=False, include_private_user_fields=False)
         >>> CrawlParams.from_arguments(url="https://e.com/", incremetal="true")
         Traceback (most recent call last):
         ...
-        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=
+        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=, -a auth=, -a user=, -a allow_insecure_auth=, -a include_private_user_fields=
+        >>> CrawlParams.from_arguments(url="https://e.com/", auth="env:WP_APP", user="ann").auth
+        'env:WP_APP'
+        >>> CrawlParams.from_arguments(url="https://e.com/", password="abcd")
+        Traceback (most recent call last):
+        ...
+        crawler.params.ArgumentError: a password is never given as an argument (the process list shows arguments): put it in an environment variable or a file and pass -a auth=env:NAME or -a auth=file:/path
         """
+        if "password" in arguments:
+            raise ArgumentError(f"a password is never given as an argument {_AUTH_HINT}")
         if "sites" in arguments:
             raise ArgumentError(
                 "to crawl the sites listed in a file, run: scrapy crawlsites FILE (one URL a line)"
@@ -145,13 +176,56 @@ class CrawlParams:
             raise ArgumentError(
                 f"source={source!r} is not one of rest, html, auto; e.g. -a source=html"
             )
+        auth, user = _auth_source(arguments.get("auth")), arguments.get("user")
+        if user is not None and (not isinstance(user, str) or not _USER.match(user.strip())):
+            raise ArgumentError(
+                "user= is not a WordPress user name (1 to 60 characters, no colon); "
+                "e.g. -a user=editor"
+            )
+        private_fields = flag(
+            "include_private_user_fields", arguments.get("include_private_user_fields")
+        )
+        if private_fields and auth is None:
+            raise ArgumentError(
+                "include_private_user_fields=true needs an authenticated crawl: -a auth=env:NAME"
+            )
         return cls(
             url=site_url(url),
             types=types.strip() if types else None,
             incremental=flag("incremental", arguments.get("incremental")),
             scheme_guessed=scheme_guessed(url or ""),
             source=source.strip().lower(),
+            auth=auth,
+            user=user.strip() if isinstance(user, str) else None,
+            allow_insecure_auth=flag("allow_insecure_auth", arguments.get("allow_insecure_auth")),
+            include_private_user_fields=private_fields,
         )
+
+
+_AUTH_HINT = (
+    "(the process list shows arguments): put it in an environment variable or a file and "
+    "pass -a auth=env:NAME or -a auth=file:/path"
+)
+
+
+def _auth_source(value: str | bool | None) -> str | None:
+    """Validate ``auth=``: ``env:NAME`` or ``file:/path``. Its value is never repeated in the
+    message, in case someone passed the password itself.
+
+    >>> _auth_source(" env:WP_APP_PASSWORD "), _auth_source("file:/run/secrets/wp"), _auth_source(None)
+    ('env:WP_APP_PASSWORD', 'file:/run/secrets/wp', None)
+    >>> _auth_source("abcd efgh ijkl")
+    Traceback (most recent call last):
+    ...
+    crawler.params.ArgumentError: auth= takes env:NAME or file:/path, never the password itself (the process list shows arguments): put it in an environment variable or a file and pass -a auth=env:NAME or -a auth=file:/path
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and _AUTH.match(value.strip()):
+        return value.strip()
+    raise ArgumentError(
+        f"auth= takes env:NAME or file:/path, never the password itself {_AUTH_HINT}"
+    )
 
 
 def flag(name: str, value: str | bool | None) -> bool:

@@ -73,6 +73,10 @@ DOWNLOADER_MIDDLEWARES = {
     # Scrapy's retries, plus Retry-After on 429/503.
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.middlewares.RetryAfterMiddleware": 550,
+    # Authenticated crawls (-a auth=env:NAME): the Authorization header, added at download time
+    # to the REST root's origin only, and taken off before the redirect and retry middlewares
+    # (600, 550) copy the request back into the scheduler (and JOBDIR).
+    "crawler.auth.ApplicationPasswordMiddleware": 700,
 }
 # Address policy and no third-party traffic (crawler.netpolicy). The host given by the user may
 # be anything, loopback included; any other host the crawl is sent to (an advertised REST root,

@@ -151,7 +151,7 @@ def test_credentials_in_the_url_are_refused_and_never_logged(tmp_path):
         requests = list(site.requests)
     assert result.returncode == 1
     assert secret not in result.log
-    assert "application passwords will come through a setting" in result.log
+    assert "an application password comes through -a auth=env:NAME" in result.log
     assert len(result.errors) == 1
     assert "Traceback" not in result.log
     assert requests == []

@@ -67,7 +67,7 @@ def test_hosts_are_written_as_requests_carry_them(url, expected):
     ],
 )
 def test_credentials_are_refused_without_repeating_them(url):
-    with pytest.raises(ArgumentError, match="application passwords") as info:
+    with pytest.raises(ArgumentError, match="an application password") as info:
         CrawlParams.from_arguments(url=url)
     assert "s3cr3t-pw" not in str(info.value)
 
@@ -82,7 +82,8 @@ def test_unknown_arguments_are_one_error_listing_the_valid_ones():
         CrawlParams.from_arguments(url="https://e.com", incremetal="true", typse="posts")
     assert str(info.value) == (
         "unknown arguments -a incremetal=, -a typse=; "
-        "the wordpress spider takes -a url=, -a types=, -a incremental=, -a source="
+        "the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=, "
+        "-a auth=, -a user=, -a allow_insecure_auth=, -a include_private_user_fields="
     )
 
 

@@ -81,6 +81,8 @@ def test_post_record_maps_every_field():
         "content_text": "",
         "content_markdown": None,
         "content_raw": None,
+        "title_raw": None,
+        "content_source": None,
         "word_count": 0,
         "links": [],
         "images": [],

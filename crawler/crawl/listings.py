@@ -26,6 +26,7 @@ from crawler.items import (
     UserItem,
     entry_class,
 )
+from crawler.wordpress.edit_context import edit_params, unlocked, was_protected, with_edit_fields
 from crawler.wordpress.records import (
     comment_record,
     entry_record,
@@ -106,6 +107,11 @@ class Listing:
     """Extra query parameters of every page request."""
     since: str | None = None
     """For ``newest`` listings: stop paging once records are older than this."""
+    edit: bool = False
+    """Authenticated crawls: the answers are in the edit context (see
+    :mod:`crawler.wordpress.edit_context`)."""
+    private_user_fields: bool = False
+    """Users' e-mail, roles and names are exported (``-a include_private_user_fields=true``)."""
 
     @property
     def dated(self) -> bool:
@@ -114,9 +120,22 @@ class Listing:
 
     def build(self, data: Any, *, site: str) -> Record:
         """The record of one REST object of this listing (``MalformedRecordError`` if none)."""
+        if not self.edit:
+            if self.post_type is not None:
+                return entry_record(data, site=site, post_type=self.post_type)
+            return _BUILDERS[self.item_class](data, site=site)
+        opened = unlocked(data)  # a protected body the edit context sent is kept
+        record: Record
         if self.post_type is not None:
-            return entry_record(data, site=site, post_type=self.post_type)
-        return _BUILDERS[self.item_class](data, site=site)
+            record = entry_record(opened, site=site, post_type=self.post_type)
+        else:
+            record = _BUILDERS[self.item_class](opened, site=site)
+        return with_edit_fields(
+            record,
+            data,
+            protected=was_protected(data),
+            private_user_fields=self.private_user_fields,
+        )
 
 
 def plan_listings(
@@ -125,8 +144,13 @@ def plan_listings(
     *,
     changes_since: str | None = None,
     supports_modified_after: Callable[[str], bool] = lambda route: True,
+    authenticated: bool = False,
+    private_user_fields: bool = False,
 ) -> list[Listing]:
     """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
+
+    An ``authenticated`` crawl lists content with ``status=any`` and ``context=edit``, and
+    users in the edit context when ``private_user_fields``.
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
@@ -139,6 +163,8 @@ def plan_listings(
     ('posts', 'CONTENT')
     >>> [(x.key, x.kind.value) for x in plan_listings([posts], [], changes_since="2024-01-01")][-2:]
     [('posts', 'changes'), ('posts-ids', 'ids')]
+    >>> [(x.key, x.params) for x in plan_listings([posts], [], authenticated=True)][::3]
+    [('users', ()), ('posts', (('status', 'any'), ('context', 'edit')))]
     """
     used = {name for ctype in content for name in ctype.taxonomies}
     # Listing keys are unique: a taxonomy may not take the key of a post type (or of its id
@@ -167,7 +193,24 @@ def plan_listings(
                            item_class=entry_class(ctype.name), post_type=ctype.name,
                            changes_since=changes_since,
                            supports_modified_after=supports_modified_after)  # fmt: skip
+    if authenticated:
+        listings = [_authenticated(x, private_user_fields) for x in listings]
     return listings
+
+
+def _authenticated(listing: Listing, private_user_fields: bool) -> Listing:
+    """``listing`` of an authenticated crawl (see :func:`edit_params`)."""
+    access = edit_params(
+        content=listing.post_type is not None, private_user_fields=private_user_fields
+    )
+    if listing.item_class is UserItem:
+        return replace(listing, params=listing.params + access, edit=bool(access),
+                       private_user_fields=private_user_fields)  # fmt: skip
+    if not access or listing.post_type is None:
+        return listing
+    if listing.kind == Kind.IDS:  # every status, or drafts would look deleted
+        return replace(listing, params=listing.params + access[:1])
+    return replace(listing, params=listing.params + access, edit=True)
 
 
 def _dated(
@@ -203,13 +246,15 @@ def _dated(
 def by_id_listing(
     listing: Listing, ids: list[int], number: int, *, kind: Kind = Kind.BY_ID
 ) -> Listing:
-    """A listing of at most 100 records of ``listing``'s collection, named by id."""
+    """A listing of at most 100 records of ``listing``'s collection, named by id (in an
+    authenticated crawl, with every status and the edit context, as its listing)."""
+    kept = tuple((k, v) for k, v in listing.params if k in ("status", "context"))
     return replace(
         listing,
         key=f"{listing.collection}-{kind.value}-{number}",
         phase=Phase.FINAL if kind == Kind.BY_ID else listing.phase,
         kind=kind,
-        params=(("include", ",".join(map(str, ids))), ("orderby", "include")),
+        params=(("include", ",".join(map(str, ids))), ("orderby", "include"), *kept),
         since=None,
     )
 

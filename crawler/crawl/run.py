@@ -123,8 +123,14 @@ class CrawlRun:
         max_pages: int = MAX_PAGES,
         hold_pages: int = HOLD_PAGES,
         ignore_totals: bool = False,
+        authenticated: bool = False,
+        private_user_fields: bool = False,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
+        self.authenticated = authenticated
+        """An application password is sent: every status, in the edit context."""
+        self.private_user_fields = private_user_fields
+        """Users' e-mail, roles and names are exported (needs ``authenticated``)."""
         self.ignore_totals = ignore_totals
         """The site's ``X-WP-Total``/``X-WP-TotalPages`` are unreliable (WordPress.com): every
         collection is paged to its empty page or WordPress's 400, and no total is reported."""
@@ -229,6 +235,8 @@ class CrawlRun:
             taxonomies,
             changes_since=changes_since,
             supports_modified_after=lambda route: site.supports(route, "modified_after"),
+            authenticated=self.authenticated,
+            private_user_fields=self.private_user_fields,
         )
         self.listings = {listing.key: listing for listing in plan}
         return self._start_phase(Phase.LINKED)

@@ -21,6 +21,7 @@ from scrapy import Request, Spider
 from scrapy.utils.defer import deferred_from_coro
 
 from crawler import signals as wordpress_signals
+from crawler.auth import REJECTED, AuthError, hand_over, read_secret
 from crawler.crawl import discovery
 from crawler.crawl.classify import SiteKind, classify
 from crawler.crawl.fallback import MAX_URLS, WINDOW, FallbackRun, Fetch, Want, home_of, home_page
@@ -69,7 +70,9 @@ class WordPressSpider(Spider):
 
     Arguments (validated by :class:`crawler.params.CrawlParams`): ``-a url=`` any page of the
     site or its REST root; ``-a types=posts,pages`` only those post types; ``-a
-    incremental=true`` only what changed since the last clean run.
+    incremental=true`` only what changed since the last clean run; ``-a auth=env:NAME`` (or
+    ``file:/path``) with ``-a user=`` an application password: drafts, pending, private and
+    scheduled records, protected bodies (see :mod:`crawler.auth`).
     """
 
     name = "wordpress"
@@ -105,6 +108,11 @@ class WordPressSpider(Spider):
         """Records the REST run exported: none, and a block of its routes falls back."""
         self.discovery_answers: dict[str, Answer] = {}
         """The home page and the REST candidates' answers, for :func:`classify` (a few)."""
+        self.auth_origin: str | None = None
+        """Authenticated crawls: the REST root's ``scheme://host:port``, the only origin the
+        credentials are sent to (see :class:`crawler.auth.ApplicationPasswordMiddleware`)."""
+        self.auth_pending: tuple[Any, Any] | None = None
+        """Authenticated crawls: the site and root found, while the credentials are checked."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WordPressSpider:
@@ -122,6 +130,12 @@ class WordPressSpider(Spider):
         )
         if self.params is None:
             return
+        if self.params.auth is not None:
+            try:  # the secret goes to the middleware; no attribute of the spider holds it
+                hand_over(crawler, read_secret(self.params.auth, self.params.user))
+            except AuthError as exc:
+                self.params, self.argument_error = None, str(exc)
+                return
         try:
             if incremental:
                 self.state_file = state_path(crawler.settings.get("STATE_DIR", "state"), self.url)
@@ -221,6 +235,64 @@ class WordPressSpider(Spider):
                 self.fail(stop.reason, stop.message)
             return
         assert self.params is not None
+        if self.params.auth is None:
+            yield from self._plan_run(site, root)
+            return
+        # Verify first: WordPress treats a wrong application password as anonymous (200).
+        if isinstance(root, WpcomRoot):
+            self.fail(
+                "auth_unsupported",
+                "application passwords work on self-hosted WordPress sites, not through the "
+                "WordPress.com API; crawl without -a auth=",
+            )
+            return
+        parts = urlsplit(root.url)
+        if parts.scheme != "https" and not self.params.allow_insecure_auth:
+            self.fail(
+                "auth_insecure",
+                f"the REST API at {root.url} is plain http: the application password is only "
+                "sent over https (for a test site on your own machine: -a allow_insecure_auth=true)",
+            )
+            return
+        self.auth_origin = f"{parts.scheme}://{parts.netloc}".lower()
+        self.auth_pending = (site, root)
+        yield self._request(
+            root.route("wp/v2/users/me", context="edit", _fields="id"),
+            self.parse_auth_check,
+            self.on_auth_check_error,
+        )
+
+    def parse_auth_check(self, response: Response) -> Iterator[Any]:
+        """``users/me``: 200 with the user's id means the credentials were accepted."""
+        answer = answer_of(response)
+        if answer.status in (401, 403):
+            self.fail("auth_rejected", REJECTED)
+            return
+        data = answer.json()
+        if not isinstance(data, dict) or not isinstance(data.get("id"), int):
+            self.fail(
+                "auth_unverified",
+                f"could not verify the credentials: {response.url} answered {answer.status} "
+                "without a user (is this WordPress 5.6 or newer, with its users route open?)",
+            )
+            return
+        self.logger.info("The application password was accepted (user id %d)", data["id"])
+        self.crawler.stats.set_value("wordpress/auth", "application-password")
+        assert self.auth_pending is not None
+        site, root = self.auth_pending
+        self.auth_pending = None
+        yield from self._plan_run(site, root)
+
+    def on_auth_check_error(self, failure: Failure) -> None:
+        request = failure.request  # type: ignore[attr-defined]
+        error = download_error(request.url, failure)
+        self.fail("auth_unverified", f"could not verify the credentials: {error.reason}")
+
+    def _plan_run(self, site: Any, root: Any) -> Iterator[Any]:
+        """The crawl run, then ``/types`` and ``/taxonomies``."""
+        assert self.params is not None
+        settings = self.crawler.settings
+        authenticated = self.params.auth is not None
         self.run = CrawlRun(
             site, root, self.crawler.stats,
             types=self.params.types,
@@ -229,6 +301,8 @@ class WordPressSpider(Spider):
             max_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
             hold_pages=settings.getint("WORDPRESS_HOLD_PAGES", HOLD_PAGES),
             ignore_totals=isinstance(root, WpcomRoot),
+            authenticated=authenticated,
+            private_user_fields=authenticated and self.params.include_private_user_fields,
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")

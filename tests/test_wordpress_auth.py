@@ -1,0 +1,232 @@
+"""Authenticated crawls against the real WordPress, with an editor's application password.
+
+The test creates the editor, the password and one post of each status (draft, pending,
+private, future, and a password-protected one) through WordPress's own functions, removes them
+afterwards, and compares the crawl with the database: every post with its real status, the
+protected bodies, the stored title and content; a wrong password ends in one clear line; the
+secret, its base64 form and the user name are nowhere in the log, the feeds, the stats, the
+state or the JOBDIR. The test site is plain http on 127.0.0.1, hence ``allow_insecure_auth``.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import secrets
+from typing import TYPE_CHECKING
+
+import pytest
+
+from crawler.auth import REJECTED
+from tests.crawl import crawl
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+pytestmark = [pytest.mark.wordpress, pytest.mark.changes_wordpress]
+
+MODE = "pretty"
+STATUSES = ("publish", "future", "draft", "pending", "private")
+MARKER = "Authenticated-crawl marker"
+
+
+def php_json(site, code: str):
+    return json.loads(site.php(code, mode=MODE).strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def editor(wordpress_site):
+    """An editor with an application password, and one post of each hidden status."""
+    login = f"crawl-editor-{secrets.token_hex(4)}"
+    created = php_json(wordpress_site, f"""
+        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
+            'role' => 'editor', 'user_email' => '{login}@example.test']);
+        list($password, $item) = WP_Application_Passwords::create_new_application_password(
+            $user, ['name' => 'crawler test']);
+        $posts = [];
+        foreach (['draft', 'pending', 'private'] as $status) {{
+            $posts[$status] = wp_insert_post(['post_title' => "{MARKER}: $status &amp; more",
+                'post_status' => $status, 'post_author' => 1,
+                'post_content' => "<!-- wp:paragraph --><p>{MARKER} body, $status.</p><!-- /wp:paragraph -->"]);
+        }}
+        $posts['future'] = wp_insert_post(['post_title' => '{MARKER}: future',
+            'post_status' => 'future', 'post_author' => 1,
+            'post_date' => gmdate('Y-m-d H:i:s', time() + 30 * DAY_IN_SECONDS),
+            'post_content' => '<p>{MARKER} body, future.</p>']);
+        $posts['protected'] = wp_insert_post(['post_title' => '{MARKER}: protected',
+            'post_status' => 'publish', 'post_author' => 1, 'post_password' => 'letmein-{login}',
+            'post_content' => '<p>{MARKER} body, protected.</p>']);
+        echo json_encode(['user' => $user, 'password' => WP_Application_Passwords::chunk_password($password),
+            'posts' => $posts]);
+    """)  # fmt: skip
+    try:
+        yield {**created, "login": login}
+    finally:
+        ids = ", ".join(str(i) for i in created["posts"].values())
+        wordpress_site.php(
+            f"""
+            require_once ABSPATH . 'wp-admin/includes/user.php';
+            foreach ([{ids}] as $id) {{ wp_delete_post($id, true); }}
+            wp_delete_user({created["user"]});
+            """,
+            mode=MODE,
+        )
+
+
+def posts_in_database(site) -> dict[int, dict]:
+    """Every post an editor may list (``status=any``), as the database holds it."""
+    rows = php_json(site, f"""
+        $out = [];
+        foreach (get_posts(['post_type' => 'post', 'post_status' => {json.dumps(list(STATUSES))},
+                'numberposts' => -1, 'suppress_filters' => true]) as $p) {{
+            $out[] = ['id' => $p->ID, 'status' => $p->post_status, 'title' => $p->post_title,
+                'content' => $p->post_content, 'protected' => $p->post_password !== ''];
+        }}
+        echo json_encode($out);
+    """)  # fmt: skip
+    return {row["id"]: row for row in rows}
+
+
+def secret_forms(editor) -> list[str]:
+    password = editor["password"]
+    bare = password.replace(" ", "")
+    pairs = [f"{editor['login']}:{password}", f"{editor['login']}:{bare}"]
+    return [
+        password,
+        bare,
+        editor["login"],
+        *(base64.b64encode(p.encode()).decode() for p in pairs),
+    ]
+
+
+def files_holding(root: Path, forms: list[str]) -> list[str]:
+    found = []
+    for path in root.rglob("*"):
+        if path.is_file():
+            data = path.read_bytes()
+            found += [f"{path.name}: {form[:4]}…" for form in forms if form.encode() in data]
+    return found
+
+
+def assert_stopped_in_one_line(result, expected: str) -> None:
+    """Exit 1, one ERROR line holding ``expected``, no traceback, nothing exported."""
+    assert result.returncode == 1, result.log[-3000:]
+    assert "Traceback" not in result.log, result.log[-3000:]
+    assert len(result.errors) == 1, result.errors
+    assert expected in result.errors[0], result.errors
+    assert result.stats["wordpress/failure"] in result.errors[0]
+    assert not result.feed("posts", missing_ok=True)
+
+
+def test_every_status_and_protected_bodies_and_the_secret_nowhere(
+    wordpress_site, editor, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("WP_TEST_APP_PASSWORD", f"{editor['login']}:{editor['password']}")
+    run = tmp_path / "run"
+    result = crawl(
+        wordpress_site.url(MODE), run,
+        settings={"JOBDIR": run / "job", "LOG_LEVEL": "DEBUG"},
+        auth="env:WP_TEST_APP_PASSWORD", allow_insecure_auth="true", incremental="true",
+    )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    assert result.stats["wordpress/auth"] == "application-password"
+
+    truth = posts_in_database(wordpress_site)
+    assert all(any(r["status"] == s for r in truth.values()) for s in STATUSES)
+    records = {r["id"]: r for r in result.feed("posts")}
+    assert {i: r["status"] for i, r in records.items()} == {
+        i: r["status"] for i, r in truth.items()
+    }
+    for post_id, row in truth.items():
+        record = records[post_id]
+        assert record["protected"] is row["protected"], post_id
+        assert record["title_raw"] == row["title"], post_id
+        assert record["content_source"] == row["content"], post_id
+        assert "password" not in record
+    for status, post_id in editor["posts"].items():
+        record = records[post_id]
+        assert MARKER in record["content_text"], status
+        assert record["status"] == ("publish" if status == "protected" else status)
+    protected = [r for r in records.values() if r["protected"]]
+    assert len(protected) >= 2  # the seeded one and ours
+    assert all(r["content_text"] and r["content_html"] for r in protected)
+    assert all(u["email"] is None and u["roles"] is None for u in result.feed("users"))
+
+    forms = secret_forms(editor)
+    assert [form[:4] for form in forms if form in result.log] == []
+    assert files_holding(run, forms) == []  # feeds, stats file, JOBDIR
+    assert files_holding(tmp_path / "state", forms) == []
+
+
+def test_a_wrong_password_is_one_clear_error(wordpress_site, editor, tmp_path, monkeypatch):
+    monkeypatch.setenv("WP_TEST_APP_PASSWORD", "wrong wrong wrong wrong wrong wrong")
+    result = crawl(
+        wordpress_site.url(MODE), tmp_path / "run",
+        auth="env:WP_TEST_APP_PASSWORD", user=editor["login"], allow_insecure_auth="true",
+    )  # fmt: skip
+    assert_stopped_in_one_line(result, REJECTED)
+    assert "wrong wrong" not in result.log
+
+
+def test_plain_http_needs_the_explicit_flag(wordpress_site, editor, tmp_path, monkeypatch):
+    monkeypatch.setenv("WP_TEST_APP_PASSWORD", editor["password"])
+    result = crawl(
+        wordpress_site.url(MODE), tmp_path / "run",
+        auth="env:WP_TEST_APP_PASSWORD", user=editor["login"],
+    )  # fmt: skip
+    assert_stopped_in_one_line(result, "only sent over https")
+
+
+def test_a_draft_published_is_updated_in_the_next_incremental_run(
+    wordpress_site, editor, tmp_path, monkeypatch
+):
+    monkeypatch.setenv("WP_TEST_APP_PASSWORD", editor["password"])
+    arguments = {"auth": "env:WP_TEST_APP_PASSWORD", "user": editor["login"],
+                 "allow_insecure_auth": "true", "incremental": "true", "types": "posts"}  # fmt: skip
+    first = crawl(wordpress_site.url(MODE), tmp_path / "run1", **arguments)
+    assert first.returncode == 0, first.log[-3000:]
+    draft = editor["posts"]["draft"]
+    assert next(r for r in first.feed("posts") if r["id"] == draft)["status"] == "draft"
+
+    wordpress_site.php(f"wp_update_post(['ID' => {draft}, 'post_status' => 'publish']);", mode=MODE)
+    second = crawl(wordpress_site.url(MODE), tmp_path / "run2", **arguments)
+    assert second.returncode == 0, second.log[-3000:]
+    changes = {r["id"]: (r["change"], r.get("status")) for r in second.feed("posts")}
+    assert changes == {draft: ("updated", "publish")}
+
+
+def test_private_user_fields_only_on_request(wordpress_site, editor, tmp_path, monkeypatch):
+    """Listing users in the edit context needs ``list_users``: an administrator's password."""
+    created = php_json(wordpress_site, """
+        list($password, $item) = WP_Application_Passwords::create_new_application_password(
+            1, ['name' => 'crawler test (users)']);
+        echo json_encode(['login' => get_userdata(1)->user_login, 'password' => $password,
+            'uuid' => $item['uuid']]);
+    """)  # fmt: skip
+    try:
+        monkeypatch.setenv("WP_TEST_APP_PASSWORD", f"{created['login']}:{created['password']}")
+        result = crawl(
+            wordpress_site.url(MODE), tmp_path / "run",
+            auth="env:WP_TEST_APP_PASSWORD", allow_insecure_auth="true", types="pages",
+            include_private_user_fields="true",
+        )  # fmt: skip
+        assert result.returncode == 0, result.log[-3000:]
+        truth = php_json(wordpress_site, """
+            $out = [];
+            foreach (get_users() as $u) {
+                $out[$u->ID] = ['email' => $u->user_email, 'roles' => array_values($u->roles),
+                    'first_name' => $u->first_name, 'last_name' => $u->last_name];
+            }
+            echo json_encode($out);
+        """)  # fmt: skip
+        users = {
+            str(u["id"]): {k: u[k] for k in ("email", "roles", "first_name", "last_name")}
+            for u in result.feed("users")
+        }
+        assert users == truth
+        assert str(editor["user"]) in users  # every user, not only the authors of public posts
+    finally:
+        wordpress_site.php(
+            f"WP_Application_Passwords::delete_application_password(1, '{created['uuid']}');",
+            mode=MODE,
+        )
