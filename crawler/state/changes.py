@@ -132,6 +132,13 @@ class RunChanges:
     """Runs without REST: the record type of each collection, for later tombstones."""
     validators: tuple[str | None, str | None] | None = None
     """Runs without REST: the Atom feed's ``Last-Modified`` and ``ETag`` seen this run."""
+    media_files: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Runs that download media files: the files stored this run per media id."""
+
+    def note_media_files(self, record_id: int, files: dict[str, dict[str, Any]]) -> None:
+        """The files stored for a media record this run (``{path: {checksum, size}}``); they
+        replace the previous run's when the state is committed."""
+        self.media_files[record_id] = files
 
     def note_place(self, collection: str, record_id: int, url: str, record_type: str) -> None:
         """Where a record rebuilt from pages was read (committed with the run)."""
@@ -229,7 +236,22 @@ class RunChanges:
             runs=self.previous.runs + 1,
             committed_at=committed_at,
             pages=self._next_pages(),
+            media_files=self._next_media_files(),
         )
+
+    def _next_media_files(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """The previous run's stored files, with this run's and without deleted media.
+
+        >>> run = RunChanges(SiteState("s", media_files={1: {"a": {}}, 2: {"b": {}}}))
+        >>> run.note_media_files(2, {"c": {}})
+        >>> run.record_removed("media", 1)
+        >>> run._next_media_files()
+        {2: {'c': {}}}
+        """
+        files = dict(self.previous.media_files) | self.media_files
+        for record_id in self.removed.get("media", ()):
+            files.pop(record_id, None)
+        return {record_id: entry for record_id, entry in files.items() if entry}
 
     def _next_pages(self) -> PageState:
         """The previous :class:`PageState` with this run's places, types, removals and feed
