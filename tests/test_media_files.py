@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 from scrapy import Request
-from scrapy.exceptions import NotConfigured
+from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http import HtmlResponse
 from scrapy.pipelines.media import FileException
 from scrapy.utils.test import get_crawler
@@ -77,14 +77,18 @@ def test_a_hostile_file_name_is_stored_inside_files_store(tmp_path, url):
     assert result["size"] == len(b"\xff\xd8 image bytes")  # type: ignore[typeddict-item]
 
 
-def test_an_error_answer_is_a_failed_file_not_an_exception_elsewhere(tmp_path):
+def test_an_error_answer_is_a_failed_file_not_an_exception(tmp_path):
+    """No exception: MediaPipeline would log it as an ERROR with a traceback, failing the crawl."""
     files = pipeline(tmp_path)
     url = "http://e.com/wp-content/uploads/gone.jpg"
     request = Request(url)
-    for status, body in ((404, b"not found"), (200, b"")):
+    for status, body, reason in ((404, b"not found", "HTTP 404"), (200, b"", "empty file")):
         response = HtmlResponse(url, status=status, body=body, request=request)
-        with pytest.raises(FileException, match=r"gone\.jpg"):
-            asyncio.run(files.media_downloaded(response, request, files.spiderinfo))
+        result = asyncio.run(files.media_downloaded(response, request, files.spiderinfo))
+        assert result["status"] == "failed"
+        assert files.failures[url] == reason
+    files.media_failed(Failure(IgnoreRequest("offsite: x")), request, files.spiderinfo)
+    assert files.failures[url].startswith("refused")
     assert not (tmp_path / "store" / "full").exists()
 
 

@@ -28,7 +28,6 @@ from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.http.request import NO_CALLBACK
 from scrapy.pipelines.files import FilesPipeline
-from scrapy.pipelines.media import FileException
 from scrapy.utils.defer import ensure_awaitable
 
 from crawler.feeds import site_slug
@@ -53,6 +52,9 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS = "wordpress/media_files"
+FAILED = "failed"
+MAX_FAILURES_KEPT = 100_000
+"""Reasons of failed files kept for their log line (by URL), at most."""
 LABEL, RECORD = "wordpress_media_label", "wordpress_media_id"
 
 
@@ -82,6 +84,10 @@ class MediaFilesPipeline(FilesPipeline):
         self.stored_bytes = 0
         self.cdn_hosts: set[str] = set()
         self.over_total_logged = False
+        self.failures: dict[str, str] = {}
+        """Why each failed file failed, by URL (``MediaPipeline`` keeps no reason)."""
+        self.requested: dict[int, list[str]] = {}
+        """The URLs requested for each record in the pipeline (by ``id()``), until completed."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
@@ -146,6 +152,8 @@ class MediaFilesPipeline(FilesPipeline):
             if cap:
                 meta["download_maxsize"] = cap
             requests.append(Request(url, callback=NO_CALLBACK, meta=meta))
+        if requests:
+            self.requested[id(item)] = list(dict.fromkeys(r.url for r in requests))
         return requests
 
     def file_path(
@@ -182,9 +190,17 @@ class MediaFilesPipeline(FilesPipeline):
                                  "size": known["size"]})  # fmt: skip
 
     def media_failed(self, failure: Any, request: Request, info: MediaPipeline.SpiderInfo) -> Any:
-        """The reason only: :meth:`item_completed` names the file in one line."""
+        """Note why, for :meth:`item_completed` to count and name it in one line; return (not
+        raise), so ``MediaPipeline`` logs no ERROR with a traceback, which would fail the
+        crawl (a failed file is not fatal)."""
         reason = "refused" if isinstance(failure.value, IgnoreRequest) else "failed"
-        raise FileException(f"{reason} ({failure.value}): {request.url}")
+        return self.failed(request, f"{reason} ({failure.value})")
+
+    def failed(self, request: Request, reason: str) -> FileInfo:
+        if len(self.failures) < MAX_FAILURES_KEPT:
+            self.failures[request.url] = reason
+        return cast("FileInfo", {"url": request.url, "path": "", "checksum": None,
+                                 "status": FAILED})  # fmt: skip
 
     async def media_downloaded(
         self,
@@ -195,9 +211,9 @@ class MediaFilesPipeline(FilesPipeline):
         item: Any = None,
     ) -> FileInfo:
         if response.status != 200:
-            raise FileException(f"HTTP {response.status}: {request.url}")
+            return self.failed(request, f"HTTP {response.status}")
         if not response.body:
-            raise FileException(f"empty file: {request.url}")
+            return self.failed(request, "empty file")
         result = await super().media_downloaded(response, request, info, item=item)
         size = len(response.body)
         self.stored_bytes += size
@@ -217,16 +233,19 @@ class MediaFilesPipeline(FilesPipeline):
             labels.setdefault(url, []).append(label)
         stored: dict[str, StoredFile] = {}
         for ok, value in results:
-            if not ok:
-                self.inc("failed")
-                reason = getattr(value, "value", value)
-                logger.warning("Media file of media %s not downloaded: %s", record_id, reason)
+            done = cast("dict[str, Any] | None", value if ok else None)
+            if done is not None and done.get("status") != FAILED:
+                for label in labels.get(done["url"], ()):
+                    stored[label] = StoredFile(
+                        path=done["path"], checksum=done["checksum"], size=done["size"]
+                    )
+        # Every file requested and not stored failed (media_failed returns no result to tell).
+        for url in self.requested.pop(id(item), ()):
+            if any(label in stored for label in labels.get(url, ())):
                 continue
-            done = cast("dict[str, Any]", value)
-            for label in labels.get(done["url"], ()):
-                stored[label] = StoredFile(
-                    path=done["path"], checksum=done["checksum"], size=done["size"]
-                )
+            self.inc("failed")
+            reason = self.failures.get(url, "failed")
+            logger.warning("Media file of media %s not downloaded (%s): %s", record_id, reason, url)
         adapter["file"] = stored.pop(ORIGINAL, None)
         adapter["size_files"] = stored
         changes = self.changes
