@@ -21,6 +21,14 @@ from crawler.pipelines.media_files import MediaFilesPipeline, default_store
 from crawler.state.changes import RunChanges
 from crawler.state.store import SiteState, StateError, load_state, save_state
 from crawler.wordpress.mediafiles import file_urls, refusal
+from tests.crawl import crawl
+from tests.hostile import Answer, LyingSite, paged
+from tests.test_addresses import (
+    LYING,
+    guard,  # noqa: F401  # the network guard (autouse)
+    hosts_asked,
+    through_proxy,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -171,3 +179,57 @@ def test_stored_files_round_trip_through_the_state(tmp_path):
     path.write_text(json.dumps({"format": 1, "site": "http://e.com/", "media_files": {"x": {}}}))
     with pytest.raises(StateError, match="malformed media files"):
         load_state(path, "http://e.com/")
+
+
+def media(record_id: int, source_url: str) -> dict[str, object]:
+    return {
+        "id": record_id,
+        "date_gmt": "2024-01-01T00:00:00",
+        "modified_gmt": "2024-01-01T00:00:00",
+        "slug": f"m{record_id}",
+        "title": {"rendered": f"M{record_id}"},
+        "source_url": source_url,
+        "mime_type": "image/jpeg",
+        "media_type": "image",
+        "media_details": {},
+    }
+
+
+def test_files_follow_the_scope_and_the_address_policy(tmp_path, monkeypatch):
+    """The files' requests go through the crawl's downloader middlewares: a host that is not
+    the site's and holds no uploads is refused by the pipeline, an uploads host on a private
+    address by the address policy; neither is contacted, and the crawl still succeeds."""
+    with LyingSite(posts=1) as site:
+        own = f"{site.url}wp-content/uploads/2024/01/a.jpg"
+        private = f"http://internal.test:{site.port}/wp-content/uploads/b.jpg"
+        offsite = f"http://public.test:{site.port}/elsewhere/c.jpg"
+        hostile = f"{site.url}wp-content/uploads/..%2f..%2f..%2fd.jpg"
+        records = [media(1, own), media(2, private), media(3, offsite), media(4, hostile)]
+        site.route("/wp-json/wp/v2/media", paged(records))
+        site.route("/wp-content/uploads/2024/01/a.jpg", lambda _: Answer(200, b"A" * 10))
+        site.route("/wp-content/uploads/..%2f..%2f..%2fd.jpg", lambda _: Answer(200, b"D" * 5))
+        through_proxy(monkeypatch, site)
+        result = crawl(
+            site.url,
+            tmp_path,
+            settings={**LYING, "WORDPRESS_DOWNLOAD_MEDIA": True},
+            timeout=60,
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    assert hosts_asked(site) == {"127.0.0.1"}
+    files = {r["id"]: r["file"] for r in result.feed("media")}
+    assert files[2] is None
+    assert files[3] is None
+    (store,) = result.output_dir.glob("*/files")
+    assert (store / files[1]["path"]).read_bytes() == b"A" * 10
+    assert (store / files[4]["path"]).read_bytes() == b"D" * 5
+    written = [p.resolve() for p in tmp_path.rglob("*") if p.is_file() and p.suffix == ".jpg"]
+    assert all(p.is_relative_to(store.resolve()) for p in written)
+    assert len(written) == 2
+    assert result.stats["wordpress/address_blocked"] == 1
+    assert result.stats["wordpress/media_files/refused"] == 1
+    assert result.stats["wordpress/media_files/failed"] == 1
+    lines = [line for line in result.log.splitlines() if "not downloaded" in line]
+    assert len(lines) == 2, lines
+    assert any("media 2 " in line and private in line for line in lines)
+    assert any("media 3 " in line and offsite in line for line in lines)

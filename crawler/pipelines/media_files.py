@@ -58,6 +58,16 @@ MAX_FAILURES_KEPT = 100_000
 LABEL, RECORD = "wordpress_media_label", "wordpress_media_id"
 
 
+def shown(url: str, limit: int = 300) -> str:
+    """A site's URL as a log line shows it: at most ``limit`` characters (the log filter removes
+    control characters).
+
+    >>> shown("http://e.com/" + "a" * 500)[-12:], len(shown("http://e.com/" + "a" * 500))
+    ('aaaaaaaaaaa…', 301)
+    """
+    return url if len(url) <= limit else url[:limit] + "…"
+
+
 def default_store(settings: Any, site_url: str) -> str:
     """``FILES_STORE`` when unset: ``<WORDPRESS_OUTPUT_DIR>/<site>/files``, the site's folder
     of feeds (shared by the run folders of incremental runs, so files are kept across runs).
@@ -126,7 +136,7 @@ class MediaFilesPipeline(FilesPipeline):
             if reason is not None:
                 self.inc("refused")
                 logger.warning(
-                    "Media file of media %s not downloaded (%s): %s", record_id, reason, url
+                    "Media file of media %s not downloaded (%s): %s", record_id, reason, shown(url)
                 )
                 continue
             if request_host(url) in self.cdn_hosts and request_host(url) not in site_hosts:
@@ -245,7 +255,9 @@ class MediaFilesPipeline(FilesPipeline):
                 continue
             self.inc("failed")
             reason = self.failures.get(url, "failed")
-            logger.warning("Media file of media %s not downloaded (%s): %s", record_id, reason, url)
+            logger.warning(
+                "Media file of media %s not downloaded (%s): %s", record_id, reason, shown(url)
+            )
         adapter["file"] = stored.pop(ORIGINAL, None)
         adapter["size_files"] = stored
         changes = self.changes
