@@ -188,3 +188,42 @@ def test_a_file_over_the_cap_is_counted_and_named_not_fatal(wordpress_site, tmp_
     named = min(over)
     assert any(f"media {named} " in line and records[named]["source_url"] in line for line in lines)
     assert result.errors == []
+
+
+def test_files_that_failed_are_retried_by_the_next_incremental_run(wordpress_site, tmp_path):
+    truth = wordpress_site.ground_truth(MODE)
+    ids = public_media(truth)
+    disk = files_on_disk(wordpress_site, ids)
+    sizes = {i: Path(row["original"]).stat().st_size for i, row in disk.items()}
+    cap = sorted(sizes.values())[len(sizes) // 2]
+    over = {i for i, size in sizes.items() if size > cap}
+    store = tmp_path / "files"
+    settings = {"WORDPRESS_DOWNLOAD_MEDIA": True, "FILES_STORE": str(store)}
+
+    capped = crawl(
+        wordpress_site.url(MODE),
+        tmp_path / "run1",
+        incremental="true",
+        settings={**settings, "WORDPRESS_MEDIA_MAX_FILE_BYTES": cap},
+    )
+    assert capped.returncode == 0, capped.log[-3000:]
+    assert capped.stats["wordpress/state_committed"] is True
+    assert {r["id"] for r in capped.feed("media") if r["file"] is None} == over
+
+    retry = crawl(
+        wordpress_site.url(MODE), tmp_path / "run2", incremental="true", settings=settings
+    )
+    assert retry.returncode == 0, retry.log[-3000:]
+    records = {r["id"]: r for r in retry.feed("media")}
+    assert set(records) == over
+    assert {r["change"] for r in records.values()} == {"updated"}
+    assert retry.stats["wordpress/media_files/downloaded"] == len(over)
+    for record_id, record in records.items():
+        on_disk = Path(disk[record_id]["original"]).read_bytes()
+        assert (store / record["file"]["path"]).read_bytes() == on_disk
+
+    third = crawl(
+        wordpress_site.url(MODE), tmp_path / "run3", incremental="true", settings=settings
+    )
+    assert third.returncode == 0, third.log[-3000:]
+    assert third.feed("media", missing_ok=True) == []

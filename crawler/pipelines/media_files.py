@@ -15,6 +15,8 @@ What to download, from which hosts and under which name is decided by
 - Full crawls download every file. Incremental runs never see unchanged media (the change
   pipeline drops them first), and for an updated record a file already stored with the
   checksum the state recorded is not downloaded again (``wordpress/media_files/unchanged``).
+  A record whose files failed (or were over the total cap) is marked in the state, so the next
+  incremental run exports it again (``updated``) and retries them.
 """
 
 from __future__ import annotations
@@ -150,6 +152,9 @@ class MediaFilesPipeline(FilesPipeline):
                 left = self.max_bytes - self.stored_bytes
                 if left <= 0:
                     self.inc("over_total")
+                    changes = self.changes
+                    if changes is not None and isinstance(record_id, int):
+                        changes.note_files_failed(record_id)  # tried again by the next run
                     if not self.over_total_logged:
                         self.over_total_logged = True
                         logger.warning(
@@ -250,9 +255,12 @@ class MediaFilesPipeline(FilesPipeline):
                         path=done["path"], checksum=done["checksum"], size=done["size"]
                     )
         # Every file requested and not stored failed (media_failed returns no result to tell).
+        changes = self.changes
         for url in self.requested.pop(id(item), ()):
             if any(label in stored for label in labels.get(url, ())):
                 continue
+            if changes is not None and isinstance(record_id, int):
+                changes.note_files_failed(record_id)
             self.inc("failed")
             reason = self.failures.get(url, "failed")
             logger.warning(
@@ -260,7 +268,6 @@ class MediaFilesPipeline(FilesPipeline):
             )
         adapter["file"] = stored.pop(ORIGINAL, None)
         adapter["size_files"] = stored
-        changes = self.changes
         if changes is not None and isinstance(record_id, int):
             files = [f for f in (adapter["file"], *stored.values()) if f is not None]
             changes.note_media_files(
