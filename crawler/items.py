@@ -123,6 +123,18 @@ class ImageSize:
 
 
 @dataclass(kw_only=True)
+class StoredFile:
+    """A media file the crawl downloaded (``-s WORDPRESS_DOWNLOAD_MEDIA=True``)."""
+
+    path: str
+    """Where it is, relative to ``FILES_STORE``: ``full/<SHA1 of its URL><extension>``."""
+    checksum: str
+    """MD5 of its bytes, hexadecimal (as Scrapy's ``FilesPipeline`` computes it)."""
+    size: int
+    """Its size in bytes."""
+
+
+@dataclass(kw_only=True)
 class _Record(_Changes, _Provenance):
     """The fields every exported record starts with."""
 
@@ -320,6 +332,14 @@ class MediaItem(_Record):
     sizes: dict[str, ImageSize] = field(default_factory=dict)
     """Generated sizes by name (``thumbnail``, ``medium``...): ``{source_url, width, height,
     mime_type}``."""
+    file: StoredFile | None = None
+    """The downloaded original file (``source_url``): ``{path, checksum, size}``; null unless
+    the crawl downloads media files (``-s WORDPRESS_DOWNLOAD_MEDIA=True``) and this one was
+    stored (a failed file is counted in ``wordpress/media_files/failed`` and named in the
+    log)."""
+    size_files: dict[str, StoredFile] = field(default_factory=dict)
+    """The downloaded generated sizes named in ``-s WORDPRESS_MEDIA_SIZES`` (e.g.
+    ``full,large``), by name: ``{path, checksum, size}``; empty otherwise."""
     change: str | None = _change()
     source: str = _source()
     missing: list[str] = field(default_factory=list, metadata=_MISSING)

@@ -115,12 +115,26 @@ EXTENSIONS = {
 }
 
 # Records flow: spider (discover, list, join) -> resume (a resumed job skips what its feeds
-# hold) -> changes (incremental runs drop unchanged records) -> cleaning -> feeds.
+# hold) -> changes (incremental runs drop unchanged records) -> cleaning -> media files (on
+# only with WORDPRESS_DOWNLOAD_MEDIA; after the cleaner, so its batches never wait on a
+# download, and after the change pipeline, so unchanged media download nothing) -> feeds.
 ITEM_PIPELINES = {
     "crawler.pipelines.resume.ResumePipeline": 100,
     "crawler.pipelines.changes.ChangePipeline": 200,
     "crawler.pipelines.clean.CleanContentPipeline": 300,
+    "crawler.pipelines.media_files.MediaFilesPipeline": 400,
 }
+# Media files (crawler.pipelines.media_files, Scrapy's FilesPipeline): off by default. On, each
+# media record's original file is stored in FILES_STORE (a folder, s3://, gs://, ftp://; unset:
+# <WORDPRESS_OUTPUT_DIR>/<site>/files) as full/<SHA1 of its URL><extension>, with the named
+# generated sizes of WORDPRESS_MEDIA_SIZES (e.g. full,large). Files come from the site's own
+# hosts or an uploads host its media records point at (never a private address). Each file is
+# capped at WORDPRESS_MEDIA_MAX_FILE_BYTES (0: DOWNLOAD_MAXSIZE), all of them together at
+# WORDPRESS_MEDIA_MAX_BYTES (0: no cap). A failed file is counted and logged, not fatal.
+WORDPRESS_DOWNLOAD_MEDIA = False
+WORDPRESS_MEDIA_SIZES = ""
+WORDPRESS_MEDIA_MAX_FILE_BYTES = 0
+WORDPRESS_MEDIA_MAX_BYTES = 16 * 1024 * 1024 * 1024
 # Cleaning: Markdown on; the raw rendered HTML off (archivists: -s WORDPRESS_KEEP_RAW_HTML=True);
 # syndication footers dropped by the cleaner's default patterns (set a list of regexes to change).
 WORDPRESS_CONTENT_MARKDOWN = True

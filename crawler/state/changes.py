@@ -24,6 +24,19 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ADDED, UPDATED, DELETED = "added", "updated", "deleted"
+FILES_PENDING = "files-pending:"
+"""Prefix of the version of a media record whose files a run could not store: no listing
+returns that version, so the next run exports the record again (``updated``) with its files.
+
+>>> run = RunChanges(SiteState("s"))
+>>> run.record_exported("media", 5, "2024-01-01T00:00:00Z", None)
+>>> run.note_files_failed(5)
+>>> nxt = run.next_state("now")
+>>> nxt.records["media"][5]
+'files-pending:2024-01-01T00:00:00Z'
+>>> RunChanges(nxt).classify("media", 5, "2024-01-01T00:00:00Z")
+'updated'
+"""
 
 
 def fingerprint(record: dict[str, Any]) -> str:
@@ -132,6 +145,22 @@ class RunChanges:
     """Runs without REST: the record type of each collection, for later tombstones."""
     validators: tuple[str | None, str | None] | None = None
     """Runs without REST: the Atom feed's ``Last-Modified`` and ``ETag`` seen this run."""
+    media_files: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Runs that download media files: the files stored this run per media id."""
+
+    files_failed: set[int] = field(default_factory=set)
+    """Media ids whose files this run could not store: tried again by the next run."""
+
+    def note_files_failed(self, record_id: int) -> None:
+        """A media record reaches the feeds without all its files: its version in the next
+        state is marked (:data:`FILES_PENDING`), so the next run sees it changed (its id
+        listing shows another version), fetches it again and retries the files."""
+        self.files_failed.add(record_id)
+
+    def note_media_files(self, record_id: int, files: dict[str, dict[str, Any]]) -> None:
+        """The files stored for a media record this run (``{path: {checksum, size}}``); they
+        replace the previous run's when the state is committed."""
+        self.media_files[record_id] = files
 
     def note_place(self, collection: str, record_id: int, url: str, record_type: str) -> None:
         """Where a record rebuilt from pages was read (committed with the run)."""
@@ -221,6 +250,10 @@ class RunChanges:
         for name, gone in self.removed.items():
             for record_id in gone:
                 records.get(name, {}).pop(record_id, None)
+        media = records.get("media", {})
+        for record_id in self.files_failed:
+            if record_id in media and not media[record_id].startswith(FILES_PENDING):
+                media[record_id] = FILES_PENDING + media[record_id]
         marks = [m for m in (valid_mark(self.previous.mark), valid_mark(self.mark)) if m]
         return SiteState(
             site=self.previous.site,
@@ -229,7 +262,22 @@ class RunChanges:
             runs=self.previous.runs + 1,
             committed_at=committed_at,
             pages=self._next_pages(),
+            media_files=self._next_media_files(),
         )
+
+    def _next_media_files(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """The previous run's stored files, with this run's and without deleted media.
+
+        >>> run = RunChanges(SiteState("s", media_files={1: {"a": {}}, 2: {"b": {}}}))
+        >>> run.note_media_files(2, {"c": {}})
+        >>> run.record_removed("media", 1)
+        >>> run._next_media_files()
+        {2: {'c': {}}}
+        """
+        files = dict(self.previous.media_files) | self.media_files
+        for record_id in self.removed.get("media", ()):
+            files.pop(record_id, None)
+        return {record_id: entry for record_id, entry in files.items() if entry}
 
     def _next_pages(self) -> PageState:
         """The previous :class:`PageState` with this run's places, types, removals and feed

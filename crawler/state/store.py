@@ -115,6 +115,9 @@ class SiteState:
     committed_at: str | None = None
     pages: PageState = field(default_factory=PageState)
     """What runs without REST need beyond the versions (empty after REST runs)."""
+    media_files: dict[int, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """Runs that download media files: per media id, the files stored for it, ``{path:
+    {checksum, size}}`` (absent from the file when empty)."""
 
     def to_json(self) -> dict[str, Any]:
         data = {
@@ -130,6 +133,8 @@ class SiteState:
         }
         if not self.pages.empty:
             data["pages"] = self.pages.to_json()
+        if self.media_files:
+            data["media_files"] = {str(i): f for i, f in sorted(self.media_files.items())}
         return data
 
     @classmethod
@@ -156,6 +161,7 @@ class SiteState:
             site=str(site), mark=mark, records=records,
             runs=runs, committed_at=committed_at,
             pages=PageState.from_json(data.get("pages"), path),
+            media_files=_media_files(data.get("media_files"), path),
         )  # fmt: skip
 
 
@@ -181,6 +187,24 @@ def _records(value: Any, path: Path) -> dict[str, dict[int, str]]:
             raise StateError(f"{problem} (a version of {name!r} is not text); {START_OVER}")
         records[str(name)] = versions
     return records
+
+
+def _media_files(value: Any, path: Path) -> dict[int, dict[str, dict[str, Any]]]:
+    """The ``media_files`` of a state file: ``{id: {path: {checksum, size}}}``, checked (the
+    entries themselves are checked where they are used: a malformed one is downloaded again).
+
+    >>> _media_files({"7": {"full/a.jpg": {"checksum": "c", "size": 1}}}, Path("s.json"))
+    {7: {'full/a.jpg': {'checksum': 'c', 'size': 1}}}
+    """
+    if value is None:
+        return {}
+    problem = f"{path} has malformed media files"
+    if not isinstance(value, dict) or not all(isinstance(v, dict) for v in value.values()):
+        raise StateError(f"{problem} (not objects); {START_OVER}")
+    try:
+        return {int(i): {str(k): v for k, v in files.items()} for i, files in value.items()}
+    except ValueError as exc:
+        raise StateError(f"{problem} ({exc}); {START_OVER}") from None
 
 
 _UNSAFE = re.compile(r"[^a-z0-9._-]+")
