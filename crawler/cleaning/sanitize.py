@@ -39,6 +39,10 @@ from .wordpress import is_boilerplate_element
 
 __all__ = ["MAX_DEPTH", "Sanitizer"]
 
+NOT_CAPTIONS = DROPPED_TAGS | {"iframe", "amp-iframe", "video", "audio", "img", "picture"}
+"""Elements a caption class does not make a caption: dropped ones, and embeds whose content is
+not text (an ``<iframe>``'s content is raw markup, which would reach the text as ``<p>``)."""
+
 # libxml2 caps nesting at 255; each level costs ~3 Python frames, so past this depth the
 # subtree is flattened to its text instead of risking RecursionError.
 MAX_DEPTH = 120
@@ -104,7 +108,7 @@ class Sanitizer:
         if attrib:
             if is_boilerplate_element(attrib):
                 return
-            if sink.figure and is_caption_class(attrib):
+            if sink.figure and tag not in NOT_CAPTIONS and is_caption_class(attrib):
                 blocks.figcaption(self, el, sink)
                 return
         handler = _DISPATCH.get(tag)

@@ -438,3 +438,18 @@ class TestExcerpt:
     )
     def test_excerpts(self, rendered: str, expected: str) -> None:
         assert clean_excerpt(rendered) == expected
+
+
+@pytest.mark.parametrize(
+    "html",
+    [
+        '<figure><iframe class="wp-caption-text"><p>',  # found by the property test
+        '<figure><iframe class="wp-caption-text" src="https://e.com/v"><b>x</b></iframe></figure>',
+        '<figure><script class="wp-caption-text">alert("<p>")</script></figure>',
+    ],
+)
+def test_a_caption_class_on_an_element_without_text_makes_no_caption(html: str) -> None:
+    cleaned = clean_content(html, "https://e.com/")
+    assert "<" not in cleaned.text
+    assert "&lt;" not in cleaned.html
+    assert "<figcaption>" not in cleaned.html
