@@ -106,6 +106,8 @@ class Listing:
     """Extra query parameters of every page request."""
     since: str | None = None
     """For ``newest`` listings: stop paging once records are older than this."""
+    extra_fields: tuple[str, ...] = ()
+    """Top-level REST fields copied into each record's ``extra`` (``WORDPRESS_EXTRA_FIELDS``)."""
 
     @property
     def dated(self) -> bool:
@@ -114,9 +116,10 @@ class Listing:
 
     def build(self, data: Any, *, site: str) -> Record:
         """The record of one REST object of this listing (``MalformedRecordError`` if none)."""
+        extra = self.extra_fields
         if self.post_type is not None:
-            return entry_record(data, site=site, post_type=self.post_type)
-        return _BUILDERS[self.item_class](data, site=site)
+            return entry_record(data, site=site, post_type=self.post_type, extra_fields=extra)
+        return _BUILDERS[self.item_class](data, site=site, extra_fields=extra)
 
 
 def plan_listings(
@@ -125,12 +128,14 @@ def plan_listings(
     *,
     changes_since: str | None = None,
     supports_modified_after: Callable[[str], bool] = lambda route: True,
+    extra_fields: tuple[str, ...] = (),
 ) -> list[Listing]:
     """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
-    id listing each. A route without ``modified_after`` (WordPress before 5.7) is read newest
+    id listing each. ``extra_fields`` go into every listing (see :attr:`Listing.extra_fields`).
+    A route without ``modified_after`` (WordPress before 5.7) is read newest
     first, one page after another, until the records are older than the mark.
 
     >>> posts = Collection("post", "posts", "wp/v2/posts", taxonomies=("category",))
@@ -167,6 +172,8 @@ def plan_listings(
                            item_class=entry_class(ctype.name), post_type=ctype.name,
                            changes_since=changes_since,
                            supports_modified_after=supports_modified_after)  # fmt: skip
+    if extra_fields:
+        listings = [replace(listing, extra_fields=extra_fields) for listing in listings]
     return listings
 
 

@@ -123,8 +123,11 @@ class CrawlRun:
         max_pages: int = MAX_PAGES,
         hold_pages: int = HOLD_PAGES,
         ignore_totals: bool = False,
+        extra_fields: tuple[str, ...] = (),
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
+        self.extra_fields = tuple(dict.fromkeys(n.strip() for n in extra_fields if n.strip()))
+        """Top-level REST fields copied into each record's ``extra`` (``WORDPRESS_EXTRA_FIELDS``)."""
         self.ignore_totals = ignore_totals
         """The site's ``X-WP-Total``/``X-WP-TotalPages`` are unreliable (WordPress.com): every
         collection is paged to its empty page or WordPress's 400, and no total is reported."""
@@ -229,6 +232,7 @@ class CrawlRun:
             taxonomies,
             changes_since=changes_since,
             supports_modified_after=lambda route: site.supports(route, "modified_after"),
+            extra_fields=self.extra_fields,
         )
         self.listings = {listing.key: listing for listing in plan}
         return self._start_phase(Phase.LINKED)

@@ -229,6 +229,7 @@ class WordPressSpider(Spider):
             max_pages=settings.getint("WORDPRESS_MAX_PAGES", MAX_PAGES),
             hold_pages=settings.getint("WORDPRESS_HOLD_PAGES", HOLD_PAGES),
             ignore_totals=isinstance(root, WpcomRoot),
+            extra_fields=tuple(settings.getlist("WORDPRESS_EXTRA_FIELDS")),
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
