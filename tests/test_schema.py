@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import re
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -197,6 +198,13 @@ REST_FEED_DIGESTS = {
 written ``http://site.test``, taken with the code of just before ``source`` and ``missing``
 existed. A change to what REST records export must update these on purpose."""
 PROVENANCE_TAIL = ', "source": "rest", "missing": []}'
+PLUGIN_NULLS = re.compile(
+    r', (?:"language": null, "translations": null, )?"meta": (?:\{[^{}]*\}|null), "acf": null, '
+    r'"seo": null, "extra": null'
+)
+"""The plugin fields (#13) of a record of a site without plugins (the demo site: only its
+events have registered meta): added later, removed before hashing, so every other byte is
+compared as before."""
 
 
 def test_rest_feeds_are_byte_identical_apart_from_the_two_new_fields(tmp_path):
@@ -207,8 +215,12 @@ def test_rest_feeds_are_byte_identical_apart_from_the_two_new_fields(tmp_path):
     for path in sorted(result.output_dir.glob("*/*.jsonl")):
         lines = path.read_text(encoding="utf-8").splitlines()
         assert all(line.endswith(PROVENANCE_TAIL) for line in lines), path.name
+        assert all(PLUGIN_NULLS.search(line) for line in lines if path.stem != "comments")
         before = sorted(
-            line.removesuffix(PROVENANCE_TAIL).replace(wp.origin, "http://site.test") + "}"
+            PLUGIN_NULLS.sub("", line.removesuffix(PROVENANCE_TAIL)).replace(
+                wp.origin, "http://site.test"
+            )
+            + "}"
             for line in lines
         )
         digests[path.stem] = (len(lines), hashlib.sha256("\n".join(before).encode()).hexdigest())
