@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -142,8 +143,11 @@ class Stats(dict):
 TYPES = {"post": {"rest_base": "posts", "taxonomies": []}}
 
 
-def new_run(changes=None, index=INDEX):
-    run = CrawlRun(site_info(index, "https://e.com/"), ROOT, Stats(), changes=changes)
+def new_run(changes=None, index=INDEX, *, ask_fields=False):
+    """A run past its catalog; without ``_fields=`` unless asked, so URLs read short."""
+    run = CrawlRun(
+        site_info(index, "https://e.com/"), ROOT, Stats(), changes=changes, ask_fields=ask_fields
+    )
     assert run.on_catalog("types", TYPES).pages == []  # waits for /taxonomies
     step = run.on_catalog("taxonomies", {})
     return run, step
@@ -172,6 +176,32 @@ def test_the_run_lists_linked_collections_then_the_content():
         "https://e.com/wp-json/wp/v2/posts?per_page=100&page=1&orderby=id&order=asc"
     ]
     assert run.phase == Phase.CONTENT
+
+
+def test_the_run_asks_only_for_the_fields_the_records_read():
+    run, step = new_run(ask_fields=True)
+    users = parse_qs(urlsplit(step.pages[0].url).query)["_fields"][0].split(",")
+    assert users[:6] == ["id", "link", "name", "slug", "url", "description"]
+    assert {"meta", "acf", "yoast_head_json"} <= set(users)
+    [content] = finish_linked(run, step).pages
+    fields = parse_qs(urlsplit(content.url).query)["_fields"][0].split(",")
+    assert {"id", "content", "modified_gmt", "featured_media", "_links.wp:term"} <= set(fields)
+    assert "yoast_head" not in fields
+    assert "guid" not in fields
+
+
+def test_a_site_that_mishandles_fields_is_asked_for_whole_records_said_once(caplog):
+    run, step = new_run(ask_fields=True)
+    [first] = finish_linked(run, step).pages
+    step = run.on_page("posts", first.ref, records([{"title": "x"}] * 3, 3, 1))
+    [again] = step.pages
+    assert step.records == []
+    assert (again.ref, "_fields" in again.url) == (first.ref, False)
+    assert "_fields" in first.url
+    step = run.on_page("posts", again.ref, records([post(1), post(2)], 2, 1))
+    assert [r.id for r in step.records] == [1, 2]
+    assert run.stats["wordpress/fields_unsupported"] == 1
+    assert sum("_fields" in m for m in caplog.messages) == 1
 
 
 def test_pages_fan_out_records_are_exported_once_and_the_end_is_quiet():

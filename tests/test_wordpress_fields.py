@@ -143,3 +143,28 @@ def test_extra_copies_only_the_named_fields_and_no_yoast_html(fields_crawl, word
         text = path.read_text(encoding="utf-8")
         assert "yoast_head" not in text
         assert "This site is optimized with the Yoast" not in text
+
+
+def test_fields_cut_the_bytes_and_change_no_record(fields_crawl, wordpress_site, tmp_path):
+    """The same crawl asking for whole records (``WORDPRESS_REST_FIELDS=False``) exports the
+    very same records, and moves far more bytes: the Yoast-shaped fields the records never
+    read, and the ``_links`` they do not use."""
+    asked, _ = fields_crawl
+    whole = crawl(
+        wordpress_site.url("pretty"),
+        tmp_path,
+        settings={
+            "WORDPRESS_EXTRA_FIELDS": "ping_status,avatar_urls,nope",
+            "WORDPRESS_REST_FIELDS": False,
+        },
+    )
+    assert whole.returncode == 0, whole.log[-3000:]
+    for feed in ("posts", "pages", "events", "media", "terms", "users", "comments"):
+        assert sorted(whole.feed(feed), key=lambda r: r["id"]) == sorted(
+            asked.feed(feed), key=lambda r: r["id"]
+        ), feed
+    assert "wordpress/fields_unsupported" not in asked.stats
+    # Measured: 6.29 MB whole against 3.42 MB asked (posts: 13,660 bytes each, 7,614 asked)
+    assert (
+        asked.stats["downloader/response_bytes"] < 0.65 * whole.stats["downloader/response_bytes"]
+    )

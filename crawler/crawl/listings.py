@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler.items import (
     CommentItem,
+    EntryRecord,
     MediaItem,
     Record,
     TermItem,
@@ -76,6 +77,52 @@ class Kind(StrEnum):
         return self in (Kind.BY_ID, Kind.LOOKUP)
 
 
+RECORD_FIELDS: dict[type[Record], tuple[str, ...]] = {
+    EntryRecord: (
+        "id", "link", "slug", "status", "date_gmt", "modified_gmt", "title", "content", "excerpt",
+        "comment_status", "sticky", "format", "parent", "menu_order", "author", "featured_media",
+        "_links.wp:term",
+    ),
+    MediaItem: (
+        "id", "link", "slug", "date_gmt", "modified_gmt", "title", "source_url", "mime_type",
+        "media_type", "alt_text", "caption", "post", "author", "media_details",
+    ),
+    TermItem: ("id", "link", "taxonomy", "name", "slug", "parent", "count", "description"),
+    UserItem: ("id", "link", "name", "slug", "url", "description"),
+    CommentItem: ("id", "link", "post", "parent", "author_name", "date_gmt", "content"),
+}  # fmt: skip
+"""The top-level REST fields each record builder of :mod:`crawler.wordpress.records` reads (and
+the join: ``_links.wp:term`` names the taxonomies' fields), asked with ``_fields=``: a site's
+plugins can double what a page of posts weighs with fields the records never read."""
+PLUGIN_FIELDS = (
+    "meta", "acf", "yoast_head_json", "lang", "translations", "wpml_current_locale",
+    "wpml_translations",
+)  # fmt: skip
+"""The plugin fields the records read; asking for one a site does not have costs nothing."""
+EMBED_FIELDS = ("_links.author", "_embedded.author")
+"""What ``_embed=author`` needs besides (sites that hide their users)."""
+
+
+def record_fields(
+    item_class: type[Record],
+    *,
+    taxonomy_bases: tuple[str, ...] = (),
+    extra_fields: tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """The ``_fields`` of a listing of ``item_class``: what its builder reads, the term id
+    fields of the post type's taxonomies (by REST base), the plugin fields and ``extra_fields``.
+
+    >>> record_fields(UserItem, extra_fields=("avatar_urls",))[-3:]
+    ('wpml_current_locale', 'wpml_translations', 'avatar_urls')
+    >>> from crawler.items import PostItem
+    >>> "categories" in record_fields(PostItem, taxonomy_bases=("categories", "tags"))
+    True
+    """
+    own = next(f for cls, f in RECORD_FIELDS.items() if issubclass(item_class, cls))
+    plugins = () if item_class is CommentItem else PLUGIN_FIELDS
+    return tuple(dict.fromkeys((*own, *taxonomy_bases, *plugins, *extra_fields)))
+
+
 Builder = Callable[[Any], Record]
 """Builds one record from a REST object (the site's home URL already bound)."""
 
@@ -108,6 +155,8 @@ class Listing:
     """For ``newest`` listings: stop paging once records are older than this."""
     extra_fields: tuple[str, ...] = ()
     """Top-level REST fields copied into each record's ``extra`` (``WORDPRESS_EXTRA_FIELDS``)."""
+    fields: tuple[str, ...] = ()
+    """The fields to ask for with ``_fields=`` (see :func:`record_fields`); none: every field."""
 
     @property
     def dated(self) -> bool:
@@ -172,9 +221,23 @@ def plan_listings(
                            item_class=entry_class(ctype.name), post_type=ctype.name,
                            changes_since=changes_since,
                            supports_modified_after=supports_modified_after)  # fmt: skip
-    if extra_fields:
-        listings = [replace(listing, extra_fields=extra_fields) for listing in listings]
-    return listings
+    bases = {tax.name: tax.rest_base for tax in taxonomies}
+    bases.update(category="categories", post_tag="tags")  # WordPress's, when /taxonomies failed
+    for_type = {c.name: tuple(bases[t] for t in c.taxonomies if t in bases) for c in content}
+    return [
+        replace(
+            listing,
+            extra_fields=extra_fields,
+            fields=()
+            if listing.kind == Kind.IDS
+            else record_fields(
+                listing.item_class,
+                taxonomy_bases=for_type.get(listing.post_type or "", ()),
+                extra_fields=extra_fields,
+            ),
+        )
+        for listing in listings
+    ]
 
 
 def _dated(

@@ -230,6 +230,7 @@ class WordPressSpider(Spider):
             hold_pages=settings.getint("WORDPRESS_HOLD_PAGES", HOLD_PAGES),
             ignore_totals=isinstance(root, WpcomRoot),
             extra_fields=tuple(settings.getlist("WORDPRESS_EXTRA_FIELDS")),
+            ask_fields=settings.getbool("WORDPRESS_REST_FIELDS", True),
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
