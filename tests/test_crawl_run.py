@@ -378,3 +378,24 @@ def test_a_site_without_post_types_stops_with_a_line_that_says_so():
     stop = wanted.on_catalog("taxonomies", {}).stop
     assert stop is not None
     assert (stop.reason, stop.message.endswith("it has posts")) == ("no_such_types", True)
+
+
+def test_a_custom_type_in_its_own_namespace_is_asked_for_changes_when_its_route_says_so():
+    """``modified_after`` is read from the type's own route in the index (#13), whatever its
+    namespace; a route that does not list it is read newest first."""
+    guides = {"endpoints": [{"methods": ["GET"], "args": {"page": {}, "modified_after": {}}}]}
+    index = {**INDEX, "namespaces": ["wp/v2", "cookbook/v1", "shop/v1"],
+             "routes": {"/cookbook/v1/guides": guides, "/shop/v1/items": {"endpoints": []}}}  # fmt: skip
+    types = {
+        "guide": {"rest_base": "guides", "rest_namespace": "cookbook/v1", "taxonomies": []},
+        "item": {"rest_base": "items", "rest_namespace": "shop/v1", "taxonomies": []},
+    }
+    previous = SiteState("https://e.com/", mark="2024-05-01T00:00:00Z", records={}, runs=1)
+    run = CrawlRun(site_info(index, "https://e.com/"), ROOT, Stats(), changes=RunChanges(previous))
+    run.on_catalog("types", types)
+    step = run.on_catalog("taxonomies", {})
+    content = {c.key: c.url for c in finish_linked(run, step).pages}
+    assert "/cookbook/v1/guides?" in content["guides"]
+    assert "modified_after=2024-04-30T23:00:00Z" in content["guides"]
+    assert "modified_after" not in content["items"]
+    assert "orderby=modified&order=desc" in content["items"]
