@@ -81,7 +81,6 @@ RECORD_FIELDS: dict[type[Record], tuple[str, ...]] = {
     EntryRecord: (
         "id", "link", "slug", "status", "date_gmt", "modified_gmt", "title", "content", "excerpt",
         "comment_status", "sticky", "format", "parent", "menu_order", "author", "featured_media",
-        "_links.wp:term",
     ),
     MediaItem: (
         "id", "link", "slug", "date_gmt", "modified_gmt", "title", "source_url", "mime_type",
@@ -91,16 +90,17 @@ RECORD_FIELDS: dict[type[Record], tuple[str, ...]] = {
     UserItem: ("id", "link", "name", "slug", "url", "description"),
     CommentItem: ("id", "link", "post", "parent", "author_name", "date_gmt", "content"),
 }  # fmt: skip
-"""The top-level REST fields each record builder of :mod:`crawler.wordpress.records` reads (and
-the join: ``_links.wp:term`` names the taxonomies' fields), asked with ``_fields=``: a site's
-plugins can double what a page of posts weighs with fields the records never read."""
+"""The top-level REST fields each record builder of :mod:`crawler.wordpress.records` reads,
+asked with ``_fields=``: a site's plugins can double what a page of posts weighs with fields
+the records never read."""
+TERM_LINKS = "_links.wp:term"
+"""The links the join reads a post type's term fields from (WordPress 5.3+ filters nested
+fields; an older one drops ``_links``: see :func:`fields_mishandled`)."""
 PLUGIN_FIELDS = (
     "meta", "acf", "yoast_head_json", "lang", "translations", "wpml_current_locale",
     "wpml_translations",
 )  # fmt: skip
 """The plugin fields the records read; asking for one a site does not have costs nothing."""
-EMBED_FIELDS = ("_links.author", "_embedded.author")
-"""What ``_embed=author`` needs besides (sites that hide their users)."""
 
 
 def record_fields(
@@ -110,17 +110,36 @@ def record_fields(
     extra_fields: tuple[str, ...] = (),
 ) -> tuple[str, ...]:
     """The ``_fields`` of a listing of ``item_class``: what its builder reads, the term id
-    fields of the post type's taxonomies (by REST base), the plugin fields and ``extra_fields``.
+    fields of the post type's taxonomies (by REST base) and their links, the plugin fields and
+    ``extra_fields``.
 
     >>> record_fields(UserItem, extra_fields=("avatar_urls",))[-3:]
     ('wpml_current_locale', 'wpml_translations', 'avatar_urls')
     >>> from crawler.items import PostItem
-    >>> "categories" in record_fields(PostItem, taxonomy_bases=("categories", "tags"))
-    True
+    >>> record_fields(PostItem, taxonomy_bases=("categories", "tags"))[16:19]
+    ('categories', 'tags', '_links.wp:term')
     """
     own = next(f for cls, f in RECORD_FIELDS.items() if issubclass(item_class, cls))
+    terms = (*taxonomy_bases, TERM_LINKS) if taxonomy_bases else ()
     plugins = () if item_class is CommentItem else PLUGIN_FIELDS
-    return tuple(dict.fromkeys((*own, *taxonomy_bases, *plugins, *extra_fields)))
+    return tuple(dict.fromkeys((*own, *terms, *plugins, *extra_fields)))
+
+
+def fields_mishandled(fields: tuple[str, ...], records: list[Any]) -> bool:
+    """Whether a page asked with ``fields`` shows the site mishandles ``_fields=``: records
+    without an ``id`` (a cache or plugin that breaks it), or none with the ``_links`` asked for
+    (WordPress before 5.3 cannot pick nested fields, and the terms would be lost).
+
+    >>> fields_mishandled(("id", TERM_LINKS), [{"id": 1, "_links": {}}]), fields_mishandled(("id",), [])
+    (False, False)
+    >>> fields_mishandled(("id",), [{"title": "x"}]), fields_mishandled(("id", TERM_LINKS), [{"id": 1}])
+    (True, True)
+    """
+    if not fields or not records:
+        return False
+    if not any(isinstance(r, dict) and isinstance(r.get("id"), int) for r in records):
+        return True
+    return TERM_LINKS in fields and not any(isinstance(r, dict) and "_links" in r for r in records)
 
 
 Builder = Callable[[Any], Record]

@@ -42,12 +42,12 @@ from crawler.wordpress.pagination import (
 from crawler.wordpress.records import MalformedRecordError, record_id, utc_iso
 
 from .listings import (
-    EMBED_FIELDS,
     Kind,
     Listing,
     Phase,
     by_id_listing,
     fetch_by_id,
+    fields_mishandled,
     plan_listings,
 )
 from .outcome import PageOutcome, Stop, Verdict
@@ -140,7 +140,9 @@ class CrawlRun:
         self.ask_fields = ask_fields
         """Ask only for the fields the records read (``_fields=``, ``WORDPRESS_REST_FIELDS``)."""
         self.unfielded: set[str] = set()
-        """Collections whose site answered ``_fields=`` with records without ids: asked whole."""
+        """Collections whose site mishandles ``_fields=``: asked for whole records."""
+        self.reasked: set[tuple[str, int, int]] = set()
+        """Pages asked again without ``_fields=`` (listing key, page, size): once each."""
         self.ignore_totals = ignore_totals
         """The site's ``X-WP-Total``/``X-WP-TotalPages`` are unreliable (WordPress.com): every
         collection is paged to its empty page or WordPress's 400, and no total is reported."""
@@ -360,11 +362,10 @@ class CrawlRun:
             "order": "asc",
             **dict(listing.params),
         }
-        embed = self.embed_author and listing.post_type is not None
-        if embed:
-            params["_embed"] = "author"
-        if self.ask_fields and listing.fields and listing.collection not in self.unfielded:
-            params["_fields"] = ",".join(listing.fields + (EMBED_FIELDS if embed else ()))
+        if self.embed_author and listing.post_type is not None:
+            params["_embed"] = "author"  # with _fields, older WordPress would drop it: none
+        elif self.ask_fields and listing.fields and listing.collection not in self.unfielded:
+            params["_fields"] = ",".join(listing.fields)
         priority = LINKED_PRIORITY if listing.phase == Phase.LINKED else 0
         return PageCall(key, ref, self.root.route(listing.route, **params), priority)
 
@@ -433,25 +434,28 @@ class CrawlRun:
             self.stopped = True
         return self._gate(step.add(self._release_waiting(key)).add(self._advance()))
 
-    def _fields_mishandled(self, listing: Listing, outcome: PageOutcome) -> bool:
-        """Whether a page asked with ``_fields=`` came back with records but no ids (a site or
-        proxy that mishandles it): its collection is then asked whole, said once. A page sent
-        before that, answered after, is asked again too."""
-        if not (self.ask_fields and listing.fields and outcome.records) or _ids(outcome.records):
+    def _fields_mishandled(self, listing: Listing, ref: PageRef, outcome: PageOutcome) -> bool:
+        """Whether a page asked with ``_fields=`` shows the site mishandles it (see
+        :func:`fields_mishandled`): its collection is then asked whole, said once."""
+        if not self.ask_fields or not fields_mishandled(listing.fields, outcome.records):
             return False
         if listing.collection not in self.unfielded:
             self.unfielded.add(listing.collection)
             self.stats.inc_value("wordpress/fields_unsupported")
             logger.warning(
-                "%s: the site answered _fields= with records without ids; asking for whole "
-                "records instead", listing.collection,
+                "%s: the site mishandles _fields= (records without ids, or without the links "
+                "asked for); asking for whole records instead", listing.collection,
             )  # fmt: skip
-            return True
-        return False
+        # once per page: one sent with _fields before the switch, answered after, is asked again
+        page = (listing.key, ref.page, ref.per_page)
+        if page in self.reasked or len(self.reasked) >= MAX_PAGES:
+            return False
+        self.reasked.add(page)
+        return True
 
     def _on_records(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
         state, listing = self.collections[key], self.listings[key]
-        if self._fields_mishandled(listing, outcome):
+        if self._fields_mishandled(listing, ref, outcome):
             return Step(pages=[self._call(key, ref)])  # the same page, asked whole
         if listing.kind != Kind.NEWEST:  # newest-first listings stop early: totals do not apply
             state.note_total(outcome.total)
