@@ -428,3 +428,16 @@ def test_a_custom_type_in_its_own_namespace_is_asked_for_changes_when_its_route_
     assert "modified_after=2024-04-30T23:00:00Z" in content["guides"]
     assert "modified_after" not in content["items"]
     assert "orderby=modified&order=desc" in content["items"]
+
+
+def test_a_site_that_strips_links_costs_one_more_request_not_one_per_page():
+    run, step = fielded_run({"post": {"rest_base": "posts", "taxonomies": ["category"]}})
+    [first] = finish_linked(run, step).pages
+    [again] = run.on_page("posts", first.ref, records([post(1)], 101, 2)).pages
+    step = run.on_page("posts", again.ref, records([post(i) for i in range(1, 101)], 101, 2))
+    assert len(step.records) == 100  # asked whole, no links either: taken as it is
+    [second] = step.pages
+    assert (second.ref.page, "_fields" in second.url) == (2, False)
+    assert [
+        r.id for r in run.on_page("posts", second.ref, records([post(101)], 101, 2)).records
+    ] == [101]

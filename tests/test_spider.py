@@ -42,6 +42,7 @@ def post(post_id: int) -> dict:
         "excerpt": {"rendered": "<p>x</p>", "protected": False},
         "categories": [1],
         "tags": [],
+        "_links": {"self": [{"href": f"https://e.com/wp-json/wp/v2/posts/{post_id}"}]},
     }
 
 

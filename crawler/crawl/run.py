@@ -141,8 +141,8 @@ class CrawlRun:
         """Ask only for the fields the records read (``_fields=``, ``WORDPRESS_REST_FIELDS``)."""
         self.unfielded: set[str] = set()
         """Collections whose site mishandles ``_fields=``: asked for whole records."""
-        self.reasked: set[tuple[str, int, int]] = set()
-        """Pages asked again without ``_fields=`` (listing key, page, size): once each."""
+        self.fielded: set[tuple[str, int, int]] = set()
+        """Pages asked with ``_fields=`` and not answered yet (listing key, page, size)."""
         self.ignore_totals = ignore_totals
         """The site's ``X-WP-Total``/``X-WP-TotalPages`` are unreliable (WordPress.com): every
         collection is paged to its empty page or WordPress's 400, and no total is reported."""
@@ -366,6 +366,8 @@ class CrawlRun:
             params["_embed"] = "author"  # with _fields, older WordPress would drop it: none
         elif self.ask_fields and listing.fields and listing.collection not in self.unfielded:
             params["_fields"] = ",".join(listing.fields)
+            if len(self.fielded) < MAX_PAGES:
+                self.fielded.add((key, ref.page, ref.per_page))
         priority = LINKED_PRIORITY if listing.phase == Phase.LINKED else 0
         return PageCall(key, ref, self.root.route(listing.route, **params), priority)
 
@@ -437,7 +439,11 @@ class CrawlRun:
     def _fields_mishandled(self, listing: Listing, ref: PageRef, outcome: PageOutcome) -> bool:
         """Whether a page asked with ``_fields=`` shows the site mishandles it (see
         :func:`fields_mishandled`): its collection is then asked whole, said once."""
-        if not self.ask_fields or not fields_mishandled(listing.fields, outcome.records):
+        page = (listing.key, ref.page, ref.per_page)
+        if page not in self.fielded:
+            return False
+        self.fielded.discard(page)
+        if not fields_mishandled(listing.fields, outcome.records):
             return False
         if listing.collection not in self.unfielded:
             self.unfielded.add(listing.collection)
@@ -446,12 +452,7 @@ class CrawlRun:
                 "%s: the site mishandles _fields= (records without ids, or without the links "
                 "asked for); asking for whole records instead", listing.collection,
             )  # fmt: skip
-        # once per page: one sent with _fields before the switch, answered after, is asked again
-        page = (listing.key, ref.page, ref.per_page)
-        if page in self.reasked or len(self.reasked) >= MAX_PAGES:
-            return False
-        self.reasked.add(page)
-        return True
+        return True  # also a page sent with _fields before the switch, answered after
 
     def _on_records(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
         state, listing = self.collections[key], self.listings[key]
