@@ -135,6 +135,70 @@ class StoredFile:
 
 
 @dataclass(kw_only=True)
+class SeoImage:
+    """One OpenGraph image an SEO plugin names for a record."""
+
+    url: str | None = None
+    """The image's URL; null unless the plugin gave an absolute ``http(s)`` URL."""
+    width: int | None = None
+    """Width in pixels, as the plugin states it."""
+    height: int | None = None
+    """Height in pixels, as the plugin states it."""
+    type: str | None = None
+    """MIME type, as the plugin states it."""
+
+
+@dataclass(kw_only=True)
+class Seo:
+    """What an SEO plugin (Yoast SEO's ``yoast_head_json``) states about a record, field by
+    field, exactly as the site sent it: texts are not cleaned, times keep the plugin's own
+    offset. The rendered ``yoast_head`` HTML is never exported."""
+
+    title: str | None = None
+    """The ``<title>`` the plugin prints."""
+    description: str | None = None
+    """The meta description."""
+    canonical: str | None = field(default=None, metadata=_URL)
+    """The canonical URL; null unless it is an absolute ``http(s)`` URL."""
+    robots: dict[str, Any] | None = None
+    """The robots directives by name, e.g. ``{"index": "index", "follow": "follow"}``."""
+    og_locale: str | None = None
+    """OpenGraph ``og:locale``."""
+    og_type: str | None = None
+    """OpenGraph ``og:type`` (``article``, ``website``...)."""
+    og_title: str | None = None
+    """OpenGraph ``og:title``."""
+    og_description: str | None = None
+    """OpenGraph ``og:description``."""
+    og_url: str | None = field(default=None, metadata=_URL)
+    """OpenGraph ``og:url``; null unless it is an absolute ``http(s)`` URL."""
+    og_site_name: str | None = None
+    """OpenGraph ``og:site_name``."""
+    og_image: list[SeoImage] = field(default_factory=list)
+    """OpenGraph images: ``{url, width, height, type}`` each."""
+    article_published_time: str | None = None
+    """``article:published_time``, as the plugin writes it (e.g. ``2024-05-01T10:00:00+00:00``)."""
+    article_modified_time: str | None = None
+    """``article:modified_time``, as the plugin writes it."""
+    twitter_card: str | None = None
+    """``twitter:card`` (``summary_large_image``...)."""
+    twitter_title: str | None = None
+    """``twitter:title``."""
+    twitter_description: str | None = None
+    """``twitter:description``."""
+    twitter_image: str | None = field(default=None, metadata=_URL)
+    """``twitter:image``; null unless it is an absolute ``http(s)`` URL."""
+    twitter_site: str | None = None
+    """``twitter:site`` (an ``@handle``)."""
+    twitter_creator: str | None = None
+    """``twitter:creator`` (an ``@handle``)."""
+    twitter_misc: dict[str, Any] | None = None
+    """Yoast's extra Twitter labels, e.g. ``{"Written by": "Ann", "Est. reading time": "1 minute"}``."""
+    schema: dict[str, Any] | None = None
+    """The JSON-LD graph (``{"@context": ..., "@graph": [...]}``), as the plugin builds it."""
+
+
+@dataclass(kw_only=True)
 class _Record(_Changes, _Provenance):
     """The fields every exported record starts with."""
 
@@ -227,6 +291,26 @@ class _Entry(_Record):
     comment_count: int | None = 0
     """Number of approved comments the site shows on this record; null only when a source other than
     REST could not tell (it is then in ``missing``)."""
+    language: str | None = None
+    """The record's language as a translation plugin states it: Polylang's ``lang`` (``en``) or
+    WPML's ``wpml_current_locale`` (``en_US``); null without such a plugin (never guessed)."""
+    translations: dict[str, int] | None = None
+    """The record's translations, ``{language: id}``, from Polylang's ``translations`` or WPML's
+    ``wpml_translations``; null without such a plugin."""
+    meta: dict[str, Any] | None = None
+    """Registered meta the site shows in REST (``register_meta`` with ``show_in_rest``), e.g.
+    ``{"subtitle": "..."}``: values exactly as the site sent them; ``{}`` when none is
+    registered, null when the site sends no ``meta`` (or it exceeded the size bounds, counted in
+    ``wordpress/oversized_fields``)."""
+    acf: dict[str, Any] | None = None
+    """Advanced Custom Fields (``show_in_rest``), exactly as the site sent them: image, file and
+    post-object fields that return ids stay ids (they are not joined); null without ACF (or when
+    too large, as ``meta``)."""
+    seo: Seo | None = None
+    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    extra: dict[str, Any] | None = None
+    """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
+    (absent ones left out); null when the setting names none."""
 
 
 @dataclass(kw_only=True)
@@ -340,6 +424,26 @@ class MediaItem(_Record):
     size_files: dict[str, StoredFile] = field(default_factory=dict)
     """The downloaded generated sizes named in ``-s WORDPRESS_MEDIA_SIZES`` (e.g.
     ``full,large``), by name: ``{path, checksum, size}``; empty otherwise."""
+    language: str | None = None
+    """The record's language as a translation plugin states it: Polylang's ``lang`` (``en``) or
+    WPML's ``wpml_current_locale`` (``en_US``); null without such a plugin (never guessed)."""
+    translations: dict[str, int] | None = None
+    """The record's translations, ``{language: id}``, from Polylang's ``translations`` or WPML's
+    ``wpml_translations``; null without such a plugin."""
+    meta: dict[str, Any] | None = None
+    """Registered meta the site shows in REST (``register_meta`` with ``show_in_rest``), e.g.
+    ``{"subtitle": "..."}``: values exactly as the site sent them; ``{}`` when none is
+    registered, null when the site sends no ``meta`` (or it exceeded the size bounds, counted in
+    ``wordpress/oversized_fields``)."""
+    acf: dict[str, Any] | None = None
+    """Advanced Custom Fields (``show_in_rest``), exactly as the site sent them: image, file and
+    post-object fields that return ids stay ids (they are not joined); null without ACF (or when
+    too large, as ``meta``)."""
+    seo: Seo | None = None
+    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    extra: dict[str, Any] | None = None
+    """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
+    (absent ones left out); null when the setting names none."""
     change: str | None = _change()
     source: str = _source()
     missing: list[str] = field(default_factory=list, metadata=_MISSING)
@@ -369,6 +473,26 @@ class TermItem(_Record):
     description: str | None = ""
     """The description as plain text; null only when a source other than REST could not tell (it is
     then in ``missing``)."""
+    language: str | None = None
+    """The record's language as a translation plugin states it: Polylang's ``lang`` (``en``) or
+    WPML's ``wpml_current_locale`` (``en_US``); null without such a plugin (never guessed)."""
+    translations: dict[str, int] | None = None
+    """The record's translations, ``{language: id}``, from Polylang's ``translations`` or WPML's
+    ``wpml_translations``; null without such a plugin."""
+    meta: dict[str, Any] | None = None
+    """Registered meta the site shows in REST (``register_meta`` with ``show_in_rest``), e.g.
+    ``{"subtitle": "..."}``: values exactly as the site sent them; ``{}`` when none is
+    registered, null when the site sends no ``meta`` (or it exceeded the size bounds, counted in
+    ``wordpress/oversized_fields``)."""
+    acf: dict[str, Any] | None = None
+    """Advanced Custom Fields (``show_in_rest``), exactly as the site sent them: image, file and
+    post-object fields that return ids stay ids (they are not joined); null without ACF (or when
+    too large, as ``meta``)."""
+    seo: Seo | None = None
+    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    extra: dict[str, Any] | None = None
+    """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
+    (absent ones left out); null when the setting names none."""
     change: str | None = _change()
     source: str = _source()
     missing: list[str] = field(default_factory=list, metadata=_MISSING)
@@ -403,6 +527,20 @@ class UserItem(_Record):
     """The first name: as ``email``, only on that explicit request."""
     last_name: str | None = None
     """The last name: as ``email``, only on that explicit request."""
+    meta: dict[str, Any] | None = None
+    """Registered meta the site shows in REST (``register_meta`` with ``show_in_rest``), e.g.
+    ``{"subtitle": "..."}``: values exactly as the site sent them; ``{}`` when none is
+    registered, null when the site sends no ``meta`` (or it exceeded the size bounds, counted in
+    ``wordpress/oversized_fields``)."""
+    acf: dict[str, Any] | None = None
+    """Advanced Custom Fields (``show_in_rest``), exactly as the site sent them: image, file and
+    post-object fields that return ids stay ids (they are not joined); null without ACF (or when
+    too large, as ``meta``)."""
+    seo: Seo | None = None
+    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    extra: dict[str, Any] | None = None
+    """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
+    (absent ones left out); null when the setting names none."""
     change: str | None = _change()
     source: str = _source()
     missing: list[str] = field(default_factory=list, metadata=_MISSING)

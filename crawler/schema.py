@@ -33,11 +33,20 @@ PROVENANCE = ("source", "missing")
 """The fields that say where a record came from (:class:`crawler.items._Provenance`)."""
 NEVER_MISSING = ("type", "site", "id", "change", *PROVENANCE)
 """Fields every record has whatever its source: ``missing`` never names them."""
+OPTIONAL_FIELDS = (
+    "language", "translations", "meta", "acf", "seo", "extra",
+    "title_raw", "content_source", "email", "roles", "first_name", "last_name",
+    "file", "size_files",
+)  # fmt: skip
+"""Fields only some crawls fill (plugin fields, authenticated crawls, media files): null when
+not filled, whatever the source, so ``missing`` never names them either."""
 PROVENANCE_NOTE = (
     "Records built from the REST API say `source: rest`, have `missing` empty and every field "
     "filled as the site sent it. Records rebuilt without it (`html`, `feed`, `sitemap`) list in "
     "`missing` exactly the fields their source could not provide: each of those is null "
-    "(lists and maps: empty), never a default that reads like data."
+    "(lists and maps: empty), never a default that reads like data. Fields only some crawls "
+    "fill (plugin fields, authenticated crawls, media files) are null when not filled, whatever "
+    "the source, and never listed in `missing`."
 )
 """Appended to the description of every record class that has ``source`` and ``missing``."""
 
@@ -105,6 +114,8 @@ def provenance_rules(properties: dict[str, Any]) -> list[dict[str, Any]]:
     when_missing: dict[str, dict[str, Any]] = {}
     rest_filled: dict[str, dict[str, Any]] = {}
     for name, spec in properties.items():
+        if name in OPTIONAL_FIELDS:
+            continue
         if name in NEVER_MISSING and not (name == "id" and _allows_null(spec)):
             continue  # a media file a page shows may have no known id: then it is missing
         names.append(name)

@@ -139,6 +139,12 @@ WORDPRESS_MEDIA_MAX_BYTES = 16 * 1024 * 1024 * 1024
 # syndication footers dropped by the cleaner's default patterns (set a list of regexes to change).
 WORDPRESS_CONTENT_MARKDOWN = True
 WORDPRESS_KEEP_RAW_HTML = False
+# Plugin fields no release knows yet: top-level REST fields copied as they are into each record's
+# `extra` object, e.g. -s WORDPRESS_EXTRA_FIELDS=price,stock_status (empty: `extra` is null).
+WORDPRESS_EXTRA_FIELDS: list[str] = []
+# Ask the REST API only for the fields the records read (_fields=): plugins such as Yoast SEO can
+# triple what a page weighs. False asks for whole records (a site whose cache mishandles it).
+WORDPRESS_REST_FIELDS = True
 # Cleaning runs in worker processes, fed in small batches: 0 = one per usable core (auto),
 # 1 = in the crawl process itself (no pool), N = N processes.
 WORDPRESS_CLEANING_PROCESSES = 0

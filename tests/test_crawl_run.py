@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -142,8 +143,11 @@ class Stats(dict):
 TYPES = {"post": {"rest_base": "posts", "taxonomies": []}}
 
 
-def new_run(changes=None, index=INDEX):
-    run = CrawlRun(site_info(index, "https://e.com/"), ROOT, Stats(), changes=changes)
+def new_run(changes=None, index=INDEX, *, ask_fields=False):
+    """A run past its catalog; without ``_fields=`` unless asked, so URLs read short."""
+    run = CrawlRun(
+        site_info(index, "https://e.com/"), ROOT, Stats(), changes=changes, ask_fields=ask_fields
+    )
     assert run.on_catalog("types", TYPES).pages == []  # waits for /taxonomies
     step = run.on_catalog("taxonomies", {})
     return run, step
@@ -172,6 +176,61 @@ def test_the_run_lists_linked_collections_then_the_content():
         "https://e.com/wp-json/wp/v2/posts?per_page=100&page=1&orderby=id&order=asc"
     ]
     assert run.phase == Phase.CONTENT
+
+
+def fielded_run(types):
+    run = CrawlRun(site_info(INDEX, "https://e.com/"), ROOT, Stats(), ask_fields=True)
+    run.on_catalog("types", types)
+    step = run.on_catalog("taxonomies", {})
+    return run, step
+
+
+def fields_of(call):
+    return parse_qs(urlsplit(call.url).query)["_fields"][0].split(",")
+
+
+def test_the_run_asks_only_for_the_fields_the_records_read():
+    run, step = fielded_run({"post": {"rest_base": "posts", "taxonomies": ["category"]}})
+    users = fields_of(step.pages[0])
+    assert users[:6] == ["id", "link", "name", "slug", "url", "description"]
+    assert {"meta", "acf", "yoast_head_json"} <= set(users)
+    [content] = finish_linked(run, step).pages
+    fields = set(fields_of(content))
+    assert {"id", "content", "modified_gmt", "featured_media", "categories"} <= fields
+    assert "_links.wp:term" in fields  # the join reads the term fields through these links
+    assert "yoast_head" not in fields
+    assert "guid" not in fields
+
+
+@pytest.mark.parametrize(
+    ("answer", "why"),
+    [
+        ([{"title": "x"}] * 3, "a cache that breaks _fields: no ids"),
+        ([{"id": 1, "categories": [3]}, {"id": 2, "categories": [3]}], "WordPress < 5.3: no links"),
+    ],
+)
+def test_a_site_that_mishandles_fields_is_asked_for_whole_records_said_once(caplog, answer, why):
+    run, step = fielded_run({"post": {"rest_base": "posts", "taxonomies": ["category"]}})
+    [first] = finish_linked(run, step).pages
+    step = run.on_page("posts", first.ref, records(answer, 3, 1))
+    [again] = step.pages
+    assert step.records == [], why
+    assert (again.ref, "_fields" in again.url) == (first.ref, False)
+    assert "_fields" in first.url
+    whole = [{**post(1), "_links": {}}, {**post(2), "_links": {}}]
+    step = run.on_page("posts", again.ref, records(whole, 2, 1))
+    assert [r.id for r in step.records] == [1, 2]
+    assert run.stats["wordpress/fields_unsupported"] == 1
+    assert sum("_fields" in m for m in caplog.messages) == 1
+
+
+def test_a_page_without_ids_even_when_whole_is_asked_again_once_only():
+    run, step = fielded_run({"post": {"rest_base": "posts", "taxonomies": []}})
+    [first] = finish_linked(run, step).pages
+    [again] = run.on_page("posts", first.ref, records([{"title": "x"}], 1, 1)).pages
+    step = run.on_page("posts", again.ref, records([{"title": "x"}], 1, 1))
+    assert [c for c in step.pages if c.ref == first.ref] == []  # malformed, not asked a third time
+    assert run.stats["wordpress/records_malformed"] == 1
 
 
 def test_pages_fan_out_records_are_exported_once_and_the_end_is_quiet():
@@ -350,3 +409,37 @@ def test_a_site_without_post_types_stops_with_a_line_that_says_so():
     stop = wanted.on_catalog("taxonomies", {}).stop
     assert stop is not None
     assert (stop.reason, stop.message.endswith("it has posts")) == ("no_such_types", True)
+
+
+def test_a_custom_type_in_its_own_namespace_is_asked_for_changes_when_its_route_says_so():
+    """``modified_after`` is read from the type's own route in the index (#13), whatever its
+    namespace; a route that does not list it is read newest first."""
+    guides = {"endpoints": [{"methods": ["GET"], "args": {"page": {}, "modified_after": {}}}]}
+    index = {**INDEX, "namespaces": ["wp/v2", "cookbook/v1", "shop/v1"],
+             "routes": {"/cookbook/v1/guides": guides, "/shop/v1/items": {"endpoints": []}}}  # fmt: skip
+    types = {
+        "guide": {"rest_base": "guides", "rest_namespace": "cookbook/v1", "taxonomies": []},
+        "item": {"rest_base": "items", "rest_namespace": "shop/v1", "taxonomies": []},
+    }
+    previous = SiteState("https://e.com/", mark="2024-05-01T00:00:00Z", records={}, runs=1)
+    run = CrawlRun(site_info(index, "https://e.com/"), ROOT, Stats(), changes=RunChanges(previous))
+    run.on_catalog("types", types)
+    step = run.on_catalog("taxonomies", {})
+    content = {c.key: c.url for c in finish_linked(run, step).pages}
+    assert "/cookbook/v1/guides?" in content["guides"]
+    assert "modified_after=2024-04-30T23:00:00Z" in content["guides"]
+    assert "modified_after" not in content["items"]
+    assert "orderby=modified&order=desc" in content["items"]
+
+
+def test_a_site_that_strips_links_costs_one_more_request_not_one_per_page():
+    run, step = fielded_run({"post": {"rest_base": "posts", "taxonomies": ["category"]}})
+    [first] = finish_linked(run, step).pages
+    [again] = run.on_page("posts", first.ref, records([post(1)], 101, 2)).pages
+    step = run.on_page("posts", again.ref, records([post(i) for i in range(1, 101)], 101, 2))
+    assert len(step.records) == 100  # asked whole, no links either: taken as it is
+    [second] = step.pages
+    assert (second.ref.page, "_fields" in second.url) == (2, False)
+    assert [
+        r.id for r in run.on_page("posts", second.ref, records([post(101)], 101, 2)).records
+    ] == [101]

@@ -92,6 +92,13 @@ def test_post_record_maps_every_field():
         "terms": {},
         "featured_media": None,
         "comment_count": 0,
+        # No translation or SEO plugin; no registered meta (WordPress sends [] for none):
+        "language": None,
+        "translations": None,
+        "meta": {},
+        "acf": None,
+        "seo": None,
+        "extra": None,
         "change": None,
         "source": "rest",
         "missing": [],

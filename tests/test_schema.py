@@ -3,6 +3,7 @@
 import hashlib
 import io
 import json
+import re
 from dataclasses import asdict, fields
 from pathlib import Path
 
@@ -208,6 +209,14 @@ MEDIA_FILES = ', "file": null, "size_files": {}'
 """The media files fields (issue 13), before ``change``: null and empty unless files are
 downloaded."""
 
+PLUGIN_NULLS = re.compile(
+    r', (?:"language": null, "translations": null, )?"meta": (?:\{[^{}]*\}|null), "acf": null, '
+    r'"seo": null, "extra": null'
+)
+"""The plugin fields (#13) of a record of a site without plugins (the demo site: only its
+events have registered meta): added later, removed before hashing, so every other byte is
+compared as before."""
+
 
 def test_rest_feeds_are_byte_identical_apart_from_the_two_new_fields(tmp_path):
     with FakeWordPressServer(DEMO_SITE, spelling="pathinfo") as wp:
@@ -220,10 +229,11 @@ def test_rest_feeds_are_byte_identical_apart_from_the_two_new_fields(tmp_path):
         assert all(any(nulls in line for nulls in ANONYMOUS_NULLS) for line in lines) or (
             path.stem not in ("posts", "pages", "events", "users")
         )
+        assert all(PLUGIN_NULLS.search(line) for line in lines if path.stem != "comments")
         for nulls in ANONYMOUS_NULLS:
             lines = [line.replace(nulls, "", 1) for line in lines]
         before = sorted(
-            line.removesuffix(PROVENANCE_TAIL)
+            PLUGIN_NULLS.sub("", line.removesuffix(PROVENANCE_TAIL))
             .replace(MEDIA_FILES, "")
             .replace(wp.origin, "http://site.test")
             + "}"

@@ -35,7 +35,7 @@ from .tags import (
 )
 from .tree import Item, Node
 from .whitespace import normalize
-from .wordpress import is_boilerplate_element
+from .wordpress import is_boilerplate_element, is_footnote_backlink
 
 __all__ = ["MAX_DEPTH", "Sanitizer"]
 
@@ -107,6 +107,8 @@ class Sanitizer:
         attrib = el.attrib
         if attrib:
             if is_boilerplate_element(attrib):
+                return
+            if tag == "a" and is_footnote_backlink(attrib, "".join(el.itertext())):
                 return
             if sink.figure and tag not in NOT_CAPTIONS and is_caption_class(attrib):
                 blocks.figcaption(self, el, sink)

@@ -26,6 +26,7 @@ __all__ = [
     "closing_shortcode_names",
     "is_boilerplate_element",
     "is_emoji_image",
+    "is_footnote_backlink",
     "lazy_image_src",
     "strip_excerpt_tail",
     "strip_shortcodes",
@@ -216,6 +217,26 @@ def is_emoji_image(attrs: Attributes) -> bool:
             return True
     src = attrs.get("src") or ""
     return "/images/core/emoji/" in src or "/wp-includes/images/smilies/" in src
+
+
+_BACKLINK_TEXTS = frozenset({"\u21a9", "\u21a9\ufe0e", "\u21a9\ufe0f"})
+"""The text of a footnote's back-link: ``↩`` (core's footnotes block writes ``↩︎``, with the
+text-style variation selector, so no emoji image replaces it)."""
+
+
+def is_footnote_backlink(attrs: Attributes, text: str) -> bool:
+    """True for the ``↩︎`` link back to the reference that ends each footnote (WordPress 6.3+
+    footnotes block: ``<a href="#…-link" aria-label="Jump to footnote reference 1">↩︎</a>``, and
+    the footnote plugins that copy it): navigation, not words of the note. It is told by its
+    in-page ``href`` and its arrow-only text, not the ``aria-label``, which is translated.
+
+    >>> is_footnote_backlink({"href": "#f1-link", "aria-label": "Jump to footnote reference 1"}, "\u21a9\ufe0e")
+    True
+    >>> is_footnote_backlink({"href": "#f1"}, "1"), is_footnote_backlink({"href": "/x"}, "\u21a9")
+    (False, False)
+    """
+    href = attrs.get("href") or ""
+    return href.lstrip().startswith("#") and text.strip() in _BACKLINK_TEXTS
 
 
 _LAZY_SRCSETS = ("data-lazy-srcset", "data-srcset", "srcset")

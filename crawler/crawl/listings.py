@@ -20,6 +20,7 @@ from typing import Any
 
 from crawler.items import (
     CommentItem,
+    EntryRecord,
     MediaItem,
     Record,
     TermItem,
@@ -77,6 +78,73 @@ class Kind(StrEnum):
         return self in (Kind.BY_ID, Kind.LOOKUP)
 
 
+RECORD_FIELDS: dict[type[Record], tuple[str, ...]] = {
+    EntryRecord: (
+        "id", "link", "slug", "status", "date_gmt", "modified_gmt", "title", "content", "excerpt",
+        "comment_status", "sticky", "format", "parent", "menu_order", "author", "featured_media",
+    ),
+    MediaItem: (
+        "id", "link", "slug", "date_gmt", "modified_gmt", "title", "source_url", "mime_type",
+        "media_type", "alt_text", "caption", "post", "author", "media_details",
+    ),
+    TermItem: ("id", "link", "taxonomy", "name", "slug", "parent", "count", "description"),
+    UserItem: ("id", "link", "name", "slug", "url", "description"),
+    CommentItem: ("id", "link", "post", "parent", "author_name", "date_gmt", "content"),
+}  # fmt: skip
+"""The top-level REST fields each record builder of :mod:`crawler.wordpress.records` reads,
+asked with ``_fields=``: a site's plugins can double what a page of posts weighs with fields
+the records never read."""
+PRIVATE_USER_FIELDS = ("email", "roles", "first_name", "last_name")
+"""What users show in the edit context, asked only with ``-a include_private_user_fields``."""
+TERM_LINKS = "_links.wp:term"
+"""The links the join reads a post type's term fields from (WordPress 5.3+ filters nested
+fields; an older one drops ``_links``: see :func:`fields_mishandled`)."""
+PLUGIN_FIELDS = (
+    "meta", "acf", "yoast_head_json", "lang", "translations", "wpml_current_locale",
+    "wpml_translations",
+)  # fmt: skip
+"""The plugin fields the records read; asking for one a site does not have costs nothing."""
+
+
+def record_fields(
+    item_class: type[Record],
+    *,
+    taxonomy_bases: tuple[str, ...] = (),
+    extra_fields: tuple[str, ...] = (),
+) -> tuple[str, ...]:
+    """The ``_fields`` of a listing of ``item_class``: what its builder reads, the term id
+    fields of the post type's taxonomies (by REST base) and their links, the plugin fields and
+    ``extra_fields``.
+
+    >>> record_fields(UserItem, extra_fields=("avatar_urls",))[-3:]
+    ('wpml_current_locale', 'wpml_translations', 'avatar_urls')
+    >>> from crawler.items import PostItem
+    >>> record_fields(PostItem, taxonomy_bases=("categories", "tags"))[16:19]
+    ('categories', 'tags', '_links.wp:term')
+    """
+    own = next(f for cls, f in RECORD_FIELDS.items() if issubclass(item_class, cls))
+    terms = (*taxonomy_bases, TERM_LINKS) if taxonomy_bases else ()
+    plugins = () if item_class is CommentItem else PLUGIN_FIELDS
+    return tuple(dict.fromkeys((*own, *terms, *plugins, *extra_fields)))
+
+
+def fields_mishandled(fields: tuple[str, ...], records: list[Any]) -> bool:
+    """Whether a page asked with ``fields`` shows the site mishandles ``_fields=``: records
+    without an ``id`` (a cache or plugin that breaks it), or none with the ``_links`` asked for
+    (WordPress before 5.3 cannot pick nested fields, and the terms would be lost).
+
+    >>> fields_mishandled(("id", TERM_LINKS), [{"id": 1, "_links": {}}]), fields_mishandled(("id",), [])
+    (False, False)
+    >>> fields_mishandled(("id",), [{"title": "x"}]), fields_mishandled(("id", TERM_LINKS), [{"id": 1}])
+    (True, True)
+    """
+    if not fields or not records:
+        return False
+    if not any(isinstance(r, dict) and isinstance(r.get("id"), int) for r in records):
+        return True
+    return TERM_LINKS in fields and not any(isinstance(r, dict) and "_links" in r for r in records)
+
+
 Builder = Callable[[Any], Record]
 """Builds one record from a REST object (the site's home URL already bound)."""
 
@@ -112,6 +180,10 @@ class Listing:
     :mod:`crawler.wordpress.edit_context`)."""
     private_user_fields: bool = False
     """Users' e-mail, roles and names are exported (``-a include_private_user_fields=true``)."""
+    extra_fields: tuple[str, ...] = ()
+    """Top-level REST fields copied into each record's ``extra`` (``WORDPRESS_EXTRA_FIELDS``)."""
+    fields: tuple[str, ...] = ()
+    """The fields to ask for with ``_fields=`` (see :func:`record_fields`); none: every field."""
 
     @property
     def dated(self) -> bool:
@@ -120,16 +192,17 @@ class Listing:
 
     def build(self, data: Any, *, site: str) -> Record:
         """The record of one REST object of this listing (``MalformedRecordError`` if none)."""
+        extra = self.extra_fields
         if not self.edit:
             if self.post_type is not None:
-                return entry_record(data, site=site, post_type=self.post_type)
-            return _BUILDERS[self.item_class](data, site=site)
+                return entry_record(data, site=site, post_type=self.post_type, extra_fields=extra)
+            return _BUILDERS[self.item_class](data, site=site, extra_fields=extra)
         opened = unlocked(data)  # a protected body the edit context sent is kept
         record: Record
         if self.post_type is not None:
-            record = entry_record(opened, site=site, post_type=self.post_type)
+            record = entry_record(opened, site=site, post_type=self.post_type, extra_fields=extra)
         else:
-            record = _BUILDERS[self.item_class](opened, site=site)
+            record = _BUILDERS[self.item_class](opened, site=site, extra_fields=extra)
         return with_edit_fields(
             record,
             data,
@@ -146,6 +219,7 @@ def plan_listings(
     supports_modified_after: Callable[[str], bool] = lambda route: True,
     authenticated: bool = False,
     private_user_fields: bool = False,
+    extra_fields: tuple[str, ...] = (),
 ) -> list[Listing]:
     """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
 
@@ -154,7 +228,8 @@ def plan_listings(
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
-    id listing each. A route without ``modified_after`` (WordPress before 5.7) is read newest
+    id listing each. ``extra_fields`` go into every listing (see :attr:`Listing.extra_fields`).
+    A route without ``modified_after`` (WordPress before 5.7) is read newest
     first, one page after another, until the records are older than the mark.
 
     >>> posts = Collection("post", "posts", "wp/v2/posts", taxonomies=("category",))
@@ -195,7 +270,24 @@ def plan_listings(
                            supports_modified_after=supports_modified_after)  # fmt: skip
     if authenticated:
         listings = [_authenticated(x, private_user_fields) for x in listings]
-    return listings
+    bases = {tax.name: tax.rest_base for tax in taxonomies}
+    bases.update(category="categories", post_tag="tags")  # WordPress's, when /taxonomies failed
+    for_type = {c.name: tuple(bases[t] for t in c.taxonomies if t in bases) for c in content}
+    return [
+        replace(
+            listing,
+            extra_fields=extra_fields,
+            fields=()
+            if listing.kind == Kind.IDS
+            else record_fields(
+                listing.item_class,
+                taxonomy_bases=for_type.get(listing.post_type or "", ()),
+                extra_fields=extra_fields,
+            )
+            + (PRIVATE_USER_FIELDS if listing.private_user_fields else ()),
+        )
+        for listing in listings
+    ]
 
 
 def _authenticated(listing: Listing, private_user_fields: bool) -> Listing:

@@ -303,6 +303,8 @@ class WordPressSpider(Spider):
             ignore_totals=isinstance(root, WpcomRoot),
             authenticated=authenticated,
             private_user_fields=authenticated and self.params.include_private_user_fields,
+            extra_fields=tuple(settings.getlist("WORDPRESS_EXTRA_FIELDS")),
+            ask_fields=settings.getbool("WORDPRESS_REST_FIELDS", True),
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from html import unescape
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
@@ -132,7 +133,8 @@ class SiteInfo:
     home: str
     namespaces: tuple[str, ...]
     route_args: dict[str, frozenset[str]] = field(default_factory=dict)
-    """The query arguments each ``wp/v2`` GET route accepts, for feature detection."""
+    """The query arguments each collection GET route accepts (``wp/v2/posts``, and custom types'
+    own namespaces, ``cookbook/v1/guides``), for feature detection."""
 
     def supports(self, route: str, arg: str) -> bool:
         """Whether ``route`` (e.g. ``wp/v2/posts``) accepts ``arg`` (e.g. ``modified_after``).
@@ -145,6 +147,10 @@ class SiteInfo:
     def has_wp_v2(self) -> bool:
         """Whether the core content routes exist (WordPress 4.7+, not removed by a plugin)."""
         return "wp/v2" in self.namespaces
+
+
+MAX_ROUTES = 5000
+"""Routes of the REST index read at most (a large site with many plugins has about 1,000)."""
 
 
 def site_info(index: dict[str, Any], fallback_home: str) -> SiteInfo:
@@ -169,13 +175,20 @@ def site_info(index: dict[str, Any], fallback_home: str) -> SiteInfo:
     'Red'
     >>> site_info({"namespaces": [], "routes": ["/wp/v2/posts"]}, "https://e.com/").route_args
     {}
+
+    A custom type registered in its own namespace is detected from its own route's arguments;
+    single-record routes (``(?P<id>...)``) are not indexed, and at most :data:`MAX_ROUTES`:
+
+    >>> info = site_info({"routes": {"/cookbook/v1/guides": {"endpoints": [{"methods": ["GET"],
+    ...     "args": {"modified_after": {}}}]}, "/cookbook/v1/guides/(?P<id>[0-9]+)": {}}}, "https://e.com/")
+    >>> info.supports("cookbook/v1/guides", "modified_after"), list(info.route_args)
+    (True, ['cookbook/v1/guides'])
     """
     routes = index.get("routes")
-    route_args = {
-        route.strip("/"): _get_args(spec)
-        for route, spec in (routes.items() if isinstance(routes, dict) else ())
-        if route.startswith("/wp/v2/") and "(?P<" not in route
-    }
+    route_args = {}
+    for route, spec in islice(routes.items() if isinstance(routes, dict) else (), MAX_ROUTES):
+        if isinstance(route, str) and route.count("/") >= 3 and "(?P<" not in route:
+            route_args[route.strip("/")] = _get_args(spec)
     namespaces = index.get("namespaces")
     name, home = index.get("name"), index.get("home")
     valid_home = web_url(home)

@@ -13,6 +13,7 @@ import re
 from collections import Counter
 from dataclasses import fields, is_dataclass
 from datetime import datetime
+from math import isfinite
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
@@ -26,6 +27,8 @@ from crawler.items import (
     MediaItem,
     PageItem,
     PostItem,
+    Seo,
+    SeoImage,
     TermItem,
     UserItem,
     entry_class,
@@ -40,6 +43,7 @@ MAX_ID = 2**63 - 1
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 INVALID_DATES, INVALID_URLS, SURROGATES = "invalid_dates", "invalid_urls", "surrogates_replaced"
+OVERSIZED = "oversized_fields"
 """What :func:`record_problems` counts (``wordpress/<name>`` in the stats)."""
 _PROBLEMS = "_wordpress_problems"
 _R = TypeVar("_R")
@@ -192,6 +196,204 @@ def _finished(record: _R, found: Counter[str]) -> _R:
     return record
 
 
+MAX_FIELD_DEPTH = 32
+"""How deep a plugin's JSON value (``meta``, ``acf``, ``extra``, the SEO graph) may nest."""
+MAX_FIELD_NODES = 20_000
+"""How many values (objects, lists, scalars) one plugin field may hold."""
+MAX_FIELD_CHARS = 2 * 1024 * 1024
+"""How many characters of strings and keys one plugin field may hold."""
+MAX_EXTRA_FIELDS = 50
+"""How many ``WORDPRESS_EXTRA_FIELDS`` are read (the rest are ignored)."""
+
+
+class _TooLarge(Exception):
+    """A plugin field past the bounds (:data:`MAX_FIELD_DEPTH`, ...)."""
+
+
+class _Budget:
+    """What is left of the bounds while one plugin field is copied."""
+
+    def __init__(self) -> None:
+        self.nodes, self.chars = MAX_FIELD_NODES, MAX_FIELD_CHARS
+
+    def spend(self, chars: int = 0) -> None:
+        self.nodes -= 1
+        self.chars -= chars
+        if self.nodes < 0 or self.chars < 0:
+            raise _TooLarge
+
+
+def _json_copy(value: Any, budget: _Budget, depth: int) -> Any:
+    """``value`` copied as JSON data (non-finite numbers become null), within ``budget``."""
+    budget.spend(len(value) if isinstance(value, str) else 0)
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if isfinite(value) else None
+    if depth >= MAX_FIELD_DEPTH:
+        raise _TooLarge
+    if isinstance(value, dict):
+        copied = {}
+        for key, item in value.items():
+            budget.spend(len(str(key)))
+            copied[str(key)] = _json_copy(item, budget, depth + 1)
+        return copied
+    if isinstance(value, list):
+        return [_json_copy(item, budget, depth + 1) for item in value]
+    return None
+
+
+def json_value(value: Any, found: Counter[str] | None = None) -> Any:
+    """A plugin's JSON value copied as the site sent it, or ``None`` when it is larger or
+    deeper than the bounds (counted in ``found`` as ``oversized_fields``): a hostile site's
+    field cannot fill the memory or the feed.
+
+    >>> json_value({"a": [1, 2.5, None, {"b": "c"}]})
+    {'a': [1, 2.5, None, {'b': 'c'}]}
+    >>> deep = inner = {}
+    >>> for _ in range(100):
+    ...     inner["x"] = inner = {}
+    >>> found = Counter()
+    >>> json_value(deep, found), json_value(list(range(MAX_FIELD_NODES)), found), dict(found)
+    (None, None, {'oversized_fields': 2})
+    """
+    try:
+        return _json_copy(value, _Budget(), 0)
+    except _TooLarge:
+        if found is not None:
+            found[OVERSIZED] += 1
+        return None
+
+
+def json_object(value: Any, found: Counter[str] | None = None) -> dict[str, Any] | None:
+    """A plugin's JSON object (``meta``, ``acf``) as :func:`json_value` copies it; PHP's empty
+    array (``[]``, what WordPress sends for "no meta") is ``{}``; anything else ``None``.
+
+    >>> json_object({"subtitle": "A &amp; B"}), json_object([]), json_object("x"), json_object(None)
+    ({'subtitle': 'A &amp; B'}, {}, None, None)
+    """
+    if value == []:
+        return {}
+    if not isinstance(value, dict):
+        return None
+    copied = json_value(value, found)
+    return copied if isinstance(copied, dict) else None
+
+
+def _seo_images(value: Any, found: Counter[str]) -> list[SeoImage]:
+    if not isinstance(value, list):
+        return []
+    return [
+        SeoImage(
+            url=web_url(image.get("url"), found),
+            width=_int(image.get("width")),
+            height=_int(image.get("height")),
+            type=_str(image.get("type")),
+        )
+        for image in value[:100]
+        if isinstance(image, dict)
+    ]
+
+
+def seo_record(data: dict[str, Any], found: Counter[str] | None = None) -> Seo | None:
+    """What Yoast SEO states about a record (its ``yoast_head_json``), field by field as the
+    site sent it; URLs only if ``http(s)``; ``None`` when the record has no such object. The
+    rendered ``yoast_head`` HTML is never read.
+
+    >>> seo = seo_record({"yoast_head_json": {"title": "Hi - Blog", "canonical": "https://e.com/hi/",
+    ...     "robots": {"index": "index"}, "og_image": [{"url": "https://e.com/a.jpg", "width": 800}],
+    ...     "twitter_image": "javascript:x", "article_published_time": "2024-05-01T10:00:00+00:00",
+    ...     "schema": {"@graph": [{"@type": "WebPage"}]}}, "yoast_head": "<title>Hi</title>"})
+    >>> seo.title, seo.canonical, seo.robots, seo.og_image[0].width, seo.twitter_image
+    ('Hi - Blog', 'https://e.com/hi/', {'index': 'index'}, 800, None)
+    >>> seo.article_published_time, seo.schema
+    ('2024-05-01T10:00:00+00:00', {'@graph': [{'@type': 'WebPage'}]})
+    >>> seo_record({"yoast_head": "<title>Hi</title>"}), seo_record({"yoast_head_json": []})
+    (None, None)
+    """
+    head = data.get("yoast_head_json")
+    if not isinstance(head, dict):
+        return None
+    found = found if found is not None else Counter()
+    texts = {
+        name: _str(head.get(name))
+        for name in (
+            "title", "description", "og_locale", "og_type", "og_title", "og_description",
+            "og_site_name", "article_published_time", "article_modified_time", "twitter_card",
+            "twitter_title", "twitter_description", "twitter_site", "twitter_creator",
+        )
+    }  # fmt: skip
+    return Seo(
+        **texts,
+        canonical=web_url(head.get("canonical"), found),
+        robots=json_object(head.get("robots"), found),
+        og_url=web_url(head.get("og_url"), found),
+        og_image=_seo_images(head.get("og_image"), found),
+        twitter_image=web_url(head.get("twitter_image"), found),
+        twitter_misc=json_object(head.get("twitter_misc"), found),
+        schema=json_object(head.get("schema"), found),
+    )
+
+
+def language_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """``language`` and ``translations`` as a translation plugin states them: Polylang's
+    ``lang`` and ``translations`` (``{lang: id}``), else WPML's ``wpml_current_locale`` and
+    ``wpml_translations`` (``[{locale, id, ...}]``); nulls without either (never guessed).
+
+    >>> language_fields({"lang": "en", "translations": {"en": 5, "fr": 9, "de": "x"}})
+    {'language': 'en', 'translations': {'en': 5, 'fr': 9}}
+    >>> language_fields({"wpml_current_locale": "en_US",
+    ...     "wpml_translations": [{"locale": "fr_FR", "id": 9, "post_title": "Bonjour"}]})
+    {'language': 'en_US', 'translations': {'fr_FR': 9}}
+    >>> language_fields({"link": "https://e.com/fr/x/"})
+    {'language': None, 'translations': None}
+    """
+    language, translations = _str(data.get("lang")), data.get("translations")
+    pairs: list[tuple[Any, Any]] = []
+    if language is not None:
+        pairs = list(translations.items()) if isinstance(translations, dict) else []
+    else:
+        language, translations = (
+            _str(data.get("wpml_current_locale")),
+            data.get("wpml_translations"),
+        )
+        if language is not None and isinstance(translations, list):
+            pairs = [(t.get("locale"), t.get("id")) for t in translations if isinstance(t, dict)]
+    if language is None:
+        return {"language": None, "translations": None}
+    found = {}
+    for name, value in pairs[:1000]:
+        ident = _optional_int(value)
+        if isinstance(name, str) and ident is not None:
+            found[name] = ident
+    return {"language": language, "translations": found}
+
+
+def plugin_fields(
+    data: dict[str, Any], found: Counter[str], extra_fields: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """``meta``, ``acf``, ``seo`` and ``extra`` of a REST object (see :mod:`crawler.items`):
+    ``extra`` holds the named top-level fields the object has, as the site sent them.
+
+    >>> fields = plugin_fields({"meta": [], "acf": {"hero": 12}, "price": "9.90", "_links": {}},
+    ...     Counter(), ("price", "stock"))
+    >>> fields["meta"], fields["acf"], fields["seo"], fields["extra"]
+    ({}, {'hero': 12}, None, {'price': '9.90'})
+    """
+    extra = None
+    if extra_fields:
+        extra = {}
+        for name in extra_fields[:MAX_EXTRA_FIELDS]:
+            if name in data:
+                extra[name] = json_value(data[name], found)
+    return {
+        "meta": json_object(data.get("meta"), found),
+        "acf": json_object(data.get("acf"), found),
+        "seo": seo_record(data, found),
+        "extra": extra,
+    }
+
+
 def rendered(field: Any) -> str:
     """The ``rendered`` HTML of a WordPress field, tolerating a bare string or ``None``.
 
@@ -268,7 +470,9 @@ def _identity(data: Any, site: str, found: Counter[str]) -> dict[str, Any]:
     return {"site": site, "id": record, "link": web_url(data.get("link"), found), "source": REST}
 
 
-def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecord:
+def entry_record(
+    data: Any, *, site: str, post_type: str = "post", extra_fields: tuple[str, ...] = ()
+) -> EntryRecord:
     """A post-like REST object (post, page, custom type) as its record, links not resolved.
 
     The class follows the post type (:func:`crawler.items.entry_class`): posts carry
@@ -304,6 +508,8 @@ def entry_record(data: Any, *, site: str, post_type: str = "post") -> EntryRecor
         "excerpt": "" if protected else rendered(data.get("excerpt")),
         "protected": protected,
         "comment_status": _str(data.get("comment_status")),
+        **language_fields(data),
+        **plugin_fields(data, found, extra_fields),
     }
     item_class = entry_class(post_type)
     record: EntryRecord
@@ -347,7 +553,7 @@ def _sizes(details: Any, found: Counter[str]) -> dict[str, ImageSize]:
     return sizes
 
 
-def media_record(data: Any, *, site: str) -> MediaItem:
+def media_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) -> MediaItem:
     """An attachment (``/wp/v2/media``) as its record.
 
     ``media_details`` can be ``{}`` or have no ``sizes`` when metadata is missing.
@@ -385,11 +591,13 @@ def media_record(data: Any, *, site: str) -> MediaItem:
         width=width,
         height=height,
         sizes=_sizes(details, found),
+        **language_fields(data),
+        **plugin_fields(data, found, extra_fields),
     )
     return _finished(record, found)
 
 
-def term_record(data: Any, *, site: str) -> TermItem:
+def term_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) -> TermItem:
     """A term (category, tag, custom taxonomy) as its record; WordPress stores names escaped.
 
     >>> term_record({"id": 3, "name": "News &amp; Events", "taxonomy": "category", "parent": 0,
@@ -406,11 +614,13 @@ def term_record(data: Any, *, site: str) -> TermItem:
         parent=_optional_int(data.get("parent")),
         count=_int(data.get("count")),
         description=clean_inline_text(_str(data.get("description")) or ""),
+        **language_fields(data),
+        **plugin_fields(data, found, extra_fields),
     )
     return _finished(record, found)
 
 
-def user_record(data: Any, *, site: str) -> UserItem:
+def user_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) -> UserItem:
     """A user as the site shows them anonymously (authors of published content only).
 
     >>> user_record({"id": 2, "name": "Ann", "url": "javascript:alert(1)"}, site="https://e.com/").url
@@ -423,12 +633,14 @@ def user_record(data: Any, *, site: str) -> UserItem:
         slug=_str(data.get("slug")),
         url=web_url(data.get("url"), found),
         description=clean_inline_text(_str(data.get("description")) or ""),
+        **plugin_fields(data, found, extra_fields),
     )
     return _finished(record, found)
 
 
-def comment_record(data: Any, *, site: str) -> CommentItem:
-    """An approved comment as its record; its HTML is cleaned later like post content."""
+def comment_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) -> CommentItem:
+    """An approved comment as its record; its HTML is cleaned later like post content
+    (comments carry no plugin fields: ``extra_fields`` is accepted for a uniform call)."""
     found: Counter[str] = Counter()
     identity = _identity(data, site, found)  # first: rejects what is not a record
     record = CommentItem(
