@@ -20,6 +20,7 @@ from crawler.items import (
     missing_in_order,
 )
 from crawler.schema import (
+    OPTIONAL_FIELDS,
     README,
     SCHEMA_CLASSES,
     SCHEMA_DIR,
@@ -156,7 +157,7 @@ def test_each_feed_accepts_a_record_that_could_tell_nothing(schemas, feed):
     untold = [
         f.name
         for f in fields(item_class)
-        if f.name not in ("type", "site", "id", "change", "source", "missing")
+        if f.name not in ("type", "site", "id", "change", "source", "missing", *OPTIONAL_FIELDS)
     ]
     nulls = {name: None for name in untold if _nullable(properties[name])}
     extra = {"type": "event"} if item_class is EntryItem else {}
@@ -251,3 +252,16 @@ def test_missing_in_order_follows_the_export_order(schemas):
         assert missing_in_order(item_class, reversed(allowed)) == allowed
     names = ["sticky", "featured_media.id", "title", "title", "site.x", "<b>"]
     assert missing_in_order(PostItem, names) == ["title", "featured_media.id", "sticky"]
+
+
+def test_fields_only_some_crawls_fill_are_never_named_in_missing(schemas):
+    """Plugin fields, authenticated fields and media files are null when a crawl does not fill
+    them, whatever its source: ``missing`` may not name them (it names what a source lacks)."""
+    for feed, schema in schemas.items():
+        allowed = (
+            schema["allOf"][0]["properties"]["missing"]["items"]["enum"]
+            if "allOf" in schema
+            else []
+        )
+        assert not set(allowed) & set(OPTIONAL_FIELDS), feed
+        assert not any(name.split(".")[0] in OPTIONAL_FIELDS for name in allowed), feed
