@@ -664,12 +664,9 @@ class FallbackRun:
     def _on_part(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
         """Another part of a split post: its content, by number (its comments are the first
         page's again, so they are not read)."""
-        step = Step()
-        key = fetch.about or ""
-        entry = self.in_flight.get(key)
+        entry = self._awaited(fetch)
         if entry is None:
-            return step
-        entry.waiting.discard(fetch.url)
+            return Step()
         if self._ok(answer) and answer is not None:
             content = read_entry_part(_text(answer), answer.url)
             if content is None:
@@ -680,6 +677,19 @@ class FallbackRun:
         else:
             entry.parts_lost = True
             self._lost(fetch, answer, error)
+        return self._when_complete(fetch.about or "", entry)
+
+    def _awaited(self, fetch: Fetch) -> _Entry | None:
+        """The entry in flight a comment or part page belongs to (``about``), no longer
+        waiting for it; ``None`` once the entry left."""
+        entry = self.in_flight.get(fetch.about or "")
+        if entry is not None:
+            entry.waiting.discard(fetch.url)
+        return entry
+
+    def _when_complete(self, key: str, entry: _Entry) -> Step:
+        """The entry's records, once no page it waits for is outstanding."""
+        step = Step()
         if not entry.waiting:
             self.in_flight.pop(key, None)
             self._finish_entry(key, entry, step)
@@ -690,12 +700,9 @@ class FallbackRun:
         return Fetch(url, Want.COMMENTS, about=entry_key)
 
     def _on_comments(self, fetch: Fetch, answer: Answer | None, error: str | None) -> Step:
-        step = Step()
-        key = fetch.about or ""
-        entry = self.in_flight.get(key)
+        entry = self._awaited(fetch)
         if entry is None:
-            return step
-        entry.waiting.discard(fetch.url)
+            return Step()
         if self._ok(answer) and answer is not None:
             comments, _ = read_comment_page(_text(answer), answer.url)
             known = {comment.id for comment in entry.comments}
@@ -703,10 +710,7 @@ class FallbackRun:
         else:
             entry.comments_lost = True
             self._lost(fetch, answer, error)
-        if not entry.waiting:
-            self.in_flight.pop(key, None)
-            self._finish_entry(key, entry, step)
-        return step
+        return self._when_complete(fetch.about or "", entry)
 
     def _finish_entry(self, key: str, entry: _Entry, step: Step) -> None:
         """The entry's record and its comments, once every comment page is in."""
