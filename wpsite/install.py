@@ -14,6 +14,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .processes import child_env
+
 WORDPRESS_DIR = Path("/usr/share/wordpress")
 PHP = "/usr/bin/php"
 MARIADBD = "/usr/sbin/mariadbd"
@@ -41,7 +43,9 @@ class Requirement:
 def _php_modules() -> set[str]:
     if not Path(PHP).exists():
         return set()
-    out = subprocess.run([PHP, "-m"], capture_output=True, text=True, check=False).stdout
+    out = subprocess.run(
+        [PHP, "-m"], env=child_env(), capture_output=True, text=True, check=False
+    ).stdout
     return {line.strip().lower() for line in out.splitlines()}
 
 

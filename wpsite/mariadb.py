@@ -14,7 +14,7 @@ import time
 from typing import TYPE_CHECKING
 
 from .install import MARIADBD, SiteUnavailable
-from .processes import Daemon, spawn
+from .processes import Daemon, child_env, spawn
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -70,6 +70,7 @@ def initialise(site_dir: Path) -> None:
             "--auth-root-authentication-method=normal",
             "--skip-test-db",
         ],
+        env=child_env(),
         capture_output=True,
         text=True,
         check=False,

@@ -102,6 +102,17 @@ def spawn(
     return Daemon(name, proc.pid, argv[0]), proc
 
 
+def child_env() -> dict[str, str]:
+    """The environment for a child process, copied now.
+
+    The test site starts in a background thread while tests run; a child started with the
+    inherited environment reads the C ``environ`` after ``vfork``, and a test changing a
+    variable meanwhile (``monkeypatch.setenv``) can free it under the child: ``exec`` then fails
+    with EFAULT ("Bad address"). An explicit copy is built before the fork.
+    """
+    return dict(os.environ)
+
+
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, sig)

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from . import mariadb, servers
 from .install import PHP, WORDPRESS_DIR, SiteUnavailable, ensure_packages
-from .processes import Daemon, runs, stop
+from .processes import Daemon, child_env, runs, stop
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -426,7 +426,7 @@ class WordPressSite:
     def _copy_wordpress(self) -> None:
         """cp -RL: Debian's tree has relative symlinks that a copy would break."""
         target = self._site_dir() / "wordpress"
-        subprocess.run(["cp", "-RL", str(WORDPRESS_DIR), str(target)], check=True)
+        subprocess.run(["cp", "-RL", str(WORDPRESS_DIR), str(target)], env=child_env(), check=True)
         (target / "wp-config.php").write_bytes((PHP_DIR / "wp-config.php").read_bytes())
         mu_plugins = target / "wp-content" / "mu-plugins"
         mu_plugins.mkdir(parents=True, exist_ok=True)
