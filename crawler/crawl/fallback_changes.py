@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from crawler.items import CommentItem, MediaItem, TermItem, UserItem
-from crawler.state.changes import RunChanges, Version, fingerprint, since
+from crawler.state.changes import VERSION_EXCLUDED, RunChanges, Version, fingerprint, since
 from crawler.wordpress.html_records import url_key
 from crawler.wordpress.sitemaps import w3c_to_utc
 
@@ -39,9 +39,6 @@ if TYPE_CHECKING:
     from crawler.items import Record
     from crawler.wordpress.atom import FeedEntry
 
-VERSION_EXCLUDED = ("change", "content_text", "source", "missing")
-"""Fields left out of a record's fingerprint: the run's own bookkeeping, and text derived from
-the HTML (the same exclusions as REST runs)."""
 TERM_VERSION_EXCLUDED = (*VERSION_EXCLUDED, "count")
 """A term's ``count`` is derived only by full runs: incremental ones export it null."""
 MAX_CHECKS = 100_000

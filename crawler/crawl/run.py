@@ -28,7 +28,14 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from crawler.items import EntryItem, EntryRecord, MediaItem, Record, TombstoneItem, entry_class
-from crawler.state.changes import RunChanges, Version, fingerprint, past_the_mark, since
+from crawler.state.changes import (
+    VERSION_EXCLUDED,
+    RunChanges,
+    Version,
+    fingerprint,
+    past_the_mark,
+    since,
+)
 from crawler.wordpress import types as wp_types
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.joins import Lookups
@@ -71,11 +78,6 @@ million), and nothing once the tables are complete."""
 LINKED_PRIORITY = 10
 """Scrapy request priority of linked pages (content pages: 0), so linked collections finish
 first and content pages use the concurrency they leave free."""
-
-VERSION_EXCLUDED = ("change", "content_text", "source", "missing")
-"""Fields left out of a fingerprint: set by this run or derived by cleaning, not by the site;
-and where the record came from, which is not a change of the record (a state written before
-``source`` and ``missing`` existed keeps its fingerprints)."""
 
 
 class Stats(Protocol):

@@ -24,6 +24,11 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 ADDED, UPDATED, DELETED = "added", "updated", "deleted"
+
+VERSION_EXCLUDED = ("change", "content_text", "source", "missing")
+"""Fields left out of a fingerprint (runs with and without REST alike): set by this run or
+derived by cleaning, not by the site; and where the record came from, which is not a change of
+the record (a state written before ``source`` and ``missing`` existed keeps its fingerprints)."""
 FILES_PENDING = "files-pending:"
 """Prefix of the version of a media record whose files a run could not store: no listing
 returns that version, so the next run exports the record again (``updated``) with its files.
