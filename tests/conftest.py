@@ -10,7 +10,7 @@ from tests import reactor_thread
 if TYPE_CHECKING:
     import pytest
 
-pytest_plugins = ["wpsite.fixtures"]
+pytest_plugins = ["wpsite.fixtures", "testservers.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -73,7 +73,7 @@ def missing_packages() -> list[str]:
     return [req.package for req in requirements() if not req.present]
 
 
-def _apt_install(packages: list[str]) -> None:
+def apt_install(packages: list[str]) -> None:
     """Run apt-get with a temporary policy-rc.d so no package starts a service."""
     created_policy = False
     if not POLICY_RC_D.exists():
@@ -120,7 +120,7 @@ def ensure_packages(*, install: bool = True) -> float:
     if "wordpress" in packages:
         packages += [p for p in _DEPENDENCY_HELPERS if p not in packages]
     started = time.monotonic()
-    _apt_install(packages)
+    apt_install(packages)
     still = missing_packages()
     if still:
         raise SiteUnavailable(f"still missing after apt-get install: {' '.join(still)}")
