@@ -19,6 +19,9 @@ _AUTH = re.compile(r"^(env:[A-Za-z_][A-Za-z0-9_]{0,127}|file:.{1,4096})$", re.DO
 _USER = re.compile(r"^[^:\x00-\x1f\x7f]{1,60}$")
 """A WordPress login: at most 60 characters, no colon (Basic auth splits at the first one)."""
 
+RUN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""A run id given with ``-a run=``: it names a folder and a Redis value, so it is short and plain."""
+
 _HOST = re.compile(r"^(\[[0-9A-Fa-f:.]+\]|[\w.-]+)(:\d+)?$")
 """A bare host (``example.com``, ``bücher.example``, ``127.0.0.1:8080``, ``[::1]:8080``)."""
 
@@ -31,6 +34,7 @@ ARGUMENTS = (
     "user",
     "allow_insecure_auth",
     "include_private_user_fields",
+    "run",
 )
 """The spider's arguments; see :class:`CrawlParams`."""
 
@@ -133,17 +137,20 @@ class CrawlParams:
     """Send the credentials over plain http too (a test site; never over the internet)."""
     include_private_user_fields: bool = False
     """Authenticated crawls: export users' e-mail, roles and names (personal data)."""
+    run: str | None = None
+    """The run id (``%(run)s`` feed folders, the idempotent state commit); None: a new one,
+    or the ``JOBDIR``'s on a restart (which wins)."""
 
     @classmethod
     def from_arguments(cls, **arguments: str | bool | None) -> CrawlParams:
         """Validate raw ``-a`` arguments; an unknown one is an error naming the valid ones.
 
         >>> CrawlParams.from_arguments(url="example.com", incremental="yes", _job="abc")
-        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True, source='auto', auth=None, user=None, allow_insecure_auth=False, include_private_user_fields=False)
+        CrawlParams(url='https://example.com/', types=None, incremental=True, scheme_guessed=True, source='auto', auth=None, user=None, allow_insecure_auth=False, include_private_user_fields=False, run=None)
         >>> CrawlParams.from_arguments(url="https://e.com/", incremetal="true")
         Traceback (most recent call last):
         ...
-        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=, -a auth=, -a user=, -a allow_insecure_auth=, -a include_private_user_fields=
+        crawler.params.ArgumentError: unknown argument -a incremetal=; the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=, -a auth=, -a user=, -a allow_insecure_auth=, -a include_private_user_fields=, -a run=
         >>> CrawlParams.from_arguments(url="https://e.com/", auth="env:WP_APP", user="ann").auth
         'env:WP_APP'
         >>> CrawlParams.from_arguments(url="https://e.com/", password="abcd")
@@ -189,6 +196,12 @@ class CrawlParams:
             raise ArgumentError(
                 "include_private_user_fields=true needs an authenticated crawl: -a auth=env:NAME"
             )
+        run = arguments.get("run")
+        if run is not None and (not isinstance(run, str) or not RUN.fullmatch(run.strip())):
+            raise ArgumentError(
+                "run= is not a run id (1 to 64 letters, digits, '.', '_' or '-', starting with "
+                "a letter or digit); e.g. -a run=2026-11-30"
+            )
         return cls(
             url=site_url(url),
             types=types.strip() if types else None,
@@ -199,6 +212,7 @@ class CrawlParams:
             user=user.strip() if isinstance(user, str) else None,
             allow_insecure_auth=flag("allow_insecure_auth", arguments.get("allow_insecure_auth")),
             include_private_user_fields=private_fields,
+            run=run.strip() if isinstance(run, str) else None,
         )
 
 

@@ -112,6 +112,8 @@ EXTENSIONS = {
     "crawler.extensions.outcome.CrawlOutcome": 0,
     # Incremental runs: the state follows the feeds, after a clean crawl.
     "crawler.extensions.state.CommitState": 600,
+    # Renews the site's lease (STATE_URI=redis://) while the crawl runs; lost: stops it.
+    "crawler.extensions.lease.RenewLease": 600,
 }
 
 # Records flow: spider (discover, list, join) -> resume (a resumed job skips what its feeds
@@ -181,6 +183,15 @@ WARN_ON_GENERATOR_RETURN_VALUE = False
 # Incremental runs (-a incremental=true): one state file per site in STATE_DIR, committed only
 # after a clean crawl. Changes are asked for since the last mark minus this overlap (seconds).
 STATE_DIR = "state"
+# Where the state lives: None = files in STATE_DIR (one machine); redis://host:port/db = the small
+# state and a per-site lease in Redis (many machines: every run of a site, incremental or not,
+# holds the lease, so two crawls of one site never overlap), the per-record versions as one
+# immutable gzipped object per run in STATE_BLOB_URI (a folder, file:// or s3://bucket/prefix;
+# unset: <STATE_DIR>/blobs, one machine only). The lease lives STATE_LEASE_TTL seconds and is
+# renewed every third of it; a killed run's site is free again after at most that long.
+STATE_URI: str | None = None
+STATE_BLOB_URI: str | None = None
+STATE_LEASE_TTL = 30.0
 WORDPRESS_INCREMENTAL_OVERLAP = 3600
 # Feeds of each run in their own folder (<dir>/<host>/<run>/): on for incremental runs when
 # unset; gzip them (.jsonl.gz) with WORDPRESS_FEED_GZIP.

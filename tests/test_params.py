@@ -83,7 +83,7 @@ def test_unknown_arguments_are_one_error_listing_the_valid_ones():
     assert str(info.value) == (
         "unknown arguments -a incremetal=, -a typse=; "
         "the wordpress spider takes -a url=, -a types=, -a incremental=, -a source=, "
-        "-a auth=, -a user=, -a allow_insecure_auth=, -a include_private_user_fields="
+        "-a auth=, -a user=, -a allow_insecure_auth=, -a include_private_user_fields=, -a run="
     )
 
 

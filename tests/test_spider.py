@@ -297,7 +297,7 @@ def test_an_incremental_run_with_rest_blocked_asks_the_feed_whether_anything_cha
     _, after = call(updates, response_for(updates, b"", status=304, html=True))
     assert all("feed=atom" not in r.url and "/feed/" not in r.url for r in after)
     assert spider.crawler.stats.get_value("wordpress/fallback/unchanged") is True
-    spider.state_lock.release()
+    spider.site_run.release()
 
 
 def test_cloudflare_challenge_on_the_entry_page_stops(caplog):

@@ -34,9 +34,10 @@ from crawler.feeds import FeedLayout, use_default_feeds
 from crawler.items import Ref
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
+from crawler.state.backends import RunAlreadyCommitted, SiteBusyError, SiteRun, open_backend
 from crawler.state.changes import RunChanges
 from crawler.state.resume import Job, JobError, new_run_id, start_job
-from crawler.state.store import SiteLock, StateError, load_state, state_path
+from crawler.state.store import StateError
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import MAX_PAGES, PageRef
@@ -85,18 +86,23 @@ class WordPressSpider(Spider):
         except ArgumentError as exc:
             self.params, self.argument_error = None, str(exc)
         self.url = self.params.url if self.params else ""
-        self.run_id = new_run_id()
+        self.run_id = self.params.run if self.params and self.params.run else new_run_id()
         self.allowed_hosts: set[str] = {request_host(self.url)} if self.url else set()
         """Hosts the crawl may request (see :class:`crawler.middlewares.SiteScopeMiddleware`)."""
         self.run: CrawlRun | None = None
         """The crawl run, once the REST index is known."""
         self.changes: RunChanges | None = None
         """Incremental runs: the previous state and this run's change bookkeeping."""
-        self.state_file: Path | None = None
         self.job: Job | None = None
         """A job (``JOBDIR``): its identity across restarts."""
-        self.state_lock: SiteLock | None = None
-        """Incremental runs: the site's lock, held for the whole run."""
+        self.site_run: SiteRun | None = None
+        """Incremental runs, and every run with a shared ``STATE_URI`` (Redis): the site held
+        (lock or lease) for the whole run, and its fenced commit."""
+        self.already_committed: str | None = None
+        self.setup_failure = "bad_argument"
+        """The close reason of a crawl refused before its first request (``site_busy``: another
+        run holds the site; a job queue retries those later)."""
+        """This run id is already committed for the site: the crawl ends at once, clean."""
         self.stop_reason: str | None = None
         self.fallback: FallbackRun | None = None
         """The crawl without REST (sitemaps, feed, pages), when the API is blocked."""
@@ -137,27 +143,36 @@ class WordPressSpider(Spider):
                 self.params, self.argument_error = None, str(exc)
                 return
         try:
-            if incremental:
-                self.state_file = state_path(crawler.settings.get("STATE_DIR", "state"), self.url)
-                self.state_lock = SiteLock.acquire(self.state_file)
-                self.changes = RunChanges(load_state(self.state_file, self.url))
             jobdir = crawler.settings.get("JOBDIR")
-            if jobdir:
+            if jobdir:  # first: the job's run id wins on a restart, for the lease and commit
                 self.job = start_job(jobdir, self.run_id, self.url)
                 self.run_id = self.job.run_id  # the same run folder on every start of the job
                 if self.job.resuming:
                     reset_scheduler(Path(jobdir))
+            backend = open_backend(crawler.settings.get("STATE_URI"), crawler.settings)
+            if incremental or backend.shared:  # shared: never two crawls of one site at once
+                self.site_run = backend.begin(self.url, self.run_id, incremental=incremental)
+                if incremental:
+                    self.changes = RunChanges(self.site_run.previous)
+        except RunAlreadyCommitted as exc:
+            self.already_committed = str(exc)
         except (StateError, JobError, OSError) as exc:
             message = str(exc) if isinstance(exc, ValueError) else f"cannot use the state ({exc})"
             self.params, self.argument_error = None, message
+            if isinstance(exc, SiteBusyError):
+                self.setup_failure = "site_busy"
             self.changes = None
-            if self.state_lock is not None:
-                self.state_lock.release()
-                self.state_lock = None
+            if self.site_run is not None:
+                self.site_run.release()
+                self.site_run = None
 
     async def start(self) -> AsyncIterator[Request]:
         if self.params is None:
-            self.fail("bad_argument", str(self.argument_error))
+            self.fail(self.setup_failure, str(self.argument_error))
+            return
+        if self.already_committed:
+            self.crawler.stats.set_value("wordpress/already_committed", True)
+            self.logger.info("Nothing to do: %s", self.already_committed)
             return
         self.logger.info("Looking for the WordPress REST API of %s", self.url)
         yield self._request(self.url, self.parse_entry, self.on_discovery_error, entry=True)

@@ -21,6 +21,8 @@ MARKER = "wordpress-job.json"
 
 RUN_ID = re.compile(r"[0-9]{8}T[0-9]{6}(\.[0-9]{6})?Z(-[0-9a-f]{6})?")
 """A run id: its start in UTC, to the microsecond, and a random part (older runs: seconds)."""
+GIVEN_RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+"""A run id given with ``-a run=`` (:data:`crawler.params.RUN`)."""
 
 
 def new_run_id(now: datetime | None = None) -> str:
@@ -65,7 +67,7 @@ def start_job(jobdir: str | Path, run_id: str, url: str) -> Job:
         job = Job(path, str(data["run_id"]), str(data["url"]), int(data["starts"]) + 1)
     except (FileNotFoundError, ValueError, KeyError, TypeError):
         job = Job(path, run_id, url, 1)
-    if not RUN_ID.fullmatch(job.run_id):
+    if not (RUN_ID.fullmatch(job.run_id) or GIVEN_RUN_ID.fullmatch(job.run_id)):
         raise JobError(
             f"{path} names the run {job.run_id!r}, which is not a run id; "
             "use another JOBDIR for a new job"
