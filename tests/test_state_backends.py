@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,6 @@ import pytest
 import redis
 
 from crawler.state.backends import (
-    FileStateBackend,
     LeaseLostError,
     RedisStateBackend,
     RunAlreadyCommitted,
@@ -74,7 +74,8 @@ def test_file_blobs_are_atomic_and_keys_cannot_leave_the_root(tmp_path):
         with pytest.raises(ValueError, match="leaves the store"):
             store.get(key)
     assert (tmp_path / "outside").read_bytes() == b"secret"
-    assert not list((tmp_path / "blobs").glob("*.tmp")) and not list(tmp_path.glob("*.tmp"))
+    assert not list((tmp_path / "blobs").glob("*.tmp"))
+    assert not list(tmp_path.glob("*.tmp"))
 
 
 # Redis ------------------------------------------------------------------------------------------
@@ -97,11 +98,13 @@ def test_redis_commit_points_at_an_immutable_versions_object(backend, tmp_path):
                       runs=1, committed_at="2026-01-01T00:00:01Z")  # fmt: skip
     run.commit(state, {"feeds": ["s3://b/e.com_blog/r1/posts.jsonl.gz"]})
     summary = backend.summary(site_key(URL))
-    assert summary["run"] == "r1" and summary["mark"] == state.mark
+    assert summary["run"] == "r1"
+    assert summary["mark"] == state.mark
     assert summary["counts"] == {"posts": 2}
     assert summary["manifest"] == {"feeds": ["s3://b/e.com_blog/r1/posts.jsonl.gz"]}
     blob = Path(summary["blob"].removeprefix("file://"))
-    assert blob.is_relative_to(tmp_path / "blobs") and blob.name == "r1.json.gz"
+    assert blob.is_relative_to(tmp_path / "blobs")
+    assert blob.name == "r1.json.gz"
     assert json.loads(gzip.decompress(blob.read_bytes())) == state.to_json()
     assert backend.lease_holder(site_key(URL)) is None, "the commit released the lease"
     assert backend.sites() == [site_key(URL)]
@@ -170,13 +173,15 @@ def test_redis_state_crawl_then_an_incremental_run_fetches_only_changes(redis_ur
                       settings=settings)  # fmt: skip
         assert first.returncode == 0, first.log[-2000:]
         summary = _summary(redis_url, wp.home_url)
-        assert summary["run"] == "night-1" and summary["runs"] == 1
+        assert summary["run"] == "night-1"
+        assert summary["runs"] == 1
         assert summary["counts"]["posts"] == len(served("posts"))
         blob = Path(summary["blob"].removeprefix("file://"))
         versions = json.loads(gzip.decompress(blob.read_bytes()))["records"]["posts"]
         assert {int(i) for i in versions} == set(served("posts"))
         feeds = [Path(uri.removeprefix("file://")) for uri in summary["manifest"]["feeds"]]
-        assert feeds and all(path.exists() and "night-1" in path.parts for path in feeds)
+        assert feeds
+        assert all(path.exists() and "night-1" in path.parts for path in feeds)
         wp.requests.clear()
         second = crawl(wp.home_url, tmp_path / "b", incremental="true", run="night-2",
                        settings=settings)  # fmt: skip
@@ -188,7 +193,8 @@ def test_redis_state_crawl_then_an_incremental_run_fetches_only_changes(redis_ur
         assert summary["recent_runs"] == ["night-1", "night-2"]
         again = crawl(wp.home_url, tmp_path / "c", incremental="true", run="night-2",
                       settings=settings)  # fmt: skip
-        assert again.returncode == 0 and "already committed" in again.log
+        assert again.returncode == 0
+        assert "already committed" in again.log
         assert _summary(redis_url, wp.home_url)["runs"] == 2
 
 
@@ -198,8 +204,10 @@ def test_a_full_run_with_redis_state_records_its_run_and_feeds(redis_url, tmp_pa
                        settings=_settings(redis_url, tmp_path))  # fmt: skip
         assert result.returncode == 0, result.log[-2000:]
         summary = _summary(redis_url, wp.home_url)
-        assert summary["run"] == "full-1" and summary["incremental"] is False
-        assert summary["blob"] is None and summary["mark"] is None
+        assert summary["run"] == "full-1"
+        assert summary["incremental"] is False
+        assert summary["blob"] is None
+        assert summary["mark"] is None
         feeds = {Path(u.removeprefix("file://")).name for u in summary["manifest"]["feeds"]}
         assert "posts.jsonl" in feeds
 
@@ -232,7 +240,8 @@ def test_two_crawls_of_one_site_at_once_the_second_stops_busy(redis_url, tmp_pat
             second = crawl_cli(wp.home_url, tmp_path / "b", settings=settings)
             assert second.returncode == 1
             busy = [line for line in second.log.splitlines() if "Crawl stopped" in line]
-            assert len(busy) == 1 and "another crawl of" in busy[0], second.log[-2000:]
+            assert len(busy) == 1, second.log[-2000:]
+            assert "another crawl of" in busy[0]
             assert "Traceback" not in second.log
             assert not second.feed("posts", missing_ok=True)
             assert _summary(redis_url, wp.home_url) is None, "nothing committed by either yet"
@@ -242,7 +251,9 @@ def test_two_crawls_of_one_site_at_once_the_second_stops_busy(redis_url, tmp_pat
                 os.killpg(first.pid, signal.SIGKILL)
                 first.wait()
     summary = _summary(redis_url, wp.home_url)
-    assert summary is not None and summary["counts"] == {} and summary["incremental"] is False
+    assert summary is not None
+    assert summary["counts"] == {}
+    assert summary["incremental"] is False
     assert client.get(lease_key(site_key(wp.home_url))) is None
     client.close()
 
@@ -266,4 +277,30 @@ def test_a_killed_crawl_leaves_the_state_and_its_lease_expires(redis_url, tmp_pa
             assert time.monotonic() - killed_at < 2.5, "the lease outlived its TTL"
             time.sleep(0.05)
         assert client.smembers("wp:sites") == set()
+    client.close()
+
+
+def test_a_crawl_whose_lease_is_taken_stops_with_lease_lost(redis_url, tmp_path):
+    client = redis.Redis.from_url(redis_url, decode_responses=True)
+
+    def steal() -> None:  # the lease expired (a stall) and another run took it
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            keys = client.keys("wp:lease:*")
+            if keys:
+                client.set(keys[0], "other-run:1:x", px=60_000)
+                return
+            time.sleep(0.05)
+
+    with FakeWordPressServer(SITE_DIR, faults=Faults(latency=0.3)) as wp:
+        thief = threading.Timer(1.0, steal)
+        thief.start()
+        result = crawl(wp.home_url, tmp_path / "a", incremental="true",
+                       settings=_settings(redis_url, tmp_path, STATE_LEASE_TTL=1.5))  # fmt: skip
+        thief.join()
+        assert result.returncode == 1
+        assert result.stats["finish_reason"] == "lease_lost", result.log[-2000:]
+        assert result.stats.get("wordpress/state_committed") is not True
+        assert _summary(redis_url, wp.home_url) is None, "nothing committed"
+        assert client.get(lease_key(site_key(wp.home_url))) == "other-run:1:x", "not released"
     client.close()
