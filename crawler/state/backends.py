@@ -246,7 +246,13 @@ class RedisSiteRun:
         if self.incremental:
             data = gzip.compress(json.dumps(state.to_json()).encode("utf-8"), mtime=0)
             key = blob_key(self.url, self.run_id)
-            uri = self.backend.blobs.put(key, data)
+            try:
+                uri = self.backend.blobs.put(key, data)
+            except Exception as exc:  # noqa: BLE001 - any store's failure: one line, no commit
+                raise StateError(
+                    f"could not store this run's versions ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); nothing committed"
+                ) from None
             value.update(
                 mark=state.mark,
                 runs=state.runs,
