@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import signals
-from scrapy.utils.defer import deferred_from_coro
+from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
 from crawler.state.s3blobs import s3_client, s3_reason
@@ -35,7 +35,6 @@ from crawler.state.s3blobs import s3_client, s3_reason
 if TYPE_CHECKING:
     from scrapy import Spider
     from scrapy.crawler import Crawler
-    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -166,11 +165,10 @@ class S3FeedCheck:
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         return extension
 
-    def spider_opened(self, spider: Spider) -> Deferred[None] | None:
+    async def spider_opened(self, spider: Spider) -> None:
         buckets = s3_buckets(self.crawler.settings.getdict("FEEDS"))
-        if not buckets:
-            return None
-        return deferToThread(self.check, buckets).addCallback(self.checked)
+        if buckets:
+            self.checked(await maybe_deferred_to_future(deferToThread(self.check, buckets)))
 
     def check(self, buckets: dict[str, str]) -> tuple[str, str] | None:
         for bucket, uri in buckets.items():
