@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def settings_secrets(overridden: dict[str, Any]) -> list[str]:
     for name, value in list(overridden.items())[:MAX_SECRET_SCAN]:
         if _SECRET_NAME.search(name) and isinstance(value, str) and value:
             secrets.append(value)
-        texts = [*map(str, value)][:MAX_SECRET_SCAN] if isinstance(value, dict) else [str(value)]
+        texts = [*map(str, value)][:MAX_SECRET_SCAN] if isinstance(value, Mapping) else [str(value)]
         for text in texts:
             secrets.extend(_URI_PASSWORD.findall(text[:100_000]))
     return secrets
