@@ -27,10 +27,11 @@ from typing import TYPE_CHECKING, Any, Self
 from urllib.parse import urlsplit
 
 from scrapy import signals
+from scrapy.extensions.feedexport import S3FeedStorage
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
-from crawler.state.s3blobs import s3_client, s3_reason
+from crawler.state.s3blobs import s3_client, s3_reason, shared_client
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -150,6 +151,42 @@ def check_bucket(bucket: str, settings: Any, uri: str) -> str | None:
             return "the bucket does not exist; create it first"
         return s3_reason(exc)
     return None
+
+
+class SharedClientS3FeedStorage(S3FeedStorage):
+    """Scrapy's S3 feed storage, with the process's one client for its credentials
+    (:func:`crawler.state.s3blobs.shared_client`) rather than a new one per feed: each costs
+    ~0.2 s, seven feeds and the bucket check made S3 crawls ~1.5 s slower to start."""
+
+    def __init__(
+        self,
+        uri: str,
+        access_key: str | None = None,
+        secret_key: str | None = None,
+        acl: str | None = None,
+        endpoint_url: str | None = None,
+        *,
+        feed_options: dict[str, Any] | None = None,
+        session_token: str | None = None,
+        region_name: str | None = None,
+        max_pool_connections: int | None = None,
+    ) -> None:
+        parts = urlsplit(uri)
+        self.bucketname = parts.hostname or ""
+        self.access_key = parts.username or access_key
+        self.secret_key = parts.password or secret_key
+        self.session_token = session_token
+        self.keyname = parts.path[1:]
+        self.acl = acl
+        self.endpoint_url = endpoint_url
+        self.region_name = region_name
+        self.max_pool_connections = max_pool_connections
+        self.s3_client = shared_client(
+            self.access_key, self.secret_key, session_token, endpoint_url, region_name,
+            max_pool_connections=max_pool_connections,
+        )  # fmt: skip
+        if feed_options and feed_options.get("overwrite", True) is False:
+            logger.warning("S3 does not append: the feed %s is overwritten", shown_uri(uri))
 
 
 class S3FeedCheck:
