@@ -142,6 +142,16 @@ class FeedLayout:
             fixed = fixed.rpartition("/")[0]
         return fixed.rstrip("/") or ("/" if fixed.startswith("/") else ".")
 
+    @property
+    def local(self) -> bool:
+        """Whether the feeds are local files (a path or ``file://``), which the output-folder
+        check and the ``.part`` files apply to; ``s3://`` and other storages have neither.
+
+        >>> FeedLayout("out").local, FeedLayout("file:///o").local, FeedLayout("s3://b/").local
+        (True, True, False)
+        """
+        return is_local_uri(self.output_dir)
+
     def options(self, record_type: str) -> dict[str, Any]:
         """Feed options routing the records of ``record_type`` (tombstones included)."""
         options: dict[str, Any] = {
@@ -151,8 +161,9 @@ class FeedLayout:
             "store_empty": False,
             "item_filter": RecordTypeFilter,
             "record_type": record_type,
-            "output_root": self.root,
         }
+        if self.local:
+            options["output_root"] = self.root
         if self.gzip:
             options["postprocessing"] = ["scrapy.extensions.postprocessing.GzipPlugin"]
         return options
@@ -178,6 +189,16 @@ class FeedLayout:
             else settings.getbool("WORDPRESS_RUN_FOLDERS"),
             gzip=settings.getbool("WORDPRESS_FEED_GZIP", False),
         )
+
+
+def is_local_uri(uri: str) -> bool:
+    """Whether a feed URI is a local file: no scheme, ``file://``, or a Windows drive.
+
+    >>> [is_local_uri(u) for u in ("out/x", "/o", "file:///o", "s3://b/k", "ftp://h/p", "C:/o")]
+    [True, True, True, False, False, True]
+    """
+    scheme = urlsplit(uri).scheme if "://" in uri else ""
+    return scheme in ("", "file") or len(scheme) == 1
 
 
 def use_default_feeds(settings: Any, layout: FeedLayout) -> None:
@@ -264,11 +285,14 @@ def host_slug(url: str) -> str:
 
 
 def uri_params(params: dict[str, Any], spider: Spider) -> dict[str, Any]:
-    """``FEED_URI_PARAMS`` hook: ``%(host)s`` of the crawled site and ``%(run)s``, the run's
-    start time in UTC (``20261128T143000Z``), the same for every feed of a run."""
+    """``FEED_URI_PARAMS`` hook: ``%(site)s`` (or ``%(host)s``, its older name) of the crawled
+    site and ``%(run)s``, the run's start time in UTC (``20261128T143000Z``), the same for every
+    feed of a run."""
+    site = site_slug(getattr(spider, "url", "") or "")
     return {
         **params,
-        "host": site_slug(getattr(spider, "url", "") or ""),
+        "host": site,
+        "site": site,
         "run": getattr(spider, "run_id", "run"),
     }
 

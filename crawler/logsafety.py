@@ -8,14 +8,17 @@ are out of our hands), one filter on the log handlers cleans every formatted mes
 sequences and control characters (C0, DEL, C1) are removed, and line breaks become spaces
 unless the message's own template has them (Scrapy's stats dump is multi-line by design).
 The same filter replaces the secrets registered with :func:`redact` (an authenticated crawl's
-application password, in every form) by ``<redacted>``: a safety net, as nothing logs them.
+application password, in every form; the secret settings and URI passwords a user set, such as
+``AWS_SECRET_ACCESS_KEY``, which Scrapy itself logs among the overridden settings) by
+``<redacted>``.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from typing import TYPE_CHECKING, Self
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -75,6 +78,31 @@ def without_secrets(text: str) -> str:
     return text
 
 
+_SECRET_NAME = re.compile(r"SECRET|TOKEN|PASSWORD|PASSWD|CREDENTIAL")
+_URI_PASSWORD = re.compile(r"[a-z][a-z0-9+.-]*://[^/@\s:]*:([^/@\s]+)@", re.IGNORECASE)
+MAX_SECRET_SCAN = 1000
+"""Settings and URIs looked at per crawl, at most."""
+
+
+def settings_secrets(overridden: dict[str, Any]) -> list[str]:
+    """The secrets among settings a user set: the values of settings named like a secret
+    (``AWS_SECRET_ACCESS_KEY``, ``AWS_SESSION_TOKEN``, ``*_PASSWORD``) and the passwords of
+    ``user:password@`` URIs in any setting (``FEEDS``' keys, ``FILES_STORE``, a Redis URL).
+
+    >>> settings_secrets({"AWS_SECRET_ACCESS_KEY": "k3y", "AWS_SESSION_TOKEN": "t0k",
+    ...     "FEEDS": {"s3://id:pw1@b/x": {}}, "STATE_URI": "redis://:pw2@h:6379/0", "A": 1})
+    ['k3y', 't0k', 'pw1', 'pw2']
+    """
+    secrets: list[str] = []
+    for name, value in list(overridden.items())[:MAX_SECRET_SCAN]:
+        if _SECRET_NAME.search(name) and isinstance(value, str) and value:
+            secrets.append(value)
+        texts = [*map(str, value)][:MAX_SECRET_SCAN] if isinstance(value, Mapping) else [str(value)]
+        for text in texts:
+            secrets.extend(_URI_PASSWORD.findall(text[:100_000]))
+    return secrets
+
+
 class SafeLogFilter(logging.Filter):
     """Cleans each record's message with :func:`safe_for_log` before any handler writes it,
     and takes out the secrets of :func:`redact`."""
@@ -102,6 +130,9 @@ class SafeLogFilter(logging.Filter):
 
 LOG_FILTER = SafeLogFilter()
 
+SECRET_LOGGERS = ("scrapy.crawler", "scrapy.utils.log")
+"""Loggers that write settings before the spider opens (Scrapy's "Overridden settings")."""
+
 
 def install(logger: logging.Logger | None = None) -> None:
     """Put the filter on every handler of ``logger`` (the root logger) that writes lines out,
@@ -123,7 +154,25 @@ class SafeLog:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         from scrapy import signals  # noqa: PLC0415 - the pure modules import this one
+        from scrapy.settings import SETTINGS_PRIORITIES  # noqa: PLC0415
 
+        # Scrapy logs the overridden settings in clear once the extensions are built (keys and
+        # tokens given with -s included): their secrets are registered now, and that logger
+        # gets the filter itself, since the root handlers get it only when the spider opens.
+        settings = crawler.settings
+        redact(
+            settings_secrets(
+                {
+                    name: settings[name]
+                    for name in settings
+                    if (settings.getpriority(name) or 0) > SETTINGS_PRIORITIES["default"]
+                }
+            )
+        )
+        for name in SECRET_LOGGERS:
+            named = logging.getLogger(name)
+            if LOG_FILTER not in named.filters:
+                named.addFilter(LOG_FILTER)
         extension = cls()
         crawler.signals.connect(extension.spider_opened, signal=signals.spider_opened)
         return extension
