@@ -104,9 +104,14 @@ def collected_counts(stats: dict[str, Any]) -> dict[str, int]:
     counts = {}
     for key, value in stats.items():
         parts = key.split("/")
-        if len(parts) == 3 and parts[0] == "wordpress" and parts[2] == "collected":
-            if "-" not in parts[1] and isinstance(value, int):
-                counts[parts[1]] = value
+        if (
+            len(parts) == 3
+            and parts[0] == "wordpress"
+            and parts[2] == "collected"
+            and "-" not in parts[1]
+            and isinstance(value, int)
+        ):
+            counts[parts[1]] = value
     return dict(sorted(counts.items()))
 
 
@@ -138,10 +143,10 @@ def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as file:
             json.dump(data, file, ensure_ascii=False)
-        os.replace(temp, path)
+        Path(temp).replace(path)
     except BaseException:
         with contextlib.suppress(OSError):
-            os.unlink(temp)
+            Path(temp).unlink()
         raise
 
 
@@ -162,7 +167,10 @@ class ResultFile:
         return extension
 
     def engine_stopped(self) -> None:
-        stats = self.crawler.stats.get_stats() if self.crawler.stats else {}
+        try:
+            stats = self.crawler.stats.get_stats()
+        except RuntimeError:  # the crawl never started
+            stats = {}
         spider = self.crawler.spider
         site = str(getattr(spider, "url", "") or "")
         run = getattr(spider, "run_id", None)
