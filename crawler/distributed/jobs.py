@@ -28,6 +28,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,19 @@ STOP_GRACE = 10.0
 
 DEFAULT_TIMEOUT = 6 * 3600
 DEFAULT_LOG_DIR = "logs"
+
+
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+
+
+def stop_running_crawls() -> None:
+    """Stop every crawl this process started and still waits for (``crawlsites -j N`` on
+    Ctrl-C: the crawls run in their own sessions, so the terminal's SIGINT never reaches them)."""
+    with _running_lock:
+        processes = list(_running)
+    for process in processes:
+        _stop_group(process)
 
 
 class SiteBusy(Exception):
@@ -245,6 +259,8 @@ def crawl_site(
                 start_new_session=True,
                 preexec_fn=_die_with_parent,  # noqa: PLW1509 - only prctl, before exec
             )
+            with _running_lock:
+                _running.add(process)
             try:
                 code = process.wait(timeout=timeout)
             except subprocess.TimeoutExpired:
@@ -255,6 +271,8 @@ def crawl_site(
                 ) from None
             finally:
                 _stop_group(process)  # the job itself was stopped (RQ timeout): no orphan
+                with _running_lock:
+                    _running.discard(process)
         try:
             result: dict[str, Any] = json.loads(result_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

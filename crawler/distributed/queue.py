@@ -54,7 +54,8 @@ def job_id(url: str, run_id: str) -> str:
 
 @dataclass
 class Enqueued:
-    """What enqueuing one site did: ``queued``, or the state of the job already there."""
+    """What enqueuing one site did: ``queued``, or ``already <state>`` for a job already there
+    (``already queued``, ``already finished``, ``already failed``, ...)."""
 
     url: str
     job_id: str
@@ -62,8 +63,7 @@ class Enqueued:
 
     def line(self) -> str:
         """One line per site, as ``scrapy enqueue`` prints it."""
-        word = "queued" if self.status == "queued" else f"already {self.status}"
-        return f"{word:<18}{self.url}  ({self.job_id})"
+        return f"{self.status:<18}{self.url}  ({self.job_id})"
 
 
 @dataclass
@@ -102,7 +102,8 @@ def enqueue_sites(
             Job.fetch(ident, connection=connection) if Job.exists(ident, connection) else None
         )
         if existing is not None:
-            done.append(Enqueued(url, ident, str(existing.get_status(refresh=False))))
+            state = existing.get_status(refresh=False)
+            done.append(Enqueued(url, ident, f"already {getattr(state, 'value', state)}"))
             continue
         try:
             queue.enqueue_call(
@@ -121,7 +122,7 @@ def enqueue_sites(
                 unique=True,
             )
         except DuplicateJobError:
-            done.append(Enqueued(url, ident, "queued by another enqueue"))
+            done.append(Enqueued(url, ident, "already queued"))
             continue
         done.append(Enqueued(url, ident, "queued"))
     return done
