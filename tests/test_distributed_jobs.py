@@ -173,8 +173,8 @@ def test_job_ids_are_one_per_site_and_run():
 
 
 def test_enqueue_twice_queues_each_site_once(redis_url):
-    import redis  # noqa: PLC0415
-    from rq import Queue  # noqa: PLC0415
+    import redis
+    from rq import Queue
 
     connection = redis.Redis.from_url(redis_url)
     urls = ["http://127.0.0.1:1/", "http://127.0.0.1:2/blog/", "http://127.0.0.1:2/shop/"]
@@ -196,7 +196,7 @@ def test_enqueue_twice_queues_each_site_once(redis_url):
 
 
 def test_enqueue_command_validates_every_line_first(redis_url, tmp_path):
-    import redis  # noqa: PLC0415
+    import redis
 
     (tmp_path / "sites.txt").write_text("http://127.0.0.1:1/\nnot a url\n")
     result = scrapy("enqueue", str(tmp_path / "sites.txt"), "--redis", redis_url)
