@@ -31,6 +31,9 @@ from tests.crawl import PROJECT_DIR
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from subprocess import Popen
+
+    from rq import Queue
 
 SITES = 6
 WORKERS = 3
@@ -72,6 +75,26 @@ def kill_tree(pid: int) -> list[int]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(member, sig)
     return tree
+
+
+def kill_a_busy_worker(
+    queue: Queue, sites: list[tuple[FakeWordPressServer, set[int]]], workers: list[Popen[bytes]]
+) -> tuple[FakeWordPressServer, int, float]:
+    """SIGKILL the process tree of the worker of the first site well into its crawl; returns
+    that site, how many requests it had served then, and when."""
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        for ident in queue.started_job_registry.get_job_ids():
+            job = queue.fetch_job(ident)
+            if job is None or not job.worker_name:
+                continue
+            site = next(server for server, _ in sites if server.home_url == job.meta["site"])
+            served = len(site.requests)
+            if served >= 8:
+                kill_tree(workers[int(job.worker_name[1:])].pid)
+                return site, served, time.monotonic()
+        time.sleep(0.2)
+    raise AssertionError("no crawl got far enough to be killed")
 
 
 @pytest.fixture
@@ -122,24 +145,7 @@ def test_site_jobs_survive_a_killed_worker(redis_url, sites, tmp_path):
             log.close()
         queue = Queue("wordpress", connection=connection)
 
-        # Kill the worker of the first site that is well into its crawl.
-        victim_url, killed_at = None, 0.0
-        while victim_url is None and time.monotonic() - started < 60:
-            for job in queue.started_job_registry.get_job_ids():
-                fetched = queue.fetch_job(job)
-                if fetched is None or not fetched.worker_name:
-                    continue
-                site = next(s for s, _ in sites if s.home_url == fetched.meta["site"])
-                if len(site.requests) >= 8:
-                    worker = workers[int(fetched.worker_name[1:])]
-                    served_before = len(site.requests)
-                    kill_tree(worker.pid)
-                    victim_url, killed_at = site.home_url, time.monotonic()
-                    break
-            time.sleep(0.2)
-        assert victim_url is not None, "no crawl got far enough to be killed"
-        victim = next(s for s, _ in sites if s.home_url == victim_url)
-
+        victim, served_before, killed_at = kill_a_busy_worker(queue, sites, workers)
         finished = set()
         expected = {job_id(url, "e2e") for url in urls}
         rerun_after = None
@@ -165,7 +171,8 @@ def test_site_jobs_survive_a_killed_worker(redis_url, sites, tmp_path):
     assert expected <= finished, f"after {wall:.0f} s, not finished: {expected - finished}"
     print(f"\nall {SITES} sites in {wall:.0f} s; killed site re-run {rerun_after or 0:.0f} s "
           "after the SIGKILL")  # fmt: skip
-    assert rerun_after is not None and rerun_after < RERUN_WITHIN
+    assert rerun_after is not None
+    assert rerun_after < RERUN_WITHIN
 
     peaks = [server.peak_in_flight for server, _ in sites]
     print(f"per-site peak requests in flight: {peaks}")

@@ -61,12 +61,15 @@ def test_the_result_tells_busy_failed_and_clean_runs_apart():
     assert (clean["failed"], clean["busy"], clean["counts"], clean["state_committed"]) == (
         False, False, {"posts": 5}, True)  # fmt: skip
     lost = crawl_result({"finish_reason": "finished", "wordpress/incomplete": 3}, "http://a/", "r")
-    assert lost["failed"] and lost["failure"] == "pages were lost"
+    assert lost["failed"]
+    assert lost["failure"] == "pages were lost"
     errors = crawl_result({"finish_reason": "finished", "wordpress/errors": 1,
                            "wordpress/error": "boom\nsecond line"}, "http://a/", "r")  # fmt: skip
-    assert errors["failed"] and errors["failure"] == "boom second line"
+    assert errors["failed"]
+    assert errors["failure"] == "boom second line"
     busy = crawl_result({"finish_reason": "site_busy"}, "http://a/", "r")
-    assert busy["busy"] and busy["failed"]
+    assert busy["busy"]
+    assert busy["failed"]
 
 
 def test_secrets_stay_off_the_command_line():
@@ -93,7 +96,8 @@ def test_crawl_site_crawls_one_site_in_a_child_process_and_returns_its_result(tm
             "STATE_URI_PASSWORD_CHECK": "x",  # a private setting: the crawl still runs
         })  # fmt: skip
         site = wp.home_url
-    assert result["finish_reason"] == "finished" and not result["failed"]
+    assert result["finish_reason"] == "finished"
+    assert not result["failed"]
     assert result["counts"]["posts"] == len(truth(data))
     feed = tmp_path / "out" / site_slug(site) / "posts.jsonl"
     ids = post_ids(feed)
@@ -115,7 +119,8 @@ def test_crawl_site_of_a_dead_site_raises_one_line(tmp_path):
                                         "RETRY_TIMES": "0"})  # fmt: skip
     message = str(failure.value)
     assert "\n" not in message
-    assert message.startswith(url) and "could not reach" in message
+    assert message.startswith(url)
+    assert "could not reach" in message
 
 
 def test_crawl_site_stops_a_crawl_past_its_timeout(tmp_path):
@@ -189,9 +194,11 @@ def test_enqueue_twice_queues_each_site_once(redis_url):
     assert job.args == ("http://127.0.0.1:2/blog/", "r1")
     assert job.meta == {"site": "http://127.0.0.1:2/blog/", "run": "r1"}
     assert job.retries_left == 2
-    assert job.timeout is not None and job.timeout > 6 * 3600  # the crawl times out first
+    assert job.timeout is not None
+    assert job.timeout > 6 * 3600
     another_run = enqueue_sites(connection, urls[:1], "r2")
-    assert another_run[0].status == "queued" and len(queue) == 4
+    assert another_run[0].status == "queued"
+    assert len(queue) == 4
     connection.close()
 
 
@@ -201,7 +208,8 @@ def test_enqueue_command_validates_every_line_first(redis_url, tmp_path):
     (tmp_path / "sites.txt").write_text("http://127.0.0.1:1/\nnot a url\n")
     result = scrapy("enqueue", str(tmp_path / "sites.txt"), "--redis", redis_url)
     assert result.returncode == 2
-    assert result.stderr.strip().count("\n") == 0 and "line 2" in result.stderr
+    assert result.stderr.strip().count("\n") == 0
+    assert "line 2" in result.stderr
     assert redis.Redis.from_url(redis_url).keys("rq:job:*") == []  # nothing queued
 
     (tmp_path / "sites.txt").write_text("http://127.0.0.1:1/\nhttp://127.0.0.1:2/\n")
