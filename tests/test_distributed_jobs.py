@@ -8,6 +8,8 @@ import os
 import socket
 import subprocess
 import sys
+import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -27,8 +29,6 @@ from demo.generate import generate_site
 from tests.crawl import PROJECT_DIR
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     from demo.site import SiteData
 
 
@@ -250,3 +250,46 @@ def test_status_shows_last_good_run_running_and_failures():
     assert table.splitlines()[0].split() == ["SITE", "LAST", "RUN", "OUTCOME", "COUNTS", "NOW",
                                              "FAILED"]  # fmt: skip
     assert "3 site(s): 2 ok, 1 running or waiting, 1 failed" in table
+
+
+def test_a_killed_job_takes_its_crawl_with_it(tmp_path):
+    """PR_SET_PDEATHSIG: SIGKILL only the process that called crawl_site (an RQ work horse)
+    and its crawl dies too, instead of writing feeds beside the site's re-run."""
+    data = generate_site(40, seed=9)
+    with FakeWordPressServer(data, spelling="pretty") as wp:
+        wp.set_faults(latency=1.0, max_per_page=5)
+        code = ("import sys; from crawler.distributed.jobs import crawl_site; "
+                "crawl_site(sys.argv[1], 'r1', settings={'WORDPRESS_OUTPUT_DIR': sys.argv[2], "
+                "'WORDPRESS_JOB_LOG_DIR': sys.argv[2]})")  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
+        job = subprocess.Popen([sys.executable, "-c", code, wp.home_url, str(tmp_path)],
+                               cwd=PROJECT_DIR, env=env)  # fmt: skip
+        try:
+            deadline = time.monotonic() + 60
+            while len(wp.requests) < 2 and time.monotonic() < deadline:
+                time.sleep(0.1)
+            crawls = children(job.pid)
+            assert len(crawls) == 1
+        finally:
+            job.kill()
+            job.wait()
+        deadline = time.monotonic() + 10
+        while Path(f"/proc/{crawls[0]}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(f"/proc/{crawls[0]}").exists()  # no orphan crawl
+        served = len(wp.requests)
+        time.sleep(2.5)
+        assert len(wp.requests) == served
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
