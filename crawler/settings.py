@@ -114,6 +114,8 @@ EXTENSIONS = {
     "crawler.extensions.state.CommitState": 600,
     # Renews the site's lease (STATE_URI=redis://) while the crawl runs; lost: stops it.
     "crawler.extensions.lease.RenewLease": 600,
+    # The crawl's result as JSON for a job runner (WORDPRESS_RESULT_FILE), after the commit.
+    "crawler.extensions.result.ResultFile": 900,
 }
 
 # Records flow: spider (discover, list, join) -> resume (a resumed job skips what its feeds
@@ -187,6 +189,14 @@ EXTENSIONS = {
 WORDPRESS_PROGRESS_INTERVAL = 15.0
 # Where to write the final stats as JSON (empty: nowhere).
 WORDPRESS_STATS_FILE = ""
+# Where to write the crawl's result as JSON (site, run, finish reason, failed and why, counts,
+# state committed, busy) when it ends: what site jobs (crawler.distributed.jobs) read, since an
+# exit code cannot tell a busy site from a failed one (empty: nowhere).
+WORDPRESS_RESULT_FILE = ""
+# Site jobs (scrapy enqueue, rq workers, crawlsites -j N): a crawl taking longer is killed and
+# failed (seconds); each crawl's log goes to <WORDPRESS_JOB_LOG_DIR>/<site>/<run>.log.
+WORDPRESS_JOB_TIMEOUT = 6 * 3600
+WORDPRESS_JOB_LOG_DIR = "logs"
 
 LOG_LEVEL = "INFO"
 # The spider's callbacks return nothing: Scrapy's check for a generator with a return value

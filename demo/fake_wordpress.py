@@ -60,6 +60,11 @@ class FakeWordPressServer:
         self.verbose = verbose
         self.requests: list[str] = []
         self._log_lock = threading.Lock()
+        self.in_flight = 0
+        """Requests being answered right now."""
+        self.peak_in_flight = 0
+        """The most requests answered at once since the start (or :meth:`reset_log`): what a
+        test of per-site politeness checks on the server's side."""
         self._httpd: _HTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.app: SiteApp | None = None
@@ -140,6 +145,7 @@ class FakeWordPressServer:
         """Forget logged requests and restart the ``rate_limit_every`` count."""
         with self._log_lock:
             self.requests.clear()
+            self.peak_in_flight = self.in_flight
         if self.app is not None:
             self.app.reset_counter()
 
@@ -156,9 +162,15 @@ class FakeWordPressServer:
         ``headers`` (which this site ignores; :mod:`demo.wpcom` reads the User-Agent)."""
         with self._log_lock:
             self.requests.append(target)
-        if self.app is None:
-            raise RuntimeError("not started")
-        return self.app.respond(target)
+            self.in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self.in_flight)
+        try:
+            if self.app is None:
+                raise RuntimeError("not started")
+            return self.app.respond(target)
+        finally:
+            with self._log_lock:
+                self.in_flight -= 1
 
 
 def shut_down(httpd: _HTTPServer | None, thread: threading.Thread | None) -> None:
