@@ -6,8 +6,8 @@ the linked tables are complete (see :mod:`crawler.crawl.run`). A crawl of some p
 fetch the media its content links to by id instead of listing them all (:func:`fetch_by_id`).
 An incremental run lists the same, but asks the content and media collections only for what
 changed since the mark (``modified_after``), and adds a cheap id listing
-(``_fields=id,modified_gmt``) per collection to find deletions and anything the date filter
-missed, which is fetched by id at the end (phase 3).
+(``_fields=id,modified_gmt``, with ``status`` when authenticated) per collection to find
+deletions and anything the date filter missed, which is fetched by id at the end (phase 3).
 """
 
 from __future__ import annotations
@@ -300,8 +300,9 @@ def _authenticated(listing: Listing, private_user_fields: bool) -> Listing:
                        private_user_fields=private_user_fields)  # fmt: skip
     if not access or listing.post_type is None:
         return listing
-    if listing.kind == Kind.IDS:  # every status, or drafts would look deleted
-        return replace(listing, params=listing.params + access[:1])
+    if listing.kind == Kind.IDS:  # every status, or drafts would look deleted; the status is
+        # part of the version (WP-cron publishes a scheduled post without a new modified_gmt)
+        return replace(listing, params=(*access[:1], ("_fields", "id,modified_gmt,status")))
     return replace(listing, params=listing.params + access, edit=True)
 
 

@@ -32,6 +32,7 @@ from crawler.state.changes import (
     VERSION_EXCLUDED,
     RunChanges,
     Version,
+    entry_version,
     fingerprint,
     past_the_mark,
     since,
@@ -592,7 +593,9 @@ class CrawlRun:
                 continue
             self.stats.inc_value(f"wordpress/{listing.key}/collected")
             if self.changes is not None:  # full crawls need no versions: no fingerprinting
-                self.changes.note_listed((record.type, record.id), _version(listing, record))
+                self.changes.note_listed(
+                    (record.type, record.id), _version(listing, record, self.authenticated)
+                )
             if record.linked:
                 self.lookups.add(record)
             else:
@@ -612,8 +615,16 @@ class CrawlRun:
             if state.accept(found):
                 self.stats.inc_value(f"wordpress/{listing.key}/collected")
             self.changes.note_present(
-                listing.collection, found, utc_iso(data.get("modified_gmt")) or ""
+                listing.collection, found, self._listed_version(listing, data)
             )
+
+    def _listed_version(self, listing: Listing, data: dict[str, Any]) -> str:
+        """The version of a content object as listed: ``modified_gmt``, with its status in
+        authenticated runs (the same as :func:`_version` of its record)."""
+        modified = utc_iso(data.get("modified_gmt")) or ""
+        if self.authenticated and listing.post_type is not None:
+            return entry_version(modified, data.get("status"))
+        return modified
 
     # Linked media of incremental runs -------------------------------------------------------
 
@@ -623,7 +634,7 @@ class CrawlRun:
         for data in objects:
             if not isinstance(data, dict) or not isinstance(data.get("id"), int):
                 continue
-            version = utc_iso(data.get("modified_gmt")) or ""
+            version = self._listed_version(listing, data)
             changes = self.changes
             if changes and changes.classify(listing.collection, data["id"], version) is None:
                 continue  # unchanged (the overlap): not exported, no link needed
@@ -793,10 +804,15 @@ def _ids(objects: list[Any]) -> list[int]:
     return ids
 
 
-def _version(listing: Listing, record: Record) -> Version:
-    """A record's version: ``modified_gmt`` when dated, else a fingerprint of its fields."""
+def _version(listing: Listing, record: Record, authenticated: bool = False) -> Version:
+    """A record's version: ``modified_gmt`` when dated (with an entry's status when the run
+    sees every status: WP-cron publishes without touching ``modified_gmt``), else a
+    fingerprint of its fields."""
     modified = getattr(record, "modified_gmt", None) if listing.dated else None
     if listing.dated:
-        return Version(listing.collection, modified or "", modified)
+        value = modified or ""
+        if authenticated and listing.post_type is not None:
+            value = entry_version(value, getattr(record, "status", None))
+        return Version(listing.collection, value, modified)
     fields = {k: v for k, v in asdict(record).items() if k not in VERSION_EXCLUDED}
     return Version(listing.collection, fingerprint(fields))
