@@ -27,7 +27,15 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from crawler.items import EntryItem, EntryRecord, MediaItem, Record, TombstoneItem, entry_class
+from crawler.items import (
+    CommentItem,
+    EntryItem,
+    EntryRecord,
+    MediaItem,
+    Record,
+    TombstoneItem,
+    entry_class,
+)
 from crawler.state.changes import (
     VERSION_EXCLUDED,
     RunChanges,
@@ -138,10 +146,13 @@ class CrawlRun:
         private_user_fields: bool = False,
         extra_fields: tuple[str, ...] = (),
         ask_fields: bool = True,
+        moderate_comments: bool = False,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
         self.authenticated = authenticated
         """An application password is sent: every status, in the edit context."""
+        self.moderate_comments = authenticated and moderate_comments
+        """The user may moderate comments: pending comments are listed too."""
         self.private_user_fields = private_user_fields
         """Users' e-mail, roles and names are exported (needs ``authenticated``)."""
         self.extra_fields = tuple(dict.fromkeys(n.strip() for n in extra_fields if n.strip()))
@@ -257,6 +268,7 @@ class CrawlRun:
             changes_since=changes_since,
             supports_modified_after=lambda route: site.supports(route, "modified_after"),
             authenticated=self.authenticated,
+            moderate_comments=self.moderate_comments,
             private_user_fields=self.private_user_fields,
             extra_fields=self.extra_fields,
         )
@@ -596,7 +608,9 @@ class CrawlRun:
                 self.changes.note_listed(
                     (record.type, record.id), _version(listing, record, self.authenticated)
                 )
-            if record.linked:
+            if isinstance(record, CommentItem) and record.status == "hold":
+                pass  # WordPress's comment_count counts approved comments only
+            elif record.linked:
                 self.lookups.add(record)
             else:
                 assert isinstance(record, EntryRecord)

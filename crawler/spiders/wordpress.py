@@ -267,7 +267,7 @@ class WordPressSpider(Spider):
         self.auth_origin = f"{parts.scheme}://{parts.netloc}".lower()
         self.auth_pending = (site, root)
         yield self._request(
-            root.route("wp/v2/users/me", context="edit", _fields="id"),
+            root.route("wp/v2/users/me", context="edit", _fields="id,capabilities"),
             self.parse_auth_check,
             self.on_auth_check_error,
         )
@@ -288,17 +288,21 @@ class WordPressSpider(Spider):
             return
         self.logger.info("The application password was accepted (user id %d)", data["id"])
         self.crawler.stats.set_value("wordpress/auth", "application-password")
+        capabilities = data.get("capabilities")
+        moderate = isinstance(capabilities, dict) and capabilities.get("moderate_comments") is True
+        if moderate:
+            self.logger.info("The user may moderate comments: pending comments are crawled too")
         assert self.auth_pending is not None
         site, root = self.auth_pending
         self.auth_pending = None
-        yield from self._plan_run(site, root)
+        yield from self._plan_run(site, root, moderate_comments=moderate)
 
     def on_auth_check_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         error = download_error(request.url, failure)
         self.fail("auth_unverified", f"could not verify the credentials: {error.reason}")
 
-    def _plan_run(self, site: Any, root: Any) -> Iterator[Any]:
+    def _plan_run(self, site: Any, root: Any, *, moderate_comments: bool = False) -> Iterator[Any]:
         """The crawl run, then ``/types`` and ``/taxonomies``."""
         assert self.params is not None
         settings = self.crawler.settings
@@ -315,6 +319,7 @@ class WordPressSpider(Spider):
             private_user_fields=authenticated and self.params.include_private_user_fields,
             extra_fields=tuple(settings.getlist("WORDPRESS_EXTRA_FIELDS")),
             ask_fields=settings.getbool("WORDPRESS_REST_FIELDS", True),
+            moderate_comments=moderate_comments,
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")

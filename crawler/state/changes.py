@@ -94,7 +94,18 @@ def fingerprint(record: dict[str, Any]) -> str:
 
     >>> fingerprint({"b": 1, "a": "x"}) == fingerprint({"a": "x", "b": 1})
     True
+
+    A comment's ``status`` counts only when it is not ``approved``: states written before
+    comments had a status keep their fingerprints, and a pending comment that is approved
+    is an update.
+
+    >>> fingerprint({"id": 1, "status": "approved"}) == fingerprint({"id": 1})
+    True
+    >>> fingerprint({"id": 1, "status": "hold"}) == fingerprint({"id": 1})
+    False
     """
+    if record.get("type") in ("comment", None) and record.get("status") in ("approved", None):
+        record = {k: v for k, v in record.items() if k != "status"}
     text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
     return "sha1:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
