@@ -548,7 +548,7 @@ class UserItem(_Record):
 
 @dataclass(kw_only=True)
 class CommentItem(_Record):
-    """An approved comment."""
+    """An approved comment, or a pending one (with a password that may moderate comments)."""
 
     feed: ClassVar[str] = "comments"
     record_type: ClassVar[str | None] = "comment"
@@ -571,6 +571,9 @@ class CommentItem(_Record):
     then in ``missing``)."""
     content_text: str | None = ""
     """The comment as plain text; null when ``content_html`` is."""
+    status: str | None = None
+    """As REST states it: ``approved``, or ``hold`` (pending moderation: only listed with a
+    password that may moderate comments); null when read from pages."""
     change: str | None = _change()
     source: str = _source()
     missing: list[str] = field(default_factory=list, metadata=_MISSING)

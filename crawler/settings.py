@@ -149,6 +149,10 @@ WORDPRESS_EXTRA_FIELDS: list[str] = []
 # Ask the REST API only for the fields the records read (_fields=): plugins such as Yoast SEO can
 # triple what a page weighs. False asks for whole records (a site whose cache mishandles it).
 WORDPRESS_REST_FIELDS = True
+# Rank Math SEO adds no field to REST records: when the site's REST index lists its head route
+# (rankmath/v1/getHead, its "headless support"), each published entry without Yoast's head asks
+# for its page's head once (one more request per record) to fill `seo`. False: never asked.
+WORDPRESS_RANKMATH_HEAD = True
 # Cleaning runs in worker processes, fed in small batches: 0 = one per usable core (auto),
 # 1 = in the crawl process itself (no pool), N = N processes.
 WORDPRESS_CLEANING_PROCESSES = 0

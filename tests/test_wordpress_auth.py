@@ -230,3 +230,83 @@ def test_private_user_fields_only_on_request(wordpress_site, editor, tmp_path, m
             f"WP_Application_Passwords::delete_application_password(1, '{created['uuid']}');",
             mode=MODE,
         )
+
+
+@pytest.fixture
+def pending_comment(wordpress_site):
+    """A comment held for moderation on a published post, and that post's approved count."""
+    created = php_json(wordpress_site, f"""
+        $post = get_posts(['numberposts' => 1, 'orderby' => 'ID', 'order' => 'ASC'])[0];
+        $id = wp_insert_comment(['comment_post_ID' => $post->ID, 'comment_approved' => 0,
+            'comment_author' => 'Held Reader', 'comment_content' => '{MARKER}: pending comment',
+            'comment_date_gmt' => gmdate('Y-m-d H:i:s')]);
+        echo json_encode(['id' => $id, 'post' => $post->ID,
+            'approved' => (int) get_comments(['post_id' => $post->ID, 'status' => 'approve',
+                'count' => true])]);
+    """)  # fmt: skip
+    yield created
+    wordpress_site.php(f"wp_delete_comment({created['id']}, true);", mode=MODE)
+
+
+def test_pending_comments_with_a_moderator_password_only(
+    wordpress_site, editor, pending_comment, tmp_path, monkeypatch
+):
+    """An editor may moderate comments: an authenticated run lists approved and pending ones,
+    each with its status as the database holds it, and the post's ``comment_count`` still
+    counts approved ones, as WordPress's; an anonymous run does not see the pending one."""
+    monkeypatch.setenv("WP_TEST_APP_PASSWORD", editor["password"])
+    result = crawl(
+        wordpress_site.url(MODE), tmp_path / "auth",
+        auth="env:WP_TEST_APP_PASSWORD", user=editor["login"], allow_insecure_auth="true",
+        types="posts",
+    )  # fmt: skip
+    assert result.returncode == 0, result.log[-3000:]
+    truth = php_json(wordpress_site, """
+        $out = [];
+        foreach (get_comments(['status' => 'all', 'number' => 0]) as $c) {
+            $out[$c->comment_ID] = $c->comment_approved === '1' ? 'approved' : 'hold';
+        }
+        echo json_encode($out);
+    """)  # fmt: skip
+    comments = {str(c["id"]): c["status"] for c in result.feed("comments")}
+    assert comments == truth
+    assert comments[str(pending_comment["id"])] == "hold"
+    post = next(r for r in result.feed("posts") if r["id"] == pending_comment["post"])
+    assert post["comment_count"] == pending_comment["approved"]
+
+    anonymous = crawl(wordpress_site.url(MODE), tmp_path / "anon", types="posts")
+    assert anonymous.returncode == 0, anonymous.log[-3000:]
+    seen = {str(c["id"]): c["status"] for c in anonymous.feed("comments")}
+    assert str(pending_comment["id"]) not in seen
+    assert seen == {i: s for i, s in truth.items() if s == "approved"}
+
+
+def test_an_author_password_lists_approved_comments_only(
+    wordpress_site, pending_comment, tmp_path, monkeypatch
+):
+    """WordPress refuses ``status=all`` to a user who may not moderate comments (an author):
+    the run does not ask for it, and completes with the approved comments."""
+    login = f"crawl-author-{secrets.token_hex(4)}"
+    created = php_json(wordpress_site, f"""
+        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
+            'role' => 'author', 'user_email' => '{login}@example.test']);
+        list($password, $item) = WP_Application_Passwords::create_new_application_password(
+            $user, ['name' => 'crawler test']);
+        echo json_encode(['user' => $user, 'password' => $password]);
+    """)  # fmt: skip
+    try:
+        monkeypatch.setenv("WP_TEST_APP_PASSWORD", f"{login}:{created['password']}")
+        result = crawl(
+            wordpress_site.url(MODE), tmp_path / "run",
+            auth="env:WP_TEST_APP_PASSWORD", allow_insecure_auth="true", types="posts",
+        )  # fmt: skip
+    finally:
+        wordpress_site.php(
+            "require_once ABSPATH . 'wp-admin/includes/user.php';"
+            f" wp_delete_user({created['user']});",
+            mode=MODE,
+        )
+    assert result.returncode == 0, result.log[-3000:]
+    statuses = {c["id"]: c["status"] for c in result.feed("comments")}
+    assert pending_comment["id"] not in statuses
+    assert set(statuses.values()) == {"approved"}

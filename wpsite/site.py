@@ -273,6 +273,32 @@ class WordPressSite:
         finally:
             self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_seo_meta' );")
 
+    @contextlib.contextmanager
+    def rankmath_head(self) -> Iterator[None]:
+        """Inside the block, the site runs Rank Math (headless support on) instead of Yoast:
+        no ``yoast_head_json``, and ``rankmath/v1/getHead`` answers the head of a page (what
+        ``wpt_yoast_post()`` builds for it, as Rank Math prints it). Every URL asked is
+        listed by :meth:`rankmath_calls`, which the block starts empty."""
+        self._check_mode("pretty")
+        self._run_php(
+            "eval.php",
+            mode="pretty",
+            stdin="update_option( 'wpt_seo_plugin', 'rankmath', true );"
+            " @unlink( WP_CONTENT_DIR . '/wpt-rankmath-calls.log' );",
+        )
+        try:
+            yield
+        finally:
+            self._run_php("eval.php", mode="pretty", stdin="delete_option( 'wpt_seo_plugin' );")
+
+    def rankmath_calls(self) -> list[str]:
+        """The page URLs ``rankmath/v1/getHead`` was asked for since :meth:`rankmath_head`."""
+        text = self.php(
+            "$f = WP_CONTENT_DIR . '/wpt-rankmath-calls.log';"
+            " echo file_exists( $f ) ? file_get_contents( $f ) : '';"
+        )
+        return [line for line in text.splitlines() if line]
+
     def _reset_switches(self, *, running: bool) -> None:
         """Open the site again (a switch left on by a killed run) and refresh the mu-plugin,
         so a reused site runs this checkout's switches."""
@@ -288,7 +314,7 @@ class WordPressSite:
             mode="pretty",
             running=running,
             stdin="delete_option( 'wpt_rest_block' ); delete_option( 'wpt_fail_post' );"
-            " delete_option( 'wpt_seo_meta' );",
+            " delete_option( 'wpt_seo_meta' ); delete_option( 'wpt_seo_plugin' );",
         )
 
     # ------------------------------------------------------------------ internals

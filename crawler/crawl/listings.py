@@ -6,8 +6,8 @@ the linked tables are complete (see :mod:`crawler.crawl.run`). A crawl of some p
 fetch the media its content links to by id instead of listing them all (:func:`fetch_by_id`).
 An incremental run lists the same, but asks the content and media collections only for what
 changed since the mark (``modified_after``), and adds a cheap id listing
-(``_fields=id,modified_gmt``) per collection to find deletions and anything the date filter
-missed, which is fetched by id at the end (phase 3).
+(``_fields=id,modified_gmt``, with ``status`` when authenticated) per collection to find
+deletions and anything the date filter missed, which is fetched by id at the end (phase 3).
 """
 
 from __future__ import annotations
@@ -89,7 +89,7 @@ RECORD_FIELDS: dict[type[Record], tuple[str, ...]] = {
     ),
     TermItem: ("id", "link", "taxonomy", "name", "slug", "parent", "count", "description"),
     UserItem: ("id", "link", "name", "slug", "url", "description"),
-    CommentItem: ("id", "link", "post", "parent", "author_name", "date_gmt", "content"),
+    CommentItem: ("id", "link", "post", "parent", "author_name", "date_gmt", "content", "status"),
 }  # fmt: skip
 """The top-level REST fields each record builder of :mod:`crawler.wordpress.records` reads,
 asked with ``_fields=``: a site's plugins can double what a page of posts weighs with fields
@@ -220,11 +220,14 @@ def plan_listings(
     authenticated: bool = False,
     private_user_fields: bool = False,
     extra_fields: tuple[str, ...] = (),
+    moderate_comments: bool = False,
 ) -> list[Listing]:
     """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
 
     An ``authenticated`` crawl lists content with ``status=any`` and ``context=edit``, and
-    users in the edit context when ``private_user_fields``.
+    users in the edit context when ``private_user_fields``; comments with ``status=all``
+    (approved and pending) when the user may ``moderate_comments`` (WordPress refuses any
+    other status to others).
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
@@ -240,6 +243,9 @@ def plan_listings(
     [('posts', 'changes'), ('posts-ids', 'ids')]
     >>> [(x.key, x.params) for x in plan_listings([posts], [], authenticated=True)][::3]
     [('users', ()), ('posts', (('status', 'any'), ('context', 'edit')))]
+    >>> [x.params for x in plan_listings([posts], [], authenticated=True,
+    ...                                  moderate_comments=True) if x.key == "comments"]
+    [(('status', 'all'),)]
     """
     used = {name for ctype in content for name in ctype.taxonomies}
     # Listing keys are unique: a taxonomy may not take the key of a post type (or of its id
@@ -270,6 +276,11 @@ def plan_listings(
                            supports_modified_after=supports_modified_after)  # fmt: skip
     if authenticated:
         listings = [_authenticated(x, private_user_fields) for x in listings]
+        if moderate_comments:
+            listings = [
+                replace(x, params=(*x.params, ("status", "all"))) if x.key == "comments" else x
+                for x in listings
+            ]
     bases = {tax.name: tax.rest_base for tax in taxonomies}
     bases.update(category="categories", post_tag="tags")  # WordPress's, when /taxonomies failed
     for_type = {c.name: tuple(bases[t] for t in c.taxonomies if t in bases) for c in content}
@@ -300,8 +311,9 @@ def _authenticated(listing: Listing, private_user_fields: bool) -> Listing:
                        private_user_fields=private_user_fields)  # fmt: skip
     if not access or listing.post_type is None:
         return listing
-    if listing.kind == Kind.IDS:  # every status, or drafts would look deleted
-        return replace(listing, params=listing.params + access[:1])
+    if listing.kind == Kind.IDS:  # every status, or drafts would look deleted; the status is
+        # part of the version (WP-cron publishes a scheduled post without a new modified_gmt)
+        return replace(listing, params=(*access[:1], ("_fields", "id,modified_gmt,status")))
     return replace(listing, params=listing.params + access, edit=True)
 
 

@@ -27,11 +27,20 @@ from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from crawler.items import EntryItem, EntryRecord, MediaItem, Record, TombstoneItem, entry_class
+from crawler.items import (
+    CommentItem,
+    EntryItem,
+    EntryRecord,
+    MediaItem,
+    Record,
+    TombstoneItem,
+    entry_class,
+)
 from crawler.state.changes import (
     VERSION_EXCLUDED,
     RunChanges,
     Version,
+    entry_version,
     fingerprint,
     past_the_mark,
     since,
@@ -137,10 +146,13 @@ class CrawlRun:
         private_user_fields: bool = False,
         extra_fields: tuple[str, ...] = (),
         ask_fields: bool = True,
+        moderate_comments: bool = False,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
         self.authenticated = authenticated
         """An application password is sent: every status, in the edit context."""
+        self.moderate_comments = authenticated and moderate_comments
+        """The user may moderate comments: pending comments are listed too."""
         self.private_user_fields = private_user_fields
         """Users' e-mail, roles and names are exported (needs ``authenticated``)."""
         self.extra_fields = tuple(dict.fromkeys(n.strip() for n in extra_fields if n.strip()))
@@ -256,6 +268,7 @@ class CrawlRun:
             changes_since=changes_since,
             supports_modified_after=lambda route: site.supports(route, "modified_after"),
             authenticated=self.authenticated,
+            moderate_comments=self.moderate_comments,
             private_user_fields=self.private_user_fields,
             extra_fields=self.extra_fields,
         )
@@ -592,8 +605,12 @@ class CrawlRun:
                 continue
             self.stats.inc_value(f"wordpress/{listing.key}/collected")
             if self.changes is not None:  # full crawls need no versions: no fingerprinting
-                self.changes.note_listed((record.type, record.id), _version(listing, record))
-            if record.linked:
+                self.changes.note_listed(
+                    (record.type, record.id), _version(listing, record, self.authenticated)
+                )
+            if isinstance(record, CommentItem) and record.status == "hold":
+                pass  # WordPress's comment_count counts approved comments only
+            elif record.linked:
                 self.lookups.add(record)
             else:
                 assert isinstance(record, EntryRecord)
@@ -612,8 +629,16 @@ class CrawlRun:
             if state.accept(found):
                 self.stats.inc_value(f"wordpress/{listing.key}/collected")
             self.changes.note_present(
-                listing.collection, found, utc_iso(data.get("modified_gmt")) or ""
+                listing.collection, found, self._listed_version(listing, data)
             )
+
+    def _listed_version(self, listing: Listing, data: dict[str, Any]) -> str:
+        """The version of a content object as listed: ``modified_gmt``, with its status in
+        authenticated runs (the same as :func:`_version` of its record)."""
+        modified = utc_iso(data.get("modified_gmt")) or ""
+        if self.authenticated and listing.post_type is not None:
+            return entry_version(modified, data.get("status"))
+        return modified
 
     # Linked media of incremental runs -------------------------------------------------------
 
@@ -623,7 +648,7 @@ class CrawlRun:
         for data in objects:
             if not isinstance(data, dict) or not isinstance(data.get("id"), int):
                 continue
-            version = utc_iso(data.get("modified_gmt")) or ""
+            version = self._listed_version(listing, data)
             changes = self.changes
             if changes and changes.classify(listing.collection, data["id"], version) is None:
                 continue  # unchanged (the overlap): not exported, no link needed
@@ -793,10 +818,15 @@ def _ids(objects: list[Any]) -> list[int]:
     return ids
 
 
-def _version(listing: Listing, record: Record) -> Version:
-    """A record's version: ``modified_gmt`` when dated, else a fingerprint of its fields."""
+def _version(listing: Listing, record: Record, authenticated: bool = False) -> Version:
+    """A record's version: ``modified_gmt`` when dated (with an entry's status when the run
+    sees every status: WP-cron publishes without touching ``modified_gmt``), else a
+    fingerprint of its fields."""
     modified = getattr(record, "modified_gmt", None) if listing.dated else None
     if listing.dated:
-        return Version(listing.collection, modified or "", modified)
+        value = modified or ""
+        if authenticated and listing.post_type is not None:
+            value = entry_version(value, getattr(record, "status", None))
+        return Version(listing.collection, value, modified)
     fields = {k: v for k, v in asdict(record).items() if k not in VERSION_EXCLUDED}
     return Version(listing.collection, fingerprint(fields))

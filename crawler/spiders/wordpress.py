@@ -13,6 +13,7 @@ and, for every failure, one log line that says what happened and what to do.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ from crawler.crawl.outcome import PageOutcome, Stop, classify_page, read_catalog
 from crawler.crawl.run import HOLD_PAGES, CrawlRun, Step
 from crawler.extensions.coverage import url_failed
 from crawler.feeds import FeedLayout, use_default_feeds
-from crawler.items import Ref
+from crawler.items import EntryRecord, Ref
 from crawler.params import ArgumentError, CrawlParams
 from crawler.spiders.adapters import answer_of, download_error, reset_scheduler
 from crawler.state.backends import RunAlreadyCommitted, SiteBusyError, SiteRun, open_backend
@@ -41,6 +42,7 @@ from crawler.state.store import StateError
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import MAX_PAGES, PageRef
+from crawler.wordpress.rankmath import GETHEAD_ROUTE, advertises_head, head_of, head_seo
 from crawler.wordpress.routes import request_host
 from crawler.wordpress.wpcom import DEFAULT_API, WpcomRoot, api_root
 
@@ -56,6 +58,8 @@ if TYPE_CHECKING:
 
 FALLBACK_SLOT = "wordpress-fallback"
 """The download slot of the pages read without REST (``DOWNLOAD_SLOTS`` sets its politeness)."""
+HEAD_PRIORITY = 20
+"""Request priority of Rank Math heads: a record waits for its head, so heads go first."""
 HTML_HEADERS = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 JSON_HEADERS = {"Accept": "application/json"}
 """WordPress 5.0+ turns PHP's error display off for JSON requests, so notices stay out of bodies."""
@@ -119,6 +123,9 @@ class WordPressSpider(Spider):
         credentials are sent to (see :class:`crawler.auth.ApplicationPasswordMiddleware`)."""
         self.auth_pending: tuple[Any, Any] | None = None
         """Authenticated crawls: the site and root found, while the credentials are checked."""
+        self.rankmath_root: Any = None
+        """The REST root, when the site's index lists Rank Math's head route and
+        ``WORDPRESS_RANKMATH_HEAD`` is on: entries without Yoast's head ask it for theirs."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> WordPressSpider:
@@ -250,6 +257,9 @@ class WordPressSpider(Spider):
                 self.fail(stop.reason, stop.message)
             return
         assert self.params is not None
+        if settings.getbool("WORDPRESS_RANKMATH_HEAD", True) and advertises_head(index):
+            self.rankmath_root = root
+            self.logger.info("The site lists Rank Math's REST head: entries will ask for theirs")
         if self.params.auth is None:
             yield from self._plan_run(site, root)
             return
@@ -272,7 +282,7 @@ class WordPressSpider(Spider):
         self.auth_origin = f"{parts.scheme}://{parts.netloc}".lower()
         self.auth_pending = (site, root)
         yield self._request(
-            root.route("wp/v2/users/me", context="edit", _fields="id"),
+            root.route("wp/v2/users/me", context="edit", _fields="id,capabilities"),
             self.parse_auth_check,
             self.on_auth_check_error,
         )
@@ -293,17 +303,21 @@ class WordPressSpider(Spider):
             return
         self.logger.info("The application password was accepted (user id %d)", data["id"])
         self.crawler.stats.set_value("wordpress/auth", "application-password")
+        capabilities = data.get("capabilities")
+        moderate = isinstance(capabilities, dict) and capabilities.get("moderate_comments") is True
+        if moderate:
+            self.logger.info("The user may moderate comments: pending comments are crawled too")
         assert self.auth_pending is not None
         site, root = self.auth_pending
         self.auth_pending = None
-        yield from self._plan_run(site, root)
+        yield from self._plan_run(site, root, moderate_comments=moderate)
 
     def on_auth_check_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         error = download_error(request.url, failure)
         self.fail("auth_unverified", f"could not verify the credentials: {error.reason}")
 
-    def _plan_run(self, site: Any, root: Any) -> Iterator[Any]:
+    def _plan_run(self, site: Any, root: Any, *, moderate_comments: bool = False) -> Iterator[Any]:
         """The crawl run, then ``/types`` and ``/taxonomies``."""
         assert self.params is not None
         settings = self.crawler.settings
@@ -320,6 +334,7 @@ class WordPressSpider(Spider):
             private_user_fields=authenticated and self.params.include_private_user_fields,
             extra_fields=tuple(settings.getlist("WORDPRESS_EXTRA_FIELDS")),
             ask_fields=settings.getbool("WORDPRESS_REST_FIELDS", True),
+            moderate_comments=moderate_comments,
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
@@ -388,7 +403,41 @@ class WordPressSpider(Spider):
             yield self._request(
                 call.url, self.parse_page, self.on_page_error, priority=call.priority, **page
             )
-        yield from step.records
+        for record in step.records:
+            yield self._with_head(record)
+
+    # Rank Math heads ---------------------------------------------------------------------
+
+    def _with_head(self, record: Any) -> Any:
+        """``record`` itself, or, for a published entry without Yoast's head on a site that
+        lists Rank Math's, the request for its page's head (the record travels with it)."""
+        if (
+            self.rankmath_root is None
+            or not isinstance(record, EntryRecord)
+            or record.seo is not None
+            or record.status not in (None, "publish")
+            or not record.link
+        ):
+            return record
+        self.crawler.stats.inc_value("wordpress/rankmath/requests")
+        url = self.rankmath_root.route(GETHEAD_ROUTE, url=record.link)
+        return self._request(
+            url, self.parse_head, self.on_head_error, priority=HEAD_PRIORITY, record=record
+        )
+
+    def parse_head(self, response: Response, record: Any) -> Iterator[Any]:
+        """A record's Rank Math head: into its ``seo``; the record goes on whatever it says."""
+        seo = head_seo(head_of(answer_of(response).json()))
+        if seo is None:
+            self.crawler.stats.inc_value("wordpress/rankmath/failed")
+            yield record
+            return
+        yield replace(record, seo=seo)
+
+    def on_head_error(self, failure: Failure) -> Iterator[Any]:
+        """No head (after retries): the record is exported without it, never lost."""
+        self.crawler.stats.inc_value("wordpress/rankmath/failed")
+        yield failure.request.cb_kwargs["record"]  # type: ignore[attr-defined]
 
     def _request(
         self,

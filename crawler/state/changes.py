@@ -2,7 +2,9 @@
 
 A record's *version* is its ``modified_gmt`` when it has one (posts, pages, custom types,
 media) and otherwise a fingerprint of its content (terms, users, comments), so a renamed
-category is an update although WordPress keeps no date for it.
+category is an update although WordPress keeps no date for it. Authenticated runs, which see
+every status, add the entry's status (:func:`entry_version`): WP-cron publishes a scheduled
+post (``wp_publish_post``) without touching ``post_modified_gmt``.
 """
 
 from __future__ import annotations
@@ -44,12 +46,66 @@ returns that version, so the next run exports the record again (``updated``) wit
 """
 
 
+STATUS_SEPARATOR = "|"
+"""Between ``modified_gmt`` and the status in a version (neither holds it)."""
+MAX_STATUS = 32
+"""A status longer than this (or not ``[a-z0-9_-]``) is junk: the version goes without it."""
+
+
+def entry_version(modified: str, status: object = None) -> str:
+    """An entry's version: ``modified_gmt``, and its status when the run sees every status.
+
+    >>> entry_version("2024-01-01T00:00:00Z", "future")
+    '2024-01-01T00:00:00Z|future'
+    >>> entry_version("2024-01-01T00:00:00Z"), entry_version("2024-01-01T00:00:00Z", "a|b ")
+    ('2024-01-01T00:00:00Z', '2024-01-01T00:00:00Z')
+    """
+    if (
+        not isinstance(status, str)
+        or not 0 < len(status) <= MAX_STATUS
+        or not all(c.isascii() and (c.isalnum() or c in "_-") for c in status)
+    ):
+        return modified
+    return f"{modified}{STATUS_SEPARATOR}{status.lower()}"
+
+
+def same_version(known: str, seen: str) -> bool:
+    """Whether ``seen`` is the version the state holds as ``known``. A version without a
+    status (a state written before statuses were kept, or by an anonymous run) is compared on
+    ``modified_gmt`` alone: upgrading, or switching between anonymous and authenticated runs,
+    does not make every entry look changed.
+
+    >>> same_version("2024-01-01T00:00:00Z|future", "2024-01-01T00:00:00Z|publish")
+    False
+    >>> same_version("2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z|publish")
+    True
+    >>> same_version("files-pending:2024-01-01T00:00:00Z", "2024-01-01T00:00:00Z")
+    False
+    """
+    if known == seen:
+        return True
+    known_modified, _, known_status = known.partition(STATUS_SEPARATOR)
+    seen_modified, _, seen_status = seen.partition(STATUS_SEPARATOR)
+    return not (known_status and seen_status) and known_modified == seen_modified
+
+
 def fingerprint(record: dict[str, Any]) -> str:
     """A short, stable digest of a record's content.
 
     >>> fingerprint({"b": 1, "a": "x"}) == fingerprint({"a": "x", "b": 1})
     True
+
+    A comment's ``status`` counts only when it is not ``approved``: states written before
+    comments had a status keep their fingerprints, and a pending comment that is approved
+    is an update.
+
+    >>> fingerprint({"id": 1, "status": "approved"}) == fingerprint({"id": 1})
+    True
+    >>> fingerprint({"id": 1, "status": "hold"}) == fingerprint({"id": 1})
+    False
     """
+    if record.get("type") in ("comment", None) and record.get("status") in ("approved", None):
+        record = {k: v for k, v in record.items() if k != "status"}
     text = json.dumps(record, sort_keys=True, ensure_ascii=False, default=str)
     return "sha1:" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:16]
 
@@ -178,8 +234,20 @@ class RunChanges:
         self.pending[key] = version
 
     def note_present(self, collection: str, record_id: int, modified: str) -> None:
-        """An id listing shows this record, last modified at ``modified``."""
+        """An id listing shows this record at version ``modified``. A version the state holds
+        without the status this one has, and otherwise the same, is upgraded in the next
+        state (once, on the first authenticated run that sees it unchanged).
+
+        >>> run = RunChanges(SiteState("s", records={"posts": {1: "t"}}))
+        >>> run.note_present("posts", 1, "t|future")
+        >>> run.missed("posts"), run.next_state("now").records["posts"][1]
+        ([], 't|future')
+        """
         self.present.setdefault(collection, {})[record_id] = modified
+        known = self.previous.records.get(collection, {}).get(record_id)
+        old_format = known is not None and STATUS_SEPARATOR not in known
+        if old_format and known != modified and same_version(str(known), modified):
+            self.exported.setdefault(collection, {}).setdefault(record_id, modified)
 
     def change_of(self, key: RecordKey) -> str | None:
         """``added`` or ``updated`` for a listed record; ``None`` (and forgotten) if unchanged
@@ -213,7 +281,8 @@ class RunChanges:
         return sorted(
             record_id
             for record_id, modified in self.present.get(collection, {}).items()
-            if known.get(record_id) != modified and listed.get(record_id) != modified
+            if ((was := known.get(record_id)) is None or not same_version(was, modified))
+            and listed.get(record_id) != modified
         )
 
     def classify(self, collection: str, record_id: int, version: str) -> str | None:
@@ -221,7 +290,7 @@ class RunChanges:
         known = self.previous.records.get(collection, {}).get(record_id)
         if known is None:
             return ADDED
-        return None if known == version else UPDATED
+        return None if same_version(known, version) else UPDATED
 
     def deleted(self, collection: str, present_ids: Iterable[int]) -> list[int]:
         """Ids the previous state had that the site no longer lists: deleted or unpublished."""

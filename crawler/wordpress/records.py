@@ -639,8 +639,9 @@ def user_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) -> 
 
 
 def comment_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) -> CommentItem:
-    """An approved comment as its record; its HTML is cleaned later like post content
-    (comments carry no plugin fields: ``extra_fields`` is accepted for a uniform call)."""
+    """A comment as its record (``status`` as REST states it, ``approved`` or ``hold``); its
+    HTML is cleaned later like post content (comments carry no plugin fields:
+    ``extra_fields`` is accepted for a uniform call)."""
     found: Counter[str] = Counter()
     identity = _identity(data, site, found)  # first: rejects what is not a record
     record = CommentItem(
@@ -650,5 +651,17 @@ def comment_record(data: Any, *, site: str, extra_fields: tuple[str, ...] = ()) 
         author_name=clean_inline_text(_str(data.get("author_name")) or ""),
         date_gmt=utc_iso(data.get("date_gmt"), found),
         content_html=rendered(data.get("content")),
+        status=_status(data.get("status")),
     )
     return _finished(record, found)
+
+
+def _status(value: Any) -> str | None:
+    """A status word (``approved``, ``hold``...), or ``None`` for anything else.
+
+    >>> _status("hold"), _status("x" * 99), _status("a b"), _status(3)
+    ('hold', None, None, None)
+    """
+    if not isinstance(value, str) or not 0 < len(value) <= 32:
+        return None
+    return value if all(c.isascii() and (c.isalnum() or c in "_-") for c in value) else None

@@ -653,9 +653,87 @@ function wpt_yoast_user( array $data ): array {
 	);
 }
 
+/*
+ * Option wpt_seo_plugin = "rankmath" (WordPressSite.rankmath_head() sets it): the site runs
+ * Rank Math with its headless support instead of Yoast. Records carry no yoast_head_json, and
+ * GET rankmath/v1/getHead?url=<page URL> answers {"success": true, "head": "<title>..."} as
+ * Rank Math's RankMath\Rest\Headless does (public route, internal URLs only). The head says
+ * what wpt_yoast_post() builds for the post at that URL (so a test reads its ground truth
+ * there), rendered the way Rank Math prints its tags; the post whose id is the option
+ * wpt_rankmath_fail answers 500. Every URL asked is appended to
+ * wp-content/wpt-rankmath-calls.log, one a line, for the tests to count.
+ */
+function wpt_rankmath_head( array $head ): string {
+	$meta = static fn( $attr, $name, $value ) => '<meta ' . $attr . '="' . esc_attr( $name ) . '" content="' . esc_attr( (string) $value ) . '" />' . "\n";
+	$html = "<!-- Search Engine Optimization by Rank Math - https://rankmath.com/ -->\n";
+	$html .= '<title>' . esc_html( $head['title'] ) . "</title>\n";
+	$html .= '<meta name="description" content="' . esc_attr( $head['description'] ?? '' ) . '"/>' . "\n";
+	$html .= '<meta name="robots" content="' . esc_attr( implode( ', ', array_values( $head['robots'] ) ) ) . '"/>' . "\n";
+	$html .= '<link rel="canonical" href="' . esc_url( $head['canonical'] ) . '" />' . "\n";
+	foreach ( array( 'og_locale', 'og_type', 'og_title', 'og_description', 'og_url', 'og_site_name' ) as $key ) {
+		if ( isset( $head[ $key ] ) ) {
+			$html .= $meta( 'property', 'og:' . substr( $key, 3 ), $head[ $key ] );
+		}
+	}
+	foreach ( $head['og_image'] ?? array() as $image ) {
+		$html .= $meta( 'property', 'og:image', $image['url'] );
+		$html .= $meta( 'property', 'og:image:width', $image['width'] );
+		$html .= $meta( 'property', 'og:image:height', $image['height'] );
+		$html .= $meta( 'property', 'og:image:alt', 'x' );
+		$html .= $meta( 'property', 'og:image:type', $image['type'] );
+	}
+	foreach ( array( 'article_published_time', 'article_modified_time' ) as $key ) {
+		if ( isset( $head[ $key ] ) ) {
+			$html .= $meta( 'property', 'article:' . substr( $key, 8 ), $head[ $key ] );
+		}
+	}
+	foreach ( array( 'twitter_card', 'twitter_title', 'twitter_description', 'twitter_site', 'twitter_creator' ) as $key ) {
+		if ( isset( $head[ $key ] ) ) {
+			$html .= $meta( 'name', 'twitter:' . substr( $key, 8 ), $head[ $key ] );
+		}
+	}
+	$n = 0;
+	foreach ( $head['twitter_misc'] ?? array() as $label => $value ) {
+		++$n;
+		$html .= $meta( 'name', 'twitter:label' . $n, $label ) . $meta( 'name', 'twitter:data' . $n, $value );
+	}
+	$html .= '<script type="application/ld+json" class="rank-math-schema">' . wp_json_encode( $head['schema'] ) . "</script>\n";
+	return $html . "<!-- /Rank Math WordPress SEO plugin -->\n";
+}
+
+function wpt_rankmath_get_head( WP_REST_Request $request ) {
+	$url = (string) $request->get_param( 'url' );
+	file_put_contents( WP_CONTENT_DIR . '/wpt-rankmath-calls.log', str_replace( "\n", ' ', $url ) . "\n", FILE_APPEND | LOCK_EX );
+	$id   = url_to_postid( $url );
+	if ( $id && (int) get_option( 'wpt_rankmath_fail', 0 ) === $id ) {
+		return new WP_Error( 'wpt_failed', 'A head that fails (the tests).', array( 'status' => 500 ) );
+	}
+	$head = $id ? wpt_rankmath_head( wpt_yoast_post( array( 'id' => $id ) ) )
+		: '<title>Page not found - ' . esc_html( get_bloginfo( 'name' ) ) . "</title>\n";
+	return new WP_REST_Response( array( 'success' => true, 'head' => $head ), 200 );
+}
+
 add_action(
 	'rest_api_init',
 	static function () {
+		if ( 'rankmath' === get_option( 'wpt_seo_plugin', '' ) ) {
+			register_rest_route(
+				'rankmath/v1',
+				'/getHead',
+				array(
+					'methods'             => WP_REST_Server::READABLE,
+					'callback'            => 'wpt_rankmath_get_head',
+					'permission_callback' => '__return_true',
+					'args'                => array(
+						'url' => array(
+							'type'              => 'string',
+							'required'          => true,
+							'validate_callback' => static fn( $url ) => is_string( $url ) && 0 === strpos( $url, home_url() ),
+						),
+					),
+				)
+			);
+		}
 		$yoast = array(
 			'post' => 'wpt_yoast_post',
 			'term' => 'wpt_yoast_term',
@@ -667,6 +745,9 @@ add_action(
 			'user' => array( 'user' ),
 		);
 		foreach ( $types as $kind => $objects ) {
+			if ( 'rankmath' === get_option( 'wpt_seo_plugin', '' ) ) {
+				break; // a site runs one SEO plugin
+			}
 			$build = $yoast[ $kind ];
 			register_rest_field(
 				$objects,
