@@ -307,7 +307,8 @@ class _Entry(_Record):
     post-object fields that return ids stay ids (they are not joined); null without ACF (or when
     too large, as ``meta``)."""
     seo: Seo | None = None
-    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    """What the SEO plugin states about the record, typed: Yoast's ``yoast_head_json``, or Rank
+    Math's REST head for published entries; null without either."""
     extra: dict[str, Any] | None = None
     """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
     (absent ones left out); null when the setting names none."""
@@ -440,7 +441,8 @@ class MediaItem(_Record):
     post-object fields that return ids stay ids (they are not joined); null without ACF (or when
     too large, as ``meta``)."""
     seo: Seo | None = None
-    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    """What the SEO plugin states about the record, typed: Yoast's ``yoast_head_json``, or Rank
+    Math's REST head for published entries; null without either."""
     extra: dict[str, Any] | None = None
     """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
     (absent ones left out); null when the setting names none."""
@@ -489,7 +491,8 @@ class TermItem(_Record):
     post-object fields that return ids stay ids (they are not joined); null without ACF (or when
     too large, as ``meta``)."""
     seo: Seo | None = None
-    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    """What the SEO plugin states about the record, typed: Yoast's ``yoast_head_json``, or Rank
+    Math's REST head for published entries; null without either."""
     extra: dict[str, Any] | None = None
     """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
     (absent ones left out); null when the setting names none."""
@@ -537,7 +540,8 @@ class UserItem(_Record):
     post-object fields that return ids stay ids (they are not joined); null without ACF (or when
     too large, as ``meta``)."""
     seo: Seo | None = None
-    """What Yoast SEO states about the record (``yoast_head_json``), typed; null without it."""
+    """What the SEO plugin states about the record, typed: Yoast's ``yoast_head_json``, or Rank
+    Math's REST head for published entries; null without either."""
     extra: dict[str, Any] | None = None
     """The top-level REST fields named in ``WORDPRESS_EXTRA_FIELDS``, as the site sent them
     (absent ones left out); null when the setting names none."""

@@ -11,7 +11,6 @@ send (so the killed crawl died with its worker), no lease left, the killed site 
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import signal
@@ -25,6 +24,8 @@ import pytest
 
 from crawler.distributed.queue import JobOptions, enqueue_sites, job_id
 from crawler.feeds import site_slug
+from crawler.state.backends import RedisStateBackend
+from crawler.state.store import site_key
 from demo.fake_wordpress import FakeWordPressServer
 from demo.generate import generate_site
 from tests.crawl import PROJECT_DIR
@@ -44,9 +45,7 @@ PER_SITE_LIMIT = 4  # CONCURRENT_REQUESTS_PER_DOMAIN: one crawl's limit on one s
 RERUN_WITHIN = 110.0  # seconds from the SIGKILL to the killed site's first new request
 DEADLINE = 170.0
 
-LEASE_PART = importlib.util.find_spec("crawler.state.backends") is not None
-"""INTEGRATION: with the lease part present, jobs use STATE_URI=redis:// and the test also
-checks one state commit per site and run."""
+LEASE_TTL = 10  # seconds: a killed crawl's lease frees its site this long after the kill
 
 
 def descendants(pid: int) -> list[int]:
@@ -120,16 +119,21 @@ def test_site_jobs_survive_a_killed_worker(redis_url, sites, tmp_path):
     out, logs = tmp_path / "out", tmp_path / "logs"
     settings = {"WORDPRESS_OUTPUT_DIR": str(out), "WORDPRESS_JOB_LOG_DIR": str(logs),
                 "WORDPRESS_CLEANING_PROCESSES": "1"}  # fmt: skip
-    spider_args: dict[str, str] = {}
-    if LEASE_PART:
-        settings["STATE_URI"] = redis_url
-        spider_args["incremental"] = "true"
+    # Incremental runs with their state and leases in the same Redis as the queue.
+    settings |= {"STATE_URI": redis_url, "STATE_BLOB_URI": str(tmp_path / "state"),
+                 "STATE_LEASE_TTL": str(LEASE_TTL)}  # fmt: skip
+    spider_args = {"incremental": "true"}
     urls = [server.home_url for server, _ in sites]
     options = JobOptions(spider_args, settings, retries=3, retry_interval=5, timeout=300)
     queued = enqueue_sites(connection, urls, "e2e", options)
     duplicate = enqueue_sites(connection, urls[:1], "e2e", options)
+    # A second run of site 0 while the first may be running: the lease makes it wait (busy,
+    # retried) so the two never crawl the site at once; each run commits once.
+    patient = JobOptions(spider_args, settings, retries=30, retry_interval=5, timeout=300)
+    second = enqueue_sites(connection, urls[:1], "e2e-2", patient)
     assert [e.status for e in queued] == ["queued"] * SITES
     assert duplicate[0].status == "already queued"
+    assert second[0].status == "queued"
 
     env = {**os.environ, "PYTHONPATH": str(PROJECT_DIR)}
     workers: list[subprocess.Popen[bytes]] = []
@@ -147,7 +151,7 @@ def test_site_jobs_survive_a_killed_worker(redis_url, sites, tmp_path):
 
         victim, served_before, killed_at = kill_a_busy_worker(queue, sites, workers)
         finished = set()
-        expected = {job_id(url, "e2e") for url in urls}
+        expected = {job_id(url, "e2e") for url in urls} | {job_id(urls[0], "e2e-2")}
         rerun_after = None
         while time.monotonic() - started < DEADLINE:
             if rerun_after is None and len(victim.requests) > served_before + 2:
@@ -190,8 +194,16 @@ def test_site_jobs_survive_a_killed_worker(redis_url, sites, tmp_path):
         result = queue.fetch_job(job_id(server.home_url, "e2e")).return_value()  # type: ignore[union-attr]
         assert result["counts"]["posts"] == len(ids)
     assert connection.keys("wp:lease:*") == []
-    if LEASE_PART:  # INTEGRATION: one committed state per site, naming this run
-        assert len(connection.keys("wp:state:*")) == SITES
+    # The state: committed exactly once per run (site 0 had two runs), never by the killed one.
+    states = RedisStateBackend(redis_url, {"STATE_BLOB_URI": str(tmp_path / "state")})
+    for number, url in enumerate(urls):
+        summary = states.summary(site_key(url))
+        assert summary is not None, url
+        runs = ["e2e", "e2e-2"] if number == 0 else ["e2e"]
+        assert sorted(summary["recent_runs"]) == runs, url
+        assert summary["runs"] == len(runs), url
+        assert summary["counts"]["posts"] == POSTS, url
+    states.close()
     # The killed crawl left no remote-control job file and no orphan process.
     assert all(worker.poll() is not None for worker in workers)
     connection.close()

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from crawler.state.s3blobs import BlobMissing, S3BlobStore, S3Error
+from crawler.state.blobs import BlobMissing
+from crawler.state.s3blobs import S3BlobStore, S3Error
 from testservers.s3 import SECRET_KEY
 
 

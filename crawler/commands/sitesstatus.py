@@ -18,6 +18,8 @@ from scrapy.exceptions import UsageError
 from crawler.distributed.connection import RedisUnavailable, connect
 from crawler.distributed.queue import DEFAULT_QUEUE, job_rows
 from crawler.distributed.status import site_statuses, status_table
+from crawler.state.backends import RedisStateBackend
+from crawler.state.store import StateError
 
 if TYPE_CHECKING:
     import argparse
@@ -28,25 +30,25 @@ MAX_STATE_SITES = 100_000
 def state_summaries(redis_url: str) -> dict[str, dict[str, Any]]:
     """The state backend's summary of every site it knows, by site key (empty without one).
 
-    INTEGRATION: ``crawler.state.backends.RedisStateBackend`` comes with the lease part; its
-    constructor is assumed to take the URL, ``sites()`` to list site keys, ``summary(key)`` to
-    give a dict (``run``, ``counts``, ...) and ``lease_holder(key)`` the holder or ``None``.
+    The committed state (``STATE_URI`` on the same Redis) says what each site's last committed
+    run exported; the lease says which run holds it now.
     """
     try:
-        from crawler.state.backends import RedisStateBackend  # type: ignore[import-not-found]  # noqa: PLC0415
-    except ImportError:
-        return {}
+        backend = RedisStateBackend(redis_url, {})
+    except StateError:
+        return {}  # the queue's view still helps
+    summaries: dict[str, dict[str, Any]] = {}
     try:
-        backend = RedisStateBackend(redis_url)
-        summaries: dict[str, dict[str, Any]] = {}
         for number, key in enumerate(backend.sites()):
             if number >= MAX_STATE_SITES:
                 break
             summary = dict(backend.summary(key) or {})
             summary["lease_holder"] = backend.lease_holder(key)
             summaries[str(key)] = summary
-    except Exception:  # noqa: BLE001 - the queue's view still helps; the backend is optional
+    except StateError:
         return {}
+    finally:
+        backend.close()
     return summaries
 
 

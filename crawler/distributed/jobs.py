@@ -35,14 +35,11 @@ from typing import Any
 
 from crawler.extensions.result import one_line
 from crawler.feeds import name_slug, site_slug
-from crawler.params import ARGUMENTS, ArgumentError, site_url
+from crawler.params import ArgumentError, site_url
 
-RUN_ARGUMENT = "run" if "run" in ARGUMENTS else "_run"
-"""The spider argument naming the run id.
-
-INTEGRATION: the lease/state part adds ``-a run=<id>`` to the spider; until it does, the id is
-passed as ``-a _run=`` (accepted and ignored, like Scrapyd's ``_job``) and the crawl makes its
-own run id."""
+RUN_ARGUMENT = "run"
+"""The spider argument naming the run id (``-a run=<id>``): the feeds' run folder and the
+idempotent state commit."""
 
 RUN_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:+-]{0,99}")
 """A run id: it names job ids, folders and feed keys, so only these characters."""

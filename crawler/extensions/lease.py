@@ -18,6 +18,8 @@ from scrapy import signals
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from crawler.state.store import StateError
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
@@ -58,7 +60,7 @@ class RenewLease:
             return
         try:
             held = site_run.renew()
-        except Exception as exc:  # noqa: BLE001 - Redis away for a moment: try again until the TTL
+        except StateError as exc:  # Redis away for a moment: try again until the TTL
             if time.monotonic() - self.renewed_at < self.ttl:
                 logger.warning("Could not renew the site's lease (%s); trying again", exc)
                 return

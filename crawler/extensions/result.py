@@ -34,11 +34,10 @@ logger = logging.getLogger(__name__)
 MAX_FAILURE_LENGTH = 500
 """A failure line is cut to this many characters: it ends up in job results and tables."""
 
-BUSY_REASONS = frozenset({"busy", "site_busy", "lease_held"})
-"""Finish reasons that mean another crawl of the site holds its lease.
-
-INTEGRATION: the lease extension (``STATE_URI=redis://``) names its finish reason and stat;
-these and :data:`BUSY_STAT` are the spot to match them."""
+BUSY_REASONS = frozenset({"site_busy"})
+"""Finish reasons that mean another crawl of the site holds its lease (the spider's
+``setup()`` closes with ``site_busy`` when :meth:`crawler.state.backends.StateBackend.begin`
+finds the site held)."""
 BUSY_STAT = "wordpress/busy"
 
 

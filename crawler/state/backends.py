@@ -215,7 +215,7 @@ class RedisSiteRun:
     def renew(self) -> bool:
         if self.released:
             return False
-        return self.lease.renew()
+        return bool(self.backend.call(self.lease.renew))
 
     def commit(self, state: SiteState, manifest: dict[str, Any]) -> None:
         """Write the versions object (incremental runs), then swap the small state in one

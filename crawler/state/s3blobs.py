@@ -15,6 +15,8 @@ import re
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from crawler.state.blobs import BlobMissing
+
 if TYPE_CHECKING:
     from collections.abc import Mapping
 
@@ -22,10 +24,6 @@ MAX_KEY_LENGTH = 512
 """The longest key accepted (S3 allows 1,024 bytes; the prefix needs some)."""
 
 _KEY_ALPHABET = re.compile(r"[A-Za-z0-9._/-]+")
-
-
-class BlobMissing(KeyError):
-    """No object under that key. (Defined here until ``crawler.state.blobs`` has it.)"""
 
 
 class S3Error(Exception):
