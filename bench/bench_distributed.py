@@ -4,6 +4,9 @@
     python bench/bench_distributed.py --sites 30 --workers 1,2 # a reduced run
     python bench/bench_distributed.py --skip-recovery
 
+Jobs run as recommended: incremental, state and leases in the queue's Redis (``STATE_URI``),
+versions objects in a folder (``STATE_BLOB_URI``); the figures include Redis memory per site.
+
 A private redis-server (Debian's, as the tests start it) and N fake sites (the demo server, one
 port each, served from this process) on 127.0.0.1. For each worker count the sites are
 enqueued (``crawler.distributed.queue.enqueue_sites``) and that many ``rq worker --burst``
@@ -87,9 +90,12 @@ def throughput(redis_url: str, urls: list[str], workers: int, folder: Path) -> d
 
     connection = redis.Redis.from_url(redis_url)
     connection.flushall()
+    # The recommended set-up: incremental runs, their state and leases in the queue's Redis.
     settings = {"WORDPRESS_OUTPUT_DIR": str(folder / f"out{workers}"),
-                "WORDPRESS_JOB_LOG_DIR": str(folder / f"logs{workers}")}  # fmt: skip
-    enqueue_sites(connection, urls, f"bench-{workers}", JobOptions(settings=settings, retries=0))
+                "WORDPRESS_JOB_LOG_DIR": str(folder / f"logs{workers}"),
+                "STATE_URI": redis_url, "STATE_BLOB_URI": str(folder / f"state{workers}")}  # fmt: skip
+    options = JobOptions({"incremental": "true"}, settings, retries=0)
+    enqueue_sites(connection, urls, f"bench-{workers}", options)
     started = time.monotonic()
     processes = start_workers(workers, redis_url, folder, burst=True)
     try:
@@ -105,10 +111,16 @@ def throughput(redis_url: str, urls: list[str], workers: int, folder: Path) -> d
     finished = queue.finished_job_registry.get_job_ids()
     seconds = [queue.fetch_job(ident).return_value()["seconds"] for ident in finished]  # type: ignore[union-attr]
     failed = len(queue.failed_job_registry.get_job_ids())
+    state_keys = connection.keys("wp:state:*")
+    memory = [connection.memory_usage(key) or 0 for key in state_keys]
+    blobs = [path.stat().st_size for path in (folder / f"state{workers}").rglob("*.json.gz")]
     connection.close()
     return {"workers": workers, "wall": wall, "sites_per_minute": len(finished) / wall * 60,
             "finished": len(finished), "failed": failed,
-            "job_median_s": statistics.median(seconds) if seconds else 0.0}  # fmt: skip
+            "job_median_s": statistics.median(seconds) if seconds else 0.0,
+            "committed": len(state_keys),
+            "redis_bytes_per_site": statistics.mean(memory) if memory else 0.0,
+            "blob_bytes_per_site": statistics.mean(blobs) if blobs else 0.0}  # fmt: skip
 
 
 def overhead(folder: Path) -> float:
@@ -182,7 +194,9 @@ def main() -> None:
             figures = throughput(redis_server.url, urls, workers, folder)
             print(f"{workers} worker(s): {figures['sites_per_minute']:.1f} sites/min "
                   f"({figures['finished']} finished, {figures['failed']} failed in "
-                  f"{figures['wall']:.0f} s; median job {figures['job_median_s']:.2f} s)",
+                  f"{figures['wall']:.0f} s; median job {figures['job_median_s']:.2f} s); "
+                  f"{figures['committed']} states committed, Redis {figures['redis_bytes_per_site']:.0f} "
+                  f"bytes and a versions object of {figures['blob_bytes_per_site']:.0f} bytes a site",
                   flush=True)  # fmt: skip
         if not args.skip_recovery:
             print(f"SIGKILL to re-run: {recovery(redis_server.url, folder):.0f} s", flush=True)
