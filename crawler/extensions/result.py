@@ -7,7 +7,8 @@ run, and the runner needs the counts for its summary. Enabled by
 half a file)::
 
     {"site": ..., "run": ..., "finish_reason": ..., "failed": bool, "failure": str | null,
-     "counts": {"posts": 12, ...}, "state_committed": bool | null, "busy": bool}
+     "counts": {"posts": 12, ...}, "changes": {"posts": {"added": 12}, ...},
+     "state_committed": bool | null, "busy": bool}
 """
 
 from __future__ import annotations
@@ -114,6 +115,30 @@ def collected_counts(stats: dict[str, Any]) -> dict[str, int]:
     return dict(sorted(counts.items()))
 
 
+CHANGES = ("added", "updated", "deleted")
+
+
+def change_counts(stats: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """Incremental runs: records exported per collection and change, from the
+    ``wordpress/<collection>/<change>`` stats (empty for a full crawl).
+
+    >>> change_counts({"wordpress/posts/added": 3, "wordpress/posts/unchanged": 9, "x/y/added": 1})
+    {'posts': {'added': 3}}
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for key, value in stats.items():
+        parts = key.split("/")
+        if (
+            len(parts) == 3
+            and parts[0] == "wordpress"
+            and parts[2] in CHANGES
+            and "-" not in parts[1]
+            and isinstance(value, int)
+        ):
+            counts.setdefault(parts[1], {})[parts[2]] = value
+    return dict(sorted(counts.items()))
+
+
 def crawl_result(stats: dict[str, Any], site: str, run: str | None) -> dict[str, Any]:
     """The result of a crawl from its stats (what the result file holds).
 
@@ -130,6 +155,7 @@ def crawl_result(stats: dict[str, Any], site: str, run: str | None) -> dict[str,
         "failed": failed,
         "failure": failure_line(stats) if failed else None,
         "counts": collected_counts(stats),
+        "changes": change_counts(stats),
         "state_committed": committed if isinstance(committed, bool) else None,
         "busy": is_busy(stats),
     }
