@@ -201,6 +201,26 @@ def _setting(settings: dict[str, str], name: str, default: Any) -> Any:
     return default
 
 
+def job_settings(plain: dict[str, str], result_path: Path, work: Path) -> dict[str, str]:
+    """The settings every site job's crawl gets on top of the user's.
+
+    >>> job_settings({"WORDPRESS_CLEANING_PROCESSES": "2"}, Path("r.json"), Path("w"))["WORDPRESS_CLEANING_PROCESSES"]
+    '2'
+    >>> job_settings({}, Path("r.json"), Path("w"))["REMOTE_CONTROL_ENABLED"]
+    'False'
+    """
+    return {
+        # One job per core already uses every core: clean in the crawl's own process unless
+        # told otherwise (a pool of cleaners per job only adds process starts and contention).
+        "WORDPRESS_CLEANING_PROCESSES": "1",
+        **plain,
+        "WORDPRESS_RESULT_FILE": str(result_path),
+        # Scrapy 2.19's remote control leaves a job file per SIGKILLed crawl behind.
+        "REMOTE_CONTROL_ENABLED": "False",
+        "FEED_TEMPDIR": str(work),
+    }
+
+
 def crawl_site(
     url: str,
     run_id: str,
@@ -228,14 +248,7 @@ def crawl_site(
     try:
         result_path = work / "result.json"
         plain, environment, private = split_settings(settings)
-        plain.update(
-            {
-                "WORDPRESS_RESULT_FILE": str(result_path),
-                # Scrapy 2.19's remote control leaves a job file per SIGKILLed crawl behind.
-                "REMOTE_CONTROL_ENABLED": "False",
-                "FEED_TEMPDIR": str(work),
-            }
-        )
+        plain = job_settings(plain, result_path, work)
         env = {**os.environ, **environment}
         if private:
             base = env.get("SCRAPY_SETTINGS_MODULE", "crawler.settings")
