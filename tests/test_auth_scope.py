@@ -26,6 +26,7 @@ TYPES = {
     "page": {"rest_base": "pages", "taxonomies": []},
 }
 AUTHOR = {"read": True, "edit_posts": True, "publish_posts": True, "upload_files": True}
+EDITOR = {**AUTHOR, "edit_others_posts": True, "edit_pages": True, "edit_others_pages": True}
 # What WordPress 6 answers an author's pages?status=any&context=edit, and context=edit alone.
 STATUS_FORBIDDEN = {
     "code": "rest_invalid_param",
@@ -110,7 +111,8 @@ def test_capabilities_decide_up_front_and_say_so_once(caplog):
     with caplog.at_level(logging.INFO, logger="crawler.crawl.run"):
         run, calls = started(AUTHOR)
     assert query(calls["posts"])["status"] == "any"
-    assert query(calls["posts"])["context"] == "edit"
+    # the edit context would hide others' published posts from an author: the view context
+    assert "context" not in query(calls["posts"])
     assert "status" not in query(calls["pages"])
     assert "context" not in query(calls["pages"])
     lines = [r.getMessage() for r in caplog.records if "public only" in r.getMessage()]
@@ -159,3 +161,23 @@ def test_a_public_only_type_keeps_plain_versions_in_incremental_runs():
         "pages-ids", calls["pages-ids"].ref, PageOutcome(Verdict.RECORDS, records=[page(7)])
     )
     assert changes.present["pages"][7] == "2024-06-01T00:00:00Z"  # no "|publish"
+
+
+def test_an_editor_lists_every_type_in_the_edit_context(caplog):
+    with caplog.at_level(logging.INFO, logger="crawler.crawl.run"):
+        _, calls = started(EDITOR)
+    for key in ("posts", "pages"):
+        assert query(calls[key])["status"] == "any"
+        assert query(calls[key])["context"] == "edit"
+    assert not [r for r in caplog.records if "public only" in r.getMessage()]
+
+
+def test_own_records_only_do_not_hold_back_the_state_for_a_short_total():
+    """X-WP-Total of ``status=any`` counts others' drafts an author may not read."""
+    changes = RunChanges(SiteState(site="https://e.com/"))
+    run, calls = started(AUTHOR, changes=changes)
+    short = PageOutcome(Verdict.RECORDS, records=[page(7, "draft")], total=5, total_pages=1)
+    run.on_page("posts", calls["posts"].ref, short)
+    run.on_page("pages", calls["pages"].ref, PageOutcome(Verdict.RECORDS, total=0))
+    assert run.collections["posts"].shortfall == 4
+    assert not [p for p in run.commit_problems("finished") if "short" in p]

@@ -228,6 +228,7 @@ def plan_listings(
     extra_fields: tuple[str, ...] = (),
     moderate_comments: bool = False,
     public_types: frozenset[str] = frozenset(),
+    own_types: frozenset[str] = frozenset(),
 ) -> list[Listing]:
     """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
 
@@ -235,7 +236,9 @@ def plan_listings(
     users in the edit context when ``private_user_fields``; comments with ``status=all``
     (approved and pending) when the user may ``moderate_comments`` (WordPress refuses any
     other status to others). The post types in ``public_types`` (the user may not edit
-    them, see :func:`may_edit`) are listed as in an anonymous crawl.
+    them, see :func:`may_edit`) are listed as in an anonymous crawl; those in ``own_types``
+    (the user may edit only their own: the edit context would show nothing else) with every
+    status the user may read, in the view context (see :func:`own_listing`).
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
@@ -288,7 +291,11 @@ def plan_listings(
                            supports_modified_after=supports_modified_after)  # fmt: skip
     if authenticated:
         listings = [
-            x if x.post_type in public_types else _authenticated(x, private_user_fields)
+            x
+            if x.post_type in public_types
+            else own_listing(x)
+            if x.post_type in own_types
+            else _authenticated(x, private_user_fields)
             for x in listings
         ]
         if moderate_comments:
@@ -347,13 +354,30 @@ def public_listing(listing: Listing) -> Listing:
     return replace(listing, params=params, edit=False)
 
 
+def own_listing(listing: Listing) -> Listing:
+    """``listing`` for a user who may edit only their own records of its type: WordPress's
+    edit context leaves out every record the user may not edit (others' published posts), so
+    it is asked with ``status=any`` in the view context: all the records the user may read
+    (published ones, and the user's own drafts and private ones), with their status.
+
+    >>> posts = Collection("post", "posts", "wp/v2/posts")
+    >>> [(x.params, x.edit) for x in map(own_listing, plan_listings([posts], [],
+    ...     changes_since="2024-01-01"))][-2:]
+    [((('modified_after', '2024-01-01'), ('orderby', 'modified'), ('status', 'any')), False), ((('status', 'any'), ('_fields', 'id,modified_gmt,status')), False)]
+    """
+    if listing.kind == Kind.IDS:
+        return replace(listing, params=(("status", "any"), ("_fields", "id,modified_gmt,status")))
+    return replace(listing, params=(*listing.params, ("status", "any")), edit=False)
+
+
 EDIT_CAPABILITIES = {"post": "edit_posts", "page": "edit_pages"}
 """The capability WordPress checks before it lists a built-in post type with every status."""
 
 
-def may_edit(post_type: str, capabilities: Any) -> bool:
+def may_edit(post_type: str, capabilities: Any, *, others: bool = False) -> bool:
     """Whether a user with ``capabilities`` (``users/me``'s, in the edit context) may list
-    ``post_type`` with every status in the edit context. A custom type's capability is not
+    ``post_type`` with every status in the edit context (``others``: may edit others'
+    records too, with ``edit_others_<type>s``). A custom type's capability is not
     in the REST index: ``edit_<name>s`` when the user has it, else ``edit_posts`` (the
     default ``capability_type``); unknown capabilities: yes (a refusal is still caught, see
     :class:`~crawler.crawl.outcome.Verdict`).
@@ -365,13 +389,17 @@ def may_edit(post_type: str, capabilities: Any) -> bool:
     (True, False)
     >>> may_edit("page", None), may_edit("page", {"edit_pages": "yes"})
     (True, False)
+    >>> editor = {**author, "edit_others_posts": True, "edit_pages": True, "edit_others_pages": True}
+    >>> may_edit("post", author, others=True), may_edit("page", editor, others=True)
+    (False, True)
     """
     if not isinstance(capabilities, dict):
         return True
-    capability = EDIT_CAPABILITIES.get(post_type)
-    if capability is None and capabilities.get(f"edit_{post_type}s") is True:
+    prefix = "edit_others_" if others else "edit_"
+    capability = EDIT_CAPABILITIES.get(post_type, "").replace("edit_", prefix)
+    if not capability and capabilities.get(f"{prefix}{post_type}s") is True:
         return True
-    return capabilities.get(capability or "edit_posts") is True
+    return capabilities.get(capability or f"{prefix}posts") is True
 
 
 def _dated(
