@@ -310,3 +310,85 @@ def test_an_author_password_lists_approved_comments_only(
     statuses = {c["id"]: c["status"] for c in result.feed("comments")}
     assert pending_comment["id"] not in statuses
     assert set(statuses.values()) == {"approved"}
+
+
+@pytest.fixture(scope="module")
+def author(wordpress_site):
+    """An author (may edit own posts, not pages) with an application password, the author's
+    draft, private and published posts, and another user's draft the author may not see."""
+    login = f"crawl-author-{secrets.token_hex(4)}"
+    created = php_json(wordpress_site, f"""
+        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
+            'role' => 'author', 'user_email' => '{login}@example.test']);
+        list($password, $item) = WP_Application_Passwords::create_new_application_password(
+            $user, ['name' => 'crawler test']);
+        $posts = [];
+        foreach (['draft', 'private', 'publish'] as $status) {{
+            $posts[$status] = wp_insert_post(['post_title' => "{MARKER}: author's $status",
+                'post_status' => $status, 'post_author' => $user,
+                'post_content' => "<p>{MARKER} body, author's $status.</p>"]);
+        }}
+        $posts['others_draft'] = wp_insert_post(['post_title' => '{MARKER}: not the author',
+            'post_status' => 'draft', 'post_author' => 1, 'post_content' => '<p>x</p>']);
+        echo json_encode(['user' => $user, 'password' => $password, 'posts' => $posts]);
+    """)  # fmt: skip
+    try:
+        yield {**created, "login": login}
+    finally:
+        ids = ", ".join(str(i) for i in created["posts"].values())
+        wordpress_site.php(
+            f"""
+            require_once ABSPATH . 'wp-admin/includes/user.php';
+            foreach ([{ids}] as $id) {{ wp_delete_post($id, true); }}
+            wp_delete_user({created["user"]});
+            """,
+            mode=MODE,
+        )
+
+
+def test_an_author_lists_own_drafts_and_every_published_post_and_page(
+    wordpress_site, author, tmp_path, monkeypatch
+):
+    """WordPress refuses an author ``pages?status=any&context=edit``, and its edit context
+    shows an author only their own posts: the run lists pages as an anonymous run does (said
+    once), posts with every status the author may read; nothing is lost, and the next
+    incremental run finds nothing changed."""
+    monkeypatch.setenv("WP_TEST_APP_PASSWORD", f"{author['login']}:{author['password']}")
+    arguments = {"auth": "env:WP_TEST_APP_PASSWORD", "allow_insecure_auth": "true",
+                 "incremental": "true"}  # fmt: skip
+    result = crawl(wordpress_site.url(MODE), tmp_path / "run1", **arguments)
+    assert result.returncode == 0, result.log[-3000:]
+    assert not result.stats.get("wordpress/incomplete"), result.log[-3000:]
+    assert "Lost page" not in result.log
+    public_only = [line for line in result.log.splitlines() if "as public only" in line]
+    assert len(public_only) == 1, public_only
+    assert "INFO" in public_only[0]
+    assert "Listing pages as public only" in public_only[0]
+
+    truth = php_json(wordpress_site, f"""
+        $out = [];
+        foreach (get_posts(['post_type' => ['post', 'page'], 'numberposts' => -1,
+                'post_status' => ['publish', 'draft', 'pending', 'private', 'future'],
+                'suppress_filters' => true]) as $p) {{
+            if ($p->post_status === 'publish' || ($p->post_type === 'post'
+                    && (int) $p->post_author === {author["user"]})) {{
+                $out[] = [$p->post_type, $p->ID, $p->post_status];
+            }}
+        }}
+        echo json_encode($out);
+    """)  # fmt: skip
+    for post_type, feed in (("post", "posts"), ("page", "pages")):
+        expected = {i: s for t, i, s in truth if t == post_type}
+        assert {r["id"]: r["status"] for r in result.feed(feed)} == expected, post_type
+    posts = {r["id"]: r for r in result.feed("posts")}
+    assert posts[author["posts"]["draft"]]["status"] == "draft"
+    assert posts[author["posts"]["private"]]["status"] == "private"
+    assert MARKER in posts[author["posts"]["draft"]]["content_text"]
+    assert author["posts"]["others_draft"] not in posts
+    assert result.feed("pages")
+    assert result.stats["wordpress/state_committed"] is True, result.log[-3000:]
+
+    again = crawl(wordpress_site.url(MODE), tmp_path / "run2", **arguments)
+    assert again.returncode == 0, again.log[-3000:]
+    assert again.feed("pages", missing_ok=True) == []
+    assert again.feed("posts", missing_ok=True) == []

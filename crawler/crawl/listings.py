@@ -186,6 +186,12 @@ class Listing:
     """The fields to ask for with ``_fields=`` (see :func:`record_fields`); none: every field."""
 
     @property
+    def every_status(self) -> bool:
+        """Whether the listing asks for every status (``status=any``): versions then carry
+        the status (see :func:`crawler.state.changes.entry_version`)."""
+        return ("status", "any") in self.params
+
+    @property
     def dated(self) -> bool:
         """Whether records carry ``modified_gmt`` (content, media) rather than a fingerprint."""
         return self.item_class.dated
@@ -221,13 +227,18 @@ def plan_listings(
     private_user_fields: bool = False,
     extra_fields: tuple[str, ...] = (),
     moderate_comments: bool = False,
+    public_types: frozenset[str] = frozenset(),
+    own_types: frozenset[str] = frozenset(),
 ) -> list[Listing]:
     """Every collection of a crawl: linked ones (phase 1), then content (phase 2).
 
     An ``authenticated`` crawl lists content with ``status=any`` and ``context=edit``, and
     users in the edit context when ``private_user_fields``; comments with ``status=all``
     (approved and pending) when the user may ``moderate_comments`` (WordPress refuses any
-    other status to others).
+    other status to others). The post types in ``public_types`` (the user may not edit
+    them, see :func:`may_edit`) are listed as in an anonymous crawl; those in ``own_types``
+    (the user may edit only their own: the edit context would show nothing else) with every
+    status the user may read, in the view context (see :func:`own_listing`).
 
     Only the taxonomies the crawled types use are listed. With ``changes_since`` (an
     incremental run after a first one), media and content are asked for changes only, plus an
@@ -246,6 +257,10 @@ def plan_listings(
     >>> [x.params for x in plan_listings([posts], [], authenticated=True,
     ...                                  moderate_comments=True) if x.key == "comments"]
     [(('status', 'all'),)]
+    >>> pages = Collection("page", "pages", "wp/v2/pages")
+    >>> [(x.key, x.params) for x in plan_listings([posts, pages], [], authenticated=True,
+    ...     changes_since="2024-01-01", public_types=frozenset({"page"}))][-2:]
+    [('pages', (('modified_after', '2024-01-01'), ('orderby', 'modified'))), ('pages-ids', (('_fields', 'id,modified_gmt'),))]
     """
     used = {name for ctype in content for name in ctype.taxonomies}
     # Listing keys are unique: a taxonomy may not take the key of a post type (or of its id
@@ -275,7 +290,14 @@ def plan_listings(
                            changes_since=changes_since,
                            supports_modified_after=supports_modified_after)  # fmt: skip
     if authenticated:
-        listings = [_authenticated(x, private_user_fields) for x in listings]
+        listings = [
+            x
+            if x.post_type in public_types
+            else own_listing(x)
+            if x.post_type in own_types
+            else _authenticated(x, private_user_fields)
+            for x in listings
+        ]
         if moderate_comments:
             listings = [
                 replace(x, params=(*x.params, ("status", "all"))) if x.key == "comments" else x
@@ -315,6 +337,69 @@ def _authenticated(listing: Listing, private_user_fields: bool) -> Listing:
         # part of the version (WP-cron publishes a scheduled post without a new modified_gmt)
         return replace(listing, params=(*access[:1], ("_fields", "id,modified_gmt,status")))
     return replace(listing, params=listing.params + access, edit=True)
+
+
+def public_listing(listing: Listing) -> Listing:
+    """``listing`` as an anonymous crawl asks it: published records in the view context
+    (the user may not edit its post type, see :func:`may_edit`).
+
+    >>> posts = Collection("post", "posts", "wp/v2/posts")
+    >>> [(x.params, x.edit) for x in map(public_listing, plan_listings([posts], [],
+    ...     authenticated=True, changes_since="2024-01-01"))][-2:]
+    [((('modified_after', '2024-01-01'), ('orderby', 'modified')), False), ((('_fields', 'id,modified_gmt'),), False)]
+    """
+    if listing.kind == Kind.IDS:
+        return replace(listing, params=(("_fields", "id,modified_gmt"),), edit=False)
+    params = tuple((k, v) for k, v in listing.params if k not in ("status", "context"))
+    return replace(listing, params=params, edit=False)
+
+
+def own_listing(listing: Listing) -> Listing:
+    """``listing`` for a user who may edit only their own records of its type: WordPress's
+    edit context leaves out every record the user may not edit (others' published posts), so
+    it is asked with ``status=any`` in the view context: all the records the user may read
+    (published ones, and the user's own drafts and private ones), with their status.
+
+    >>> posts = Collection("post", "posts", "wp/v2/posts")
+    >>> [(x.params, x.edit) for x in map(own_listing, plan_listings([posts], [],
+    ...     changes_since="2024-01-01"))][-2:]
+    [((('modified_after', '2024-01-01'), ('orderby', 'modified'), ('status', 'any')), False), ((('status', 'any'), ('_fields', 'id,modified_gmt,status')), False)]
+    """
+    if listing.kind == Kind.IDS:
+        return replace(listing, params=(("status", "any"), ("_fields", "id,modified_gmt,status")))
+    return replace(listing, params=(*listing.params, ("status", "any")), edit=False)
+
+
+EDIT_CAPABILITIES = {"post": "edit_posts", "page": "edit_pages"}
+"""The capability WordPress checks before it lists a built-in post type with every status."""
+
+
+def may_edit(post_type: str, capabilities: Any, *, others: bool = False) -> bool:
+    """Whether a user with ``capabilities`` (``users/me``'s, in the edit context) may list
+    ``post_type`` with every status in the edit context (``others``: may edit others'
+    records too, with ``edit_others_<type>s``). A custom type's capability is not
+    in the REST index: ``edit_<name>s`` when the user has it, else ``edit_posts`` (the
+    default ``capability_type``); unknown capabilities: yes (a refusal is still caught, see
+    :class:`~crawler.crawl.outcome.Verdict`).
+
+    >>> author = {"edit_posts": True, "publish_posts": True, "read": True}
+    >>> may_edit("post", author), may_edit("page", author), may_edit("event", author)
+    (True, False, True)
+    >>> may_edit("event", {"read": True, "edit_events": True}), may_edit("event", {"read": True})
+    (True, False)
+    >>> may_edit("page", None), may_edit("page", {"edit_pages": "yes"})
+    (True, False)
+    >>> editor = {**author, "edit_others_posts": True, "edit_pages": True, "edit_others_pages": True}
+    >>> may_edit("post", author, others=True), may_edit("page", editor, others=True)
+    (False, True)
+    """
+    if not isinstance(capabilities, dict):
+        return True
+    prefix = "edit_others_" if others else "edit_"
+    capability = EDIT_CAPABILITIES.get(post_type, "").replace("edit_", prefix)
+    if not capability and capabilities.get(f"{prefix}{post_type}s") is True:
+        return True
+    return capabilities.get(capability or f"{prefix}posts") is True
 
 
 def _dated(

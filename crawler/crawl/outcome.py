@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
-from crawler.wordpress.errors import Problem, diagnose, error_code
+from crawler.wordpress.errors import Problem, diagnose, edit_refused, error_code
 from crawler.wordpress.jsonbody import NotJsonError, parse_json
 from crawler.wordpress.pagination import END_OF_COLLECTION_CODES, header_int
 
@@ -32,6 +32,10 @@ class Verdict(Enum):
     """The whole collection is not public (401/403/404 on its first page)."""
     TOO_LARGE = "too_large"
     """The site failed on this many records a page; fewer a page might work."""
+    EDIT_REFUSED = "edit_refused"
+    """An authenticated listing's first page: the user may not list this post type with
+    every status in the edit context (see :func:`~crawler.wordpress.errors.edit_refused`);
+    it can be listed as an anonymous run does."""
     LOST = "lost"
     """The page failed for good; ``problem.blocks_crawl`` says whether the whole API is blocked."""
 
@@ -69,8 +73,9 @@ class Stop:
         return cls(f"api_{problem.kind}", problem.message)
 
 
-def classify_page(answer: Answer, *, page: int) -> PageOutcome:
-    """The verdict on one answer to page ``page`` of a collection.
+def classify_page(answer: Answer, *, page: int, edit: bool = False) -> PageOutcome:
+    """The verdict on one answer to page ``page`` of a collection (``edit``: one asked with
+    every status, in an authenticated crawl).
 
     >>> def verdict(status, body, page=1):
     ...     return classify_page(Answer(status, {}, body, "u"), page=page).verdict.name
@@ -84,10 +89,15 @@ def classify_page(answer: Answer, *, page: int) -> PageOutcome:
     'TOO_LARGE'
     >>> classify_page(Answer(200, {}, b'{"id": 1}', "u"), page=1).problem.message
     'expected a JSON list of records from u'
+    >>> forbidden = b'{"code": "rest_invalid_param", "message": "", "data": {"params": {"status": ""}}}'
+    >>> verdict(400, forbidden), classify_page(Answer(400, {}, forbidden, "u"), page=1, edit=True).verdict.name
+    ('TOO_LARGE', 'EDIT_REFUSED')
     """
     status, headers, body, url = answer.status, answer.headers, answer.body, answer.url
     if status != 200:
         problem = diagnose(status, headers, body, url)
+        if edit and page == 1 and _edit_refused(status, body):
+            return PageOutcome(Verdict.EDIT_REFUSED, problem=problem)
         if status == 400 and problem.code in END_OF_COLLECTION_CODES:
             return PageOutcome(Verdict.END, problem=problem)
         if status in (401, 403, 404) and page == 1 and not problem.blocks_crawl:
@@ -110,6 +120,13 @@ def classify_page(answer: Answer, *, page: int) -> PageOutcome:
     if data is not None and error_code(data) is None:
         problem = Problem("not_json", f"expected a JSON list of records from {url}")
     return PageOutcome(Verdict.LOST, problem=problem)
+
+
+def _edit_refused(status: int, body: bytes) -> bool:
+    try:
+        return edit_refused(status, parse_json(body))
+    except NotJsonError:
+        return False
 
 
 def _might_fit_smaller(status: int, problem: Problem) -> bool:

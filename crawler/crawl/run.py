@@ -64,7 +64,9 @@ from .listings import (
     by_id_listing,
     fetch_by_id,
     fields_mishandled,
+    may_edit,
     plan_listings,
+    public_listing,
 )
 from .outcome import PageOutcome, Stop, Verdict
 
@@ -147,12 +149,23 @@ class CrawlRun:
         extra_fields: tuple[str, ...] = (),
         ask_fields: bool = True,
         moderate_comments: bool = False,
+        capabilities: dict[str, Any] | None = None,
     ) -> None:
         self.site, self.root, self.stats, self.changes = site, root, stats, changes
         self.authenticated = authenticated
         """An application password is sent: every status, in the edit context."""
         self.moderate_comments = authenticated and moderate_comments
         """The user may moderate comments: pending comments are listed too."""
+        self.capabilities = capabilities
+        """``users/me``'s capabilities (authenticated runs): which post types the user may
+        list with every status (see :func:`~crawler.crawl.listings.may_edit`)."""
+        self.own_types: set[str] = set()
+        """Collections of an authenticated run whose type the user may edit only their own
+        records of: listed with every status in the view context (``X-WP-Total`` then also
+        counts others' drafts the user may not read)."""
+        self.public_types: set[str] = set()
+        """Collections of an authenticated run listed as an anonymous run does: the user may
+        not edit their post type (decided up front, or on WordPress's refusal)."""
         self.private_user_fields = private_user_fields
         """Users' e-mail, roles and names are exported (needs ``authenticated``)."""
         self.extra_fields = tuple(dict.fromkeys(n.strip() for n in extra_fields if n.strip()))
@@ -262,6 +275,15 @@ class CrawlRun:
     ) -> Step:
         """Plan the listings and start phase 1, the linked collections."""
         site = self.site
+        public, own = set(), set()
+        if self.authenticated:
+            public = {c.name for c in content if not may_edit(c.name, self.capabilities)}
+            own = {
+                c.name
+                for c in content
+                if c.name not in public and not may_edit(c.name, self.capabilities, others=True)
+            }
+            self.own_types = {c.rest_base for c in content if c.name in own}
         plan = plan_listings(
             content,
             taxonomies,
@@ -271,9 +293,58 @@ class CrawlRun:
             moderate_comments=self.moderate_comments,
             private_user_fields=self.private_user_fields,
             extra_fields=self.extra_fields,
+            public_types=frozenset(public),
+            own_types=frozenset(own),
         )
         self.listings = {listing.key: listing for listing in plan}
+        self._public_only([c.rest_base for c in content if c.name in public])
+        if self.own_types:
+            logger.info(
+                "Listing %s with every status the user may read, in the view context: the user "
+                "may edit only their own (their drafts and private records, and published ones)",
+                ", ".join(sorted(self.own_types)),
+            )
         return self._start_phase(Phase.LINKED)
+
+    def _public_only(self, collections: list[str], problem: Problem | None = None) -> None:
+        """Say once which post types are listed as public only, and why."""
+        fresh = [c for c in collections if c not in self.public_types]
+        if not fresh:
+            return
+        self.public_types.update(fresh)
+        for collection in fresh:
+            self.stats.set_value(f"wordpress/{collection}/public_only", True)
+        why = (
+            f"WordPress refused every status ({problem.code})"
+            if problem
+            else "per its capabilities"
+        )
+        logger.info(
+            "Listing %s as public only (published records, as an anonymous crawl): the user "
+            "may not edit them (%s)", ", ".join(fresh), why,
+        )  # fmt: skip
+
+    def asks_edit(self, key: str) -> bool:
+        """Whether ``key`` lists content with every status or in the edit context, so a
+        refusal of its first page means the user may not edit the type (see
+        :attr:`~crawler.crawl.outcome.Verdict.EDIT_REFUSED`)."""
+        listing = self.listings.get(key)
+        return bool(
+            listing and listing.post_type is not None and (listing.edit or listing.every_status)
+        )
+
+    def _go_public(self, key: str, ref: PageRef, outcome: PageOutcome) -> Step:
+        """The site refused ``key`` with every status: list it again as public only, once."""
+        problem = outcome.problem or Problem("unknown", "no answer")
+        if not self.asks_edit(key):  # already public: nothing else to try
+            self.collections[key].after_failure(ref)
+            return Step(stop=self._lost(key, ref, problem))
+        listing = public_listing(self.listings[key])
+        self.listings[key] = listing
+        self.stats.inc_value("wordpress/edit_refused")
+        self._public_only([listing.collection], problem)
+        state = self.collections[key] = self._collection(listing.route)
+        return Step(pages=[self._call(key, state.first_page())])
 
     def _start_phase(self, phase: Phase) -> Step:
         self.phase = phase
@@ -430,8 +501,13 @@ class CrawlRun:
             self.sent_content -= 1
         if ref.page == 1 and outcome.verdict != Verdict.TOO_LARGE:
             state.first_answered = True
-        if outcome.verdict == Verdict.RECORDS:
-            return self._gate(self._on_records(key, ref, outcome).add(self._advance()))
+        if outcome.verdict in (Verdict.RECORDS, Verdict.EDIT_REFUSED):
+            answered = (
+                self._on_records(key, ref, outcome)
+                if outcome.verdict == Verdict.RECORDS
+                else self._go_public(key, ref, outcome)
+            )
+            return self._gate(answered.add(self._advance()))
         problem = outcome.problem or Problem("unknown", "no answer")
         step = Step()
         if outcome.verdict == Verdict.END:
@@ -605,9 +681,7 @@ class CrawlRun:
                 continue
             self.stats.inc_value(f"wordpress/{listing.key}/collected")
             if self.changes is not None:  # full crawls need no versions: no fingerprinting
-                self.changes.note_listed(
-                    (record.type, record.id), _version(listing, record, self.authenticated)
-                )
+                self.changes.note_listed((record.type, record.id), _version(listing, record))
             if isinstance(record, CommentItem) and record.status == "hold":
                 pass  # WordPress's comment_count counts approved comments only
             elif record.linked:
@@ -634,9 +708,9 @@ class CrawlRun:
 
     def _listed_version(self, listing: Listing, data: dict[str, Any]) -> str:
         """The version of a content object as listed: ``modified_gmt``, with its status in
-        authenticated runs (the same as :func:`_version` of its record)."""
+        listings with every status (the same as :func:`_version` of its record)."""
         modified = utc_iso(data.get("modified_gmt")) or ""
-        if self.authenticated and listing.post_type is not None:
+        if listing.every_status and listing.post_type is not None:
             return entry_version(modified, data.get("status"))
         return modified
 
@@ -790,6 +864,8 @@ class CrawlRun:
         for key, state in self.collections.items():
             listing = self.listings[key]
             content = listing.dated and listing.item_class is not MediaItem
+            if listing.collection in self.own_types:
+                continue  # X-WP-Total also counts others' drafts the user may not read
             if listing.kind in (Kind.FULL, Kind.IDS) and content and state.shortfall:
                 problems.append(f"{key} came up {state.shortfall} short of X-WP-Total")
         if self.waiting or self.held:
@@ -818,14 +894,14 @@ def _ids(objects: list[Any]) -> list[int]:
     return ids
 
 
-def _version(listing: Listing, record: Record, authenticated: bool = False) -> Version:
-    """A record's version: ``modified_gmt`` when dated (with an entry's status when the run
-    sees every status: WP-cron publishes without touching ``modified_gmt``), else a
-    fingerprint of its fields."""
+def _version(listing: Listing, record: Record) -> Version:
+    """A record's version: ``modified_gmt`` when dated (with an entry's status when the
+    listing sees every status: WP-cron publishes without touching ``modified_gmt``; a type the
+    user may not edit is listed public only, with plain versions), else a fingerprint."""
     modified = getattr(record, "modified_gmt", None) if listing.dated else None
     if listing.dated:
         value = modified or ""
-        if authenticated and listing.post_type is not None:
+        if listing.every_status and listing.post_type is not None:
             value = entry_version(value, getattr(record, "status", None))
         return Version(listing.collection, value, modified)
     fields = {k: v for k, v in asdict(record).items() if k not in VERSION_EXCLUDED}

@@ -310,14 +310,26 @@ class WordPressSpider(Spider):
         assert self.auth_pending is not None
         site, root = self.auth_pending
         self.auth_pending = None
-        yield from self._plan_run(site, root, moderate_comments=moderate)
+        yield from self._plan_run(
+            site,
+            root,
+            moderate_comments=moderate,
+            capabilities=capabilities if isinstance(capabilities, dict) else None,
+        )
 
     def on_auth_check_error(self, failure: Failure) -> None:
         request = failure.request  # type: ignore[attr-defined]
         error = download_error(request.url, failure)
         self.fail("auth_unverified", f"could not verify the credentials: {error.reason}")
 
-    def _plan_run(self, site: Any, root: Any, *, moderate_comments: bool = False) -> Iterator[Any]:
+    def _plan_run(
+        self,
+        site: Any,
+        root: Any,
+        *,
+        moderate_comments: bool = False,
+        capabilities: dict[str, Any] | None = None,
+    ) -> Iterator[Any]:
         """The crawl run, then ``/types`` and ``/taxonomies``."""
         assert self.params is not None
         settings = self.crawler.settings
@@ -335,6 +347,7 @@ class WordPressSpider(Spider):
             extra_fields=tuple(settings.getlist("WORDPRESS_EXTRA_FIELDS")),
             ask_fields=settings.getbool("WORDPRESS_REST_FIELDS", True),
             moderate_comments=moderate_comments,
+            capabilities=capabilities,
         )  # fmt: skip
         for kind in ("types", "taxonomies"):
             url = root.route(f"wp/v2/{kind}")
@@ -360,8 +373,9 @@ class WordPressSpider(Spider):
         """One page of a collection: its records, then the pages to request next."""
         if self.run is None:
             return
-        outcome = classify_page(answer_of(response), page=page)
-        yield from self._act(self._running().on_page(key, PageRef(page, per_page), outcome))
+        run = self._running()
+        outcome = classify_page(answer_of(response), page=page, edit=run.asks_edit(key))
+        yield from self._act(run.on_page(key, PageRef(page, per_page), outcome))
 
     def on_page_error(self, failure: Failure) -> Iterator[Any]:
         """A page could not be downloaded at all (after retries)."""

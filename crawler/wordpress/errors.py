@@ -60,6 +60,39 @@ def error_code(data: Any) -> str | None:
     return code if isinstance(code, str) and "message" in data else None
 
 
+EDIT_REFUSED_CODES = frozenset({"rest_forbidden_context", "rest_forbidden_status"})
+"""What WordPress answers (401/403) a user who may not see a post type in the edit context
+or with other statuses than ``publish``."""
+
+
+def edit_refused(status: int, data: Any) -> bool:
+    """Whether an answer to a ``status=any``/``context=edit`` listing says the user may not
+    edit this post type (an author asking for pages), rather than that the listing failed:
+    400 ``rest_invalid_param`` naming ``status`` or ``context`` (the ``status`` argument's
+    check of the type's ``edit_posts`` capability), or 401/403 ``rest_forbidden_context`` /
+    ``rest_forbidden_status``. The type can still be listed as an anonymous run does.
+
+    >>> edit_refused(400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): status",
+    ...                    "data": {"status": 400, "params": {"status": "Status is forbidden."}}})
+    True
+    >>> edit_refused(401, {"code": "rest_forbidden_context", "message": "no", "data": {}})
+    True
+    >>> edit_refused(400, {"code": "rest_invalid_param", "message": "Invalid parameter(s): per_page",
+    ...                    "data": {"params": {"per_page": "too big"}}})
+    False
+    >>> edit_refused(401, {"code": "rest_cannot_access", "message": "DRA"}), edit_refused(400, [])
+    (False, False)
+    """
+    code = error_code(data)
+    if status in (401, 403):
+        return code in EDIT_REFUSED_CODES
+    if status != 400 or code != "rest_invalid_param":
+        return False
+    details = data.get("data")
+    params = details.get("params") if isinstance(details, dict) else None
+    return isinstance(params, dict) and bool({"status", "context"} & set(params))
+
+
 _CLOUDFLARE_BLOCK = re.compile(
     r"Error code:?\s*(?:1020|1010|1015)\b|Sorry, you have been blocked|Attention Required! \| Cloudflare"
 )
