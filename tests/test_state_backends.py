@@ -260,7 +260,8 @@ def test_two_crawls_of_one_site_at_once_the_second_stops_busy(redis_url, tmp_pat
 
 def test_a_killed_crawl_leaves_the_state_and_its_lease_expires(redis_url, tmp_path):
     client = redis.Redis.from_url(redis_url, decode_responses=True)
-    with FakeWordPressServer(SITE_DIR, faults=Faults(latency=0.3)) as wp:
+    # One post a page: a crawl of several seconds, still running when it is killed.
+    with FakeWordPressServer(SITE_DIR, faults=Faults(latency=0.3, max_per_page=1)) as wp:
         settings = _settings(redis_url, tmp_path, STATE_LEASE_TTL=2)
         crawler = _start_crawl(wp.home_url, tmp_path / "a", settings)
         try:

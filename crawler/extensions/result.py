@@ -13,11 +13,8 @@ half a file)::
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
@@ -26,6 +23,7 @@ from scrapy.exceptions import NotConfigured
 
 from crawler.extensions.outcome import crawl_failure
 from crawler.logsafety import safe_for_log, without_secrets
+from crawler.state.store import write_atomically
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -162,17 +160,8 @@ def crawl_result(stats: dict[str, Any], site: str, run: str | None) -> dict[str,
 
 
 def write_json_atomically(path: Path, data: dict[str, Any]) -> None:
-    """Write ``data`` to ``path`` through a temporary file in the same folder and a rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=".result-", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as file:
-            json.dump(data, file, ensure_ascii=False)
-        Path(temp).replace(path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            Path(temp).unlink()
-        raise
+    """Write ``data`` to ``path`` so a reader never sees half a file."""
+    write_atomically(path, json.dumps(data, ensure_ascii=False).encode("utf-8"))
 
 
 class ResultFile:

@@ -8,11 +8,11 @@ always finds a whole object.
 from __future__ import annotations
 
 import importlib
-import os
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
+
+from crawler.state.store import write_atomically
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -63,17 +63,7 @@ class FileBlobStore:
 
     def put(self, key: str, data: bytes) -> str:
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=path.name[:60] + ".", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            Path(tmp).replace(path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomically(path, data)
         return path.as_uri()
 
     def get(self, key: str) -> bytes:

@@ -288,13 +288,14 @@ def load_state(path: Path, site: str) -> SiteState:
     return state
 
 
-def save_state(path: Path, state: SiteState) -> None:
-    """Replace the state at ``path`` atomically (write, fsync, rename)."""
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace the file at ``path`` with ``data`` so a crash leaves the old file or the new one,
+    never a mix: a temporary file in the same folder, fsync, rename, fsync of the folder."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=path.name[:60] + ".", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(state.to_json(), handle, indent=1)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
         Path(tmp).replace(path)
@@ -306,6 +307,11 @@ def save_state(path: Path, state: SiteState) -> None:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def save_state(path: Path, state: SiteState) -> None:
+    """Replace the state at ``path`` atomically (:func:`write_atomically`)."""
+    write_atomically(path, json.dumps(state.to_json(), indent=1).encode("utf-8"))
 
 
 class SiteLockedError(StateError):
