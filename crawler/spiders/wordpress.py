@@ -103,10 +103,10 @@ class WordPressSpider(Spider):
         """Incremental runs, and every run with a shared ``STATE_URI`` (Redis): the site held
         (lock or lease) for the whole run, and its fenced commit."""
         self.already_committed: str | None = None
+        """This run id is already committed for the site: the crawl ends at once, clean."""
         self.setup_failure = "bad_argument"
         """The close reason of a crawl refused before its first request (``site_busy``: another
         run holds the site; a job queue retries those later)."""
-        """This run id is already committed for the site: the crawl ends at once, clean."""
         self.stop_reason: str | None = None
         self.fallback: FallbackRun | None = None
         """The crawl without REST (sitemaps, feed, pages), when the API is blocked."""
