@@ -34,6 +34,19 @@ def php_json(site, code: str):
     return json.loads(site.php(code, mode=MODE).strip().splitlines()[-1])
 
 
+def remove_user_and_posts(wordpress_site, created):
+    """Delete what a fixture created: its posts for good, then its user."""
+    ids = ", ".join(str(i) for i in created["posts"].values())
+    wordpress_site.php(
+        f"""
+        require_once ABSPATH . 'wp-admin/includes/user.php';
+        foreach ([{ids}] as $id) {{ wp_delete_post($id, true); }}
+        wp_delete_user({created["user"]});
+        """,
+        mode=MODE,
+    )
+
+
 @pytest.fixture(scope="module")
 def editor(wordpress_site):
     """An editor with an application password, and one post of each hidden status."""
@@ -62,15 +75,7 @@ def editor(wordpress_site):
     try:
         yield {**created, "login": login}
     finally:
-        ids = ", ".join(str(i) for i in created["posts"].values())
-        wordpress_site.php(
-            f"""
-            require_once ABSPATH . 'wp-admin/includes/user.php';
-            foreach ([{ids}] as $id) {{ wp_delete_post($id, true); }}
-            wp_delete_user({created["user"]});
-            """,
-            mode=MODE,
-        )
+        remove_user_and_posts(wordpress_site, created)
 
 
 def posts_in_database(site) -> dict[int, dict]:
@@ -335,15 +340,7 @@ def author(wordpress_site):
     try:
         yield {**created, "login": login}
     finally:
-        ids = ", ".join(str(i) for i in created["posts"].values())
-        wordpress_site.php(
-            f"""
-            require_once ABSPATH . 'wp-admin/includes/user.php';
-            foreach ([{ids}] as $id) {{ wp_delete_post($id, true); }}
-            wp_delete_user({created["user"]});
-            """,
-            mode=MODE,
-        )
+        remove_user_and_posts(wordpress_site, created)
 
 
 def test_an_author_lists_own_drafts_and_every_published_post_and_page(

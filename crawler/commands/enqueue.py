@@ -11,16 +11,15 @@ from __future__ import annotations
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 from scrapy.utils.conf import arglist_to_dict
 
+from crawler.distributed.cli import QueueCommand
 from crawler.distributed.connection import RedisUnavailable, connect
 from crawler.distributed.jobs import check_run_id
 from crawler.distributed.queue import (
-    DEFAULT_QUEUE,
     RETRIES,
     RETRY_INTERVAL,
     JobOptions,
@@ -43,10 +42,7 @@ def default_run_id(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y-%m-%dT%H")
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
-
+class Command(QueueCommand):
     def syntax(self) -> str:
         return "[options] <sites file> --redis URL"
 
@@ -55,8 +51,6 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--redis", metavar="URL", required=True, help="redis://host:6379/0")
-        parser.add_argument("--queue", default=DEFAULT_QUEUE, help="RQ queue name")
         parser.add_argument("--run-id", help="the run's id (default: the hour, UTC)")
         parser.add_argument(
             "-a", dest="spargs", action="append", default=[], metavar="NAME=VALUE",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
-from scrapy.commands import ScrapyCommand
 from scrapy.exceptions import UsageError
 
+from crawler.distributed.cli import QueueCommand
 from crawler.distributed.connection import RedisUnavailable, connect
-from crawler.distributed.queue import DEFAULT_QUEUE, job_rows
+from crawler.distributed.queue import job_rows
 from crawler.distributed.status import site_statuses, status_table
 from crawler.state.backends import RedisStateBackend
 from crawler.state.store import StateError
@@ -52,10 +52,7 @@ def state_summaries(redis_url: str) -> dict[str, dict[str, Any]]:
     return summaries
 
 
-class Command(ScrapyCommand):
-    requires_project = True
-    default_settings: ClassVar[dict[str, Any]] = {"LOG_ENABLED": False}
-
+class Command(QueueCommand):
     def syntax(self) -> str:
         return "--redis URL [--queue NAME] [--json]"
 
@@ -64,8 +61,6 @@ class Command(ScrapyCommand):
 
     def add_options(self, parser: argparse.ArgumentParser) -> None:
         super().add_options(parser)
-        parser.add_argument("--redis", metavar="URL", required=True, help="redis://host:6379/0")
-        parser.add_argument("--queue", default=DEFAULT_QUEUE, help="RQ queue name")
         parser.add_argument("--json", action="store_true", help="print JSON, one object a site")
 
     def run(self, args: list[str], opts: argparse.Namespace) -> None:
