@@ -227,7 +227,7 @@ def test_enqueue_and_status_with_redis_down_are_one_line(tmp_path):
     for command in (("enqueue", str(tmp_path / "sites.txt")), ("sitesstatus",)):
         result = scrapy(*command, "--redis", down)
         assert result.returncode == 2
-        assert result.stderr.startswith("error: cannot reach Redis at redis://:***@127.0.0.1:")
+        assert result.stderr.startswith("error: cannot reach Redis at redis://127.0.0.1:")
         assert result.stderr.strip().count("\n") == 0
         assert "s3cr3t" not in result.stderr + result.stdout
 

@@ -1,32 +1,23 @@
 """The Redis connection of the site-job commands: one readable line when it cannot be used.
 
 A URL may hold a password (``redis://:pw@host:6379/0``): it is never printed, only
-:func:`shown_url`.
+:func:`crawler.state.backends.safe_uri`.
 """
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
+
+from crawler.state.backends import safe_uri
 
 if TYPE_CHECKING:
     from redis import Redis
 
 INSTALL_HINT = "install the distributed extra: pip install 'wordpress-crawler[distributed]'"
-_PASSWORD = re.compile(r"(://[^/@\s:]*:)[^/@\s]*@")
 
 
 class RedisUnavailable(Exception):
     """Redis cannot be reached (or RQ is not installed); the message is one line."""
-
-
-def shown_url(url: str) -> str:
-    """``url`` without its password, for messages.
-
-    >>> shown_url("redis://:s3cret@h:6379/0"), shown_url("redis://u:p@h/1"), shown_url("redis://h")
-    ('redis://:***@h:6379/0', 'redis://u:***@h/1', 'redis://h')
-    """
-    return _PASSWORD.sub(r"\1***@", url)
 
 
 def connect(url: str, timeout: float = 5.0) -> Redis:
@@ -42,10 +33,10 @@ def connect(url: str, timeout: float = 5.0) -> Redis:
         )
         client.ping()
     except ValueError as exc:
-        raise RedisUnavailable(f"not a Redis URL: {shown_url(url)} ({exc})") from None
+        raise RedisUnavailable(f"not a Redis URL: {safe_uri(url)} ({exc})") from None
     except redis.exceptions.RedisError as exc:
         reason = " ".join(str(exc).split())[:200] or type(exc).__name__
         raise RedisUnavailable(
-            f"cannot reach Redis at {shown_url(url)} ({reason}); check that it runs and the URL"
+            f"cannot reach Redis at {safe_uri(url)} ({reason}); check that it runs and the URL"
         ) from None
     return client
