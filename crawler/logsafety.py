@@ -19,6 +19,7 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Self
+from urllib.parse import urlsplit
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -179,3 +180,13 @@ class SafeLog:
 
     def spider_opened(self) -> None:
         install()
+
+
+def safe_uri(uri: str) -> str:
+    """A URI without its credentials, for logs and messages.
+
+    >>> safe_uri("redis://:s3cret@h:6379/0"), safe_uri("s3://KEY:SECRET@bucket/x")
+    ('redis://h:6379/0', 's3://bucket/x')
+    """
+    parts = urlsplit(uri)
+    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()

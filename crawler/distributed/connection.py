@@ -1,14 +1,14 @@
 """The Redis connection of the site-job commands: one readable line when it cannot be used.
 
 A URL may hold a password (``redis://:pw@host:6379/0``): it is never printed, only
-:func:`crawler.state.backends.safe_uri`.
+:func:`crawler.logsafety.safe_uri`.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from crawler.state.backends import safe_uri
+from crawler.logsafety import safe_uri
 
 if TYPE_CHECKING:
     from redis import Redis

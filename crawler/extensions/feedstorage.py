@@ -31,6 +31,7 @@ from scrapy.extensions.feedexport import S3FeedStorage
 from scrapy.utils.defer import deferred_from_coro, maybe_deferred_to_future
 from twisted.internet.threads import deferToThread
 
+from crawler.logsafety import safe_uri
 from crawler.state.s3blobs import s3_client, s3_reason, shared_client
 
 if TYPE_CHECKING:
@@ -129,16 +130,6 @@ def s3_buckets(feeds: dict[str, Any]) -> dict[str, str]:
     return buckets
 
 
-def shown_uri(uri: str) -> str:
-    """A URI without its user name and password, to log.
-
-    >>> shown_uri("s3://key:secret@b/p.jsonl"), shown_uri("s3://b/p")
-    ('s3://b/p.jsonl', 's3://b/p')
-    """
-    parts = urlsplit(uri)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
-
-
 def check_bucket(bucket: str, settings: Any, uri: str) -> str | None:
     """Why feeds cannot be written to ``bucket`` (``None``: they can, as far as we can tell)."""
     try:
@@ -186,7 +177,7 @@ class SharedClientS3FeedStorage(S3FeedStorage):
             max_pool_connections=max_pool_connections,
         )  # fmt: skip
         if feed_options and feed_options.get("overwrite", True) is False:
-            logger.warning("S3 does not append: the feed %s is overwritten", shown_uri(uri))
+            logger.warning("S3 does not append: the feed %s is overwritten", safe_uri(uri))
 
 
 class S3FeedCheck:
@@ -211,7 +202,7 @@ class S3FeedCheck:
         for bucket, uri in buckets.items():
             reason = check_bucket(bucket, self.crawler.settings, uri)
             if reason:
-                return shown_uri(uri), reason
+                return safe_uri(uri), reason
         return None
 
     def checked(self, problem: tuple[str, str] | None) -> None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
+from crawler.logsafety import safe_uri
 from crawler.state.blobs import BlobMissing, BlobStore, open_blobs
 from crawler.state.lease import (
     SITES_KEY,
@@ -99,16 +100,6 @@ class StateBackend(Protocol):
 
     def begin(self, url: str, run_id: str, *, incremental: bool = True) -> SiteRun:
         """Hold the site for this run and read its previous state (only when ``incremental``)."""
-
-
-def safe_uri(uri: str) -> str:
-    """A URI without its credentials, for logs and messages.
-
-    >>> safe_uri("redis://:s3cret@h:6379/0"), safe_uri("s3://KEY:SECRET@bucket/x")
-    ('redis://h:6379/0', 's3://bucket/x')
-    """
-    parts = urlsplit(uri)
-    return parts._replace(netloc=parts.netloc.rpartition("@")[2]).geturl()
 
 
 def open_backend(uri: str | None, settings: Mapping[str, Any]) -> StateBackend:
