@@ -18,6 +18,7 @@ from crawler.state.changes import RunChanges
 from crawler.state.store import SiteState
 from crawler.wordpress.discovery import site_info
 from crawler.wordpress.routes import ApiRoot
+from tests.utils import Stats
 
 ROOT = ApiRoot("https://e.com/wp-json/")
 INDEX = {"name": "E", "home": "https://e.com", "namespaces": ["wp/v2"], "routes": {}}
@@ -46,17 +47,6 @@ PER_PAGE = {
         "params": {"per_page": "per_page must be between 1 (inclusive) and 50"},
     },
 }
-
-
-class Stats(dict):
-    def inc_value(self, key, count=1, start=0):
-        self[key] = self.get(key, start) + count
-
-    def set_value(self, key, value):
-        self[key] = value
-
-    def get_value(self, key, default=None):
-        return self.get(key, default)
 
 
 def answer(status, body):

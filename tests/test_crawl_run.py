@@ -19,6 +19,7 @@ from crawler.wordpress.discovery import site_info
 from crawler.wordpress.errors import Problem
 from crawler.wordpress.pagination import PageRef
 from crawler.wordpress.routes import ApiRoot
+from tests.utils import Stats
 
 ROOT = ApiRoot("https://e.com/wp-json/")
 INDEX = {"name": "E", "home": "https://e.com", "namespaces": ["wp/v2"], "routes": {}}
@@ -127,17 +128,6 @@ def test_a_candidate_that_cannot_be_fetched_moves_on_but_a_dead_host_stops():
 
 
 # The run ---------------------------------------------------------------------------------
-
-
-class Stats(dict):
-    def inc_value(self, key, count=1, start=0):
-        self[key] = self.get(key, start) + count
-
-    def set_value(self, key, value):
-        self[key] = value
-
-    def get_value(self, key, default=None):
-        return self.get(key, default)
 
 
 TYPES = {"post": {"rest_base": "posts", "taxonomies": []}}

@@ -20,8 +20,9 @@ from demo.fake_wordpress import FakeWordPressServer
 from demo.generate import generate_site
 from demo.site import write_site
 from tests.crawl import crawl
+from tests.utils import Stats
 
-from .test_crawl_run import INDEX, Stats
+from .test_crawl_run import INDEX
 
 ROOT = ApiRoot("https://e.com/wp-json/")
 TYPES = {"post": {"rest_base": "posts", "taxonomies": []}}

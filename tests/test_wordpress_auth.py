@@ -19,6 +19,7 @@ import pytest
 
 from crawler.auth import REJECTED
 from tests.crawl import crawl
+from tests.utils import new_user_php
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -52,10 +53,7 @@ def editor(wordpress_site):
     """An editor with an application password, and one post of each hidden status."""
     login = f"crawl-editor-{secrets.token_hex(4)}"
     created = php_json(wordpress_site, f"""
-        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
-            'role' => 'editor', 'user_email' => '{login}@example.test']);
-        list($password, $item) = WP_Application_Passwords::create_new_application_password(
-            $user, ['name' => 'crawler test']);
+        {new_user_php(login, 'editor')}
         $posts = [];
         foreach (['draft', 'pending', 'private'] as $status) {{
             $posts[$status] = wp_insert_post(['post_title' => "{MARKER}: $status &amp; more",
@@ -293,10 +291,7 @@ def test_an_author_password_lists_approved_comments_only(
     the run does not ask for it, and completes with the approved comments."""
     login = f"crawl-author-{secrets.token_hex(4)}"
     created = php_json(wordpress_site, f"""
-        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
-            'role' => 'author', 'user_email' => '{login}@example.test']);
-        list($password, $item) = WP_Application_Passwords::create_new_application_password(
-            $user, ['name' => 'crawler test']);
+        {new_user_php(login, 'author')}
         echo json_encode(['user' => $user, 'password' => $password]);
     """)  # fmt: skip
     try:
@@ -323,10 +318,7 @@ def author(wordpress_site):
     draft, private and published posts, and another user's draft the author may not see."""
     login = f"crawl-author-{secrets.token_hex(4)}"
     created = php_json(wordpress_site, f"""
-        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
-            'role' => 'author', 'user_email' => '{login}@example.test']);
-        list($password, $item) = WP_Application_Passwords::create_new_application_password(
-            $user, ['name' => 'crawler test']);
+        {new_user_php(login, 'author')}
         $posts = [];
         foreach (['draft', 'private', 'publish'] as $status) {{
             $posts[$status] = wp_insert_post(['post_title' => "{MARKER}: author's $status",

@@ -16,6 +16,7 @@ import secrets
 import pytest
 
 from tests.crawl import crawl
+from tests.utils import new_user_php
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.changes_wordpress]
 
@@ -81,10 +82,7 @@ def editor(wordpress_site, monkeypatch):
     """An editor's application password in ``WP_TEST_APP_PASSWORD``."""
     login = f"cron-editor-{secrets.token_hex(4)}"
     created = php_json(wordpress_site, f"""
-        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
-            'role' => 'editor', 'user_email' => '{login}@example.test']);
-        list($password, $item) = WP_Application_Passwords::create_new_application_password(
-            $user, ['name' => 'crawler test']);
+        {new_user_php(login, 'editor')}
         echo json_encode(['user' => $user, 'password' => $password]);
     """)  # fmt: skip
     monkeypatch.setenv("WP_TEST_APP_PASSWORD", f"{login}:{created['password']}")

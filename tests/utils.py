@@ -55,3 +55,27 @@ def split(results: Any) -> tuple[list[Any], list[Request]]:
 def call(request: Request, response: TextResponse) -> tuple[list[Any], list[Request]]:
     """Run ``request``'s callback on ``response`` the way Scrapy does."""
     return split(request.callback(response, **request.cb_kwargs))
+
+
+class Stats(dict[str, Any]):
+    """The part of Scrapy's stats collector the pure crawl run uses, as a plain dict."""
+
+    def inc_value(self, key: str, count: int = 1, start: int = 0) -> None:
+        self[key] = self.get(key, start) + count
+
+    def set_value(self, key: str, value: Any) -> None:
+        self[key] = value
+
+    def get_value(self, key: str, default: Any = None) -> Any:
+        return self.get(key, default)
+
+
+def new_user_php(login: str, role: str) -> str:
+    """PHP for the real test site that creates a user of ``role`` named ``login`` with an
+    application password, leaving them in ``$user`` and ``$password``."""
+    return f"""
+        $user = wp_insert_user(['user_login' => '{login}', 'user_pass' => wp_generate_password(),
+            'role' => '{role}', 'user_email' => '{login}@example.test']);
+        list($password, $item) = WP_Application_Passwords::create_new_application_password(
+            $user, ['name' => 'crawler test']);
+    """
