@@ -1,27 +1,21 @@
 """Reading the attributes of the parsed page: what several handlers ask of an element.
 
-:class:`Attributes` is the one operation the cleaner performs on attributes, ``get``, so
-the rules take lxml's ``element.attrib`` and a plain ``dict`` (in tests) alike.
+:class:`.protocols.Attributes` is the one operation the cleaner performs on attributes,
+``get``, so the rules take lxml's ``element.attrib`` and a plain ``dict`` (in tests) alike.
 """
 
 from __future__ import annotations
 
 import re
-from typing import Protocol, overload
+from typing import TYPE_CHECKING
 
-__all__ = ["Attributes", "attr_text", "is_caption_class", "is_hidden"]
+if TYPE_CHECKING:
+    from .protocols import Attributes
+
+__all__ = ["attr_text", "is_caption_class", "is_hidden"]
 
 _WS = re.compile(r"\s+")
 _HIDDEN_STYLE = re.compile(r"display\s*:\s*none|visibility\s*:\s*hidden", re.IGNORECASE)
-
-
-class Attributes(Protocol):
-    """Read access to an element's attributes (``lxml`` ``_Attrib``, ``dict[str, str]``)."""
-
-    @overload
-    def get(self, key: str, /) -> str | None: ...
-    @overload
-    def get(self, key: str, default: str, /) -> str: ...
 
 
 def attr_text(value: str | None) -> str:

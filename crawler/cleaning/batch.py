@@ -18,7 +18,7 @@ import sys
 import time
 from typing import NamedTuple
 
-from crawler.cleaning.content import CleanOptions, clean_content, clean_excerpt
+from .content import CleanOptions, clean_content, clean_excerpt
 
 
 class Job(NamedTuple):

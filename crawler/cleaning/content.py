@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence  # noqa: TC003 - the compiled dataclass reads it at run time
 from dataclasses import dataclass, field
 
 from w3lib.html import remove_tags, remove_tags_with_content, replace_entities
@@ -36,7 +37,7 @@ class CleanOptions:
     markdown: bool = True  # content_markdown on by default, switchable off
     keep_raw: bool = False  # content_raw off by default
     #: regexes for syndication lines; a paragraph whose whole text matches is dropped
-    boilerplate_patterns: tuple[str, ...] = DEFAULT_BOILERPLATE_PATTERNS
+    boilerplate_patterns: Sequence[str] = DEFAULT_BOILERPLATE_PATTERNS  # kept as a tuple
 
     def __post_init__(self) -> None:
         """Accept any sequence of patterns, and fail here on a bad regex, not mid-crawl."""
@@ -46,6 +47,11 @@ class CleanOptions:
             boilerplate_matcher(patterns)
         except re.error as exc:
             raise ValueError(f"invalid boilerplate pattern: {exc}") from exc
+
+    def __reduce__(self) -> tuple[type[CleanOptions], tuple[bool, bool, tuple[str, ...]]]:
+        """Pickled as its fields, for the cleaning workers: the compiled (mypyc) class cannot
+        be rebuilt by setting attributes on a frozen instance, as pickle would by default."""
+        return (CleanOptions, (self.markdown, self.keep_raw, tuple(self.boilerplate_patterns)))
 
 
 @dataclass(frozen=True)
@@ -65,7 +71,7 @@ DEFAULT_OPTIONS = CleanOptions()
 
 
 def clean_content(
-    html: str, base_url: str | None = None, options: CleanOptions = DEFAULT_OPTIONS
+    html: str | None, base_url: str | None = None, options: CleanOptions = DEFAULT_OPTIONS
 ) -> CleanContent:
     """Clean a post body: sanitized minimal HTML, plain text, Markdown, links and images.
 
@@ -86,7 +92,7 @@ def clean_content(
         return CleanContent("", "", "" if options.markdown else None, raw, 0, [], [])
     sanitizer = Sanitizer(
         base_url,
-        boilerplate_matcher(options.boilerplate_patterns),
+        boilerplate_matcher(tuple(options.boilerplate_patterns)),
         closing_shortcode_names(html),
     )
     nodes = sanitizer.clean(root)
@@ -103,7 +109,7 @@ _INVISIBLE = re.compile(r"[\x00-\x08\x0e-\x1f\x7f\u200b\u2060\ufeff\u00ad]+")
 _BREAKS = re.compile(r"<(?:br|/p|/div|/li|/h[1-6])\b[^>]*>", re.IGNORECASE)
 
 
-def clean_inline_text(html: str) -> str:
+def clean_inline_text(html: str | None) -> str:
     """Text of a title, term or author name: tags stripped, entities decoded, one line.
 
     WordPress encodes titles (``wptexturize``, ``convert_chars``), so they must be decoded
@@ -123,7 +129,7 @@ def clean_inline_text(html: str) -> str:
     return _WS.sub(" ", _INVISIBLE.sub("", html)).strip()
 
 
-def clean_excerpt(html: str) -> str:
+def clean_excerpt(html: str | None) -> str:
     """Plain text of an excerpt; ``[&hellip;]`` and "Continue reading" tails become ``…``.
 
     >>> clean_excerpt("<p>one two three [&hellip;]</p>\\n")
@@ -135,7 +141,8 @@ def clean_excerpt(html: str) -> str:
     >>> clean_excerpt('<p>Manual excerpt.</p>')
     'Manual excerpt.'
     """
-    root = parse_html(html or "")
+    html = html or ""
+    root = parse_html(html)
     if root is None:
         return ""
     sanitizer = Sanitizer(paired=closing_shortcode_names(html), excerpt=True)

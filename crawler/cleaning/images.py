@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .attrs import Attributes, attr_text, is_hidden
+from .attrs import attr_text, is_hidden
 from .tree import Node
 from .urls import MEDIA_SCHEMES, is_tracking_pixel, safe_url
 from .wordpress import is_emoji_image, lazy_image_src
@@ -18,6 +18,7 @@ from .wordpress import is_emoji_image, lazy_image_src
 if TYPE_CHECKING:
     from lxml import etree
 
+    from .protocols import Attributes
     from .sanitize import Sanitizer
     from .sinks import Sink
 

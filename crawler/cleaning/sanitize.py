@@ -203,7 +203,7 @@ _DISPATCH: dict[str, _Handler] = {
     # An item, row or cell outside its list or table (the containers read their own).
     **dict.fromkeys(PART_TAGS, Sanitizer.wrapper),
     **dict.fromkeys(TRANSPARENT_TAGS, Sanitizer.transparent),
-    **dict.fromkeys(PHRASING_TAGS | RENAMED_TAGS.keys(), Sanitizer.inline),
+    **dict.fromkeys(PHRASING_TAGS | frozenset(RENAMED_TAGS), Sanitizer.inline),
     **dict.fromkeys(HEADING_TAGS, blocks.heading),
     **dict.fromkeys(LIST_TAGS, lists.list_),
     **dict.fromkeys(("video", "audio"), embeds.media),

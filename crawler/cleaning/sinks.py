@@ -76,12 +76,12 @@ class Flow:
 class Inline:
     """Collects phrasing content; a block boundary becomes a ``<br>``."""
 
-    __slots__ = ("flags", "items")
-    figure = False
+    __slots__ = ("figure", "flags", "items")
 
     def __init__(self, flags: int = 0) -> None:
         self.items: list[Item] = []
         self.flags = flags
+        self.figure = False
 
     def text(self, s: str) -> None:
         items = self.items
@@ -99,7 +99,8 @@ class Inline:
     def br(self) -> None:
         self.items.append(BR)
 
-    boundary = br
+    def boundary(self) -> None:
+        self.br()
 
 
 @final
@@ -110,8 +111,6 @@ class Pre(Inline):
 
     def br(self) -> None:
         self.text("\n")
-
-    boundary = br
 
 
 Sink = Flow | Inline

@@ -17,7 +17,7 @@ from .urls import largest_srcset_candidate
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
-    from .attrs import Attributes
+    from .protocols import Attributes
 
 __all__ = [
     "DEFAULT_BOILERPLATE_PATTERNS",

@@ -25,19 +25,14 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from crawler.cleaning import DEFAULT_BOILERPLATE_PATTERNS, CleanOptions
-from crawler.cleaning.batch import (
-    Cleaned,
-    Job,
-    clean_batch,
-    clean_job,
-    start_worker,
-    untold,
-)
+from crawler.speedups import choose_cleaner
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from scrapy.crawler import Crawler
+
+    from crawler.cleaning.batch import Cleaned, Job
 
 logger = logging.getLogger(__name__)
 
@@ -103,17 +98,24 @@ class CleanContentPipeline:
     """Batches' worth of records that may wait for a worker; past that, records are cleaned in
     the crawl process. Scrapy bounds what enters by response size (5 MB), not by records: a
     hundred pages of comments is 10,000 records to clean, which would otherwise all wait."""
-    worker: Callable[[list[Job], CleanOptions], tuple[list[Cleaned], float]] = staticmethod(
-        clean_batch
-    )
-    """The batch function the workers run (module-level, so ``spawn`` workers import it)."""
+    worker: Callable[[list[Job], CleanOptions], tuple[list[Cleaned], float]] | None = None
+    """The batch function the workers run (module-level, so ``spawn`` workers import it);
+    None: the chosen cleaner's ``clean_batch``."""
 
     def __init__(self, crawler: Crawler) -> None:
         settings = crawler.settings
         patterns = settings.getlist(
             "WORDPRESS_BOILERPLATE_PATTERNS", list(DEFAULT_BOILERPLATE_PATTERNS)
         )
-        self.options = CleanOptions(
+        # The compiled cleaner's classes are its own: jobs and options are made with them.
+        self.cleaner = choose_cleaner(settings.getbool("WORDPRESS_COMPILED_CLEANER", True))
+        batch = self.cleaner.batch
+        self.make_job: type[Job] = batch.Job
+        self.clean_job: Callable[[Job, CleanOptions], Cleaned] = batch.clean_job
+        self.untold: Callable[[], Cleaned] = batch.untold
+        self.start_worker: Callable[[int], None] = batch.start_worker
+        self.run_batch = self.worker or batch.clean_batch
+        self.options: CleanOptions = batch.CleanOptions(
             markdown=settings.getbool("WORDPRESS_CONTENT_MARKDOWN", True),
             keep_raw=settings.getbool("WORDPRESS_KEEP_RAW_HTML", False),
             boilerplate_patterns=tuple(patterns),
@@ -139,6 +141,11 @@ class CleanContentPipeline:
     def open_spider(self) -> None:
         assert self.crawler.stats is not None
         self.crawler.stats.set_value("wordpress/cleaning_processes", self.processes)
+        self.crawler.stats.set_value(
+            "wordpress/cleaner", "compiled" if self.cleaner.compiled else "python"
+        )
+        log = logger.warning if self.cleaner.stale else logger.info
+        log("Cleaning with %s", self.cleaner.reason)
 
     async def process_item(self, item: Any) -> Any:
         adapter = ItemAdapter(item)
@@ -146,7 +153,7 @@ class CleanContentPipeline:
         if "content_html" not in names:
             return item
         html = adapter.get("content_html")
-        job = Job(
+        job = self.make_job(
             # None: a record rebuilt without REST whose source could not tell its content.
             None if html is None else self._capped(adapter, html),
             adapter.get("link"),
@@ -155,12 +162,12 @@ class CleanContentPipeline:
             adapter.get("excerpt") if "excerpt" in names else None,
         )
         if job.html is None and job.excerpt is None:
-            cleaned = untold()  # nothing to clean: no round trip to a worker
+            cleaned = self.untold()  # nothing to clean: no round trip to a worker
         elif self.processes == 1 or len(self.waiting) >= self.max_waiting:
             # In-process: no pool, or the workers are behind. Cleaning here then holds the
             # crawl back, so no more records arrive meanwhile: what waits stays bounded.
             started = time.process_time()
-            cleaned = clean_job(job, self.options)
+            cleaned = self.clean_job(job, self.options)
             self.seconds += time.process_time() - started
             if self.processes > 1:
                 assert self.crawler.stats is not None
@@ -239,7 +246,7 @@ class CleanContentPipeline:
             waiters = [waiter for _, waiter in batch]
             try:
                 future = asyncio.wrap_future(
-                    self._start_pool().submit(self.worker, jobs, self.options)
+                    self._start_pool().submit(self.run_batch, jobs, self.options)
                 )
             except (BrokenProcessPool, RuntimeError) as exc:
                 self._fail(waiters, exc)
@@ -285,13 +292,13 @@ class CleanContentPipeline:
             self.pool = ProcessPoolExecutor(
                 max_workers=self.processes,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_worker,
+                initializer=self.start_worker,
                 initargs=(os.getpid(),),
             )
             with without_main_module():
                 # One task a process: the pool starts a process for each while none is idle.
                 for _ in range(self.processes):
-                    self.pool.submit(self.worker, [], self.options)
+                    self.pool.submit(self.run_batch, [], self.options)
         return self.pool
 
     def close_spider(self) -> None:

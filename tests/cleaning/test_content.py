@@ -31,7 +31,7 @@ class TestShape:
             assert clean_content(markup) == CleanContent("", "", "", None, 0, [], [])
 
     def test_none_is_treated_as_empty(self) -> None:
-        assert clean_content(None).html == ""  # type: ignore[arg-type]
+        assert clean_content(None).html == ""
 
     def test_markdown_can_be_switched_off(self) -> None:
         assert clean_content("<p>x</p>", options=CleanOptions(markdown=False)).markdown is None
@@ -49,7 +49,7 @@ class TestShape:
             CleanOptions().markdown = False  # type: ignore[misc]
 
     def test_patterns_are_validated_and_stored_as_a_tuple(self) -> None:
-        assert CleanOptions(boilerplate_patterns=["a.+"]).boilerplate_patterns == ("a.+",)  # type: ignore[arg-type]
+        assert CleanOptions(boilerplate_patterns=["a.+"]).boilerplate_patterns == ("a.+",)
         with pytest.raises(ValueError, match="invalid boilerplate pattern"):
             CleanOptions(boilerplate_patterns=("(unclosed",))
 
