@@ -11,16 +11,18 @@ Jetpack share/related blocks, a syndication footer) and times, in one process (o
 
 * the floor: ``lxml`` parsing the same HTML and nothing else;
 * BeautifulSoup(lxml) parsing alone, the reason the cleaner walks lxml directly;
-* ``clean_content`` without and with Markdown;
+* ``clean_content`` without and with Markdown, in Python and compiled (``make setup`` builds
+  the compiled copy, see ``speedups/build.py``);
 * an optional ``nh3`` (Ammonia) final pass over the cleaned HTML, and nh3 alone;
 
 then what each stage of ``clean_content`` costs per 10 KB post (parse, sanitize, HTML
-serialization, text, Markdown, the rest).
+serialization, text, Markdown, the rest), for each of the two.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import random
 import statistics
 import sys
@@ -29,17 +31,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from lxml import etree
 
 from crawler.cleaning import CleanOptions, clean_content
-from crawler.cleaning.markdown import to_markdown
-from crawler.cleaning.parse import parse_html
-from crawler.cleaning.sanitize import Sanitizer
-from crawler.cleaning.text import count_words, to_text
-from crawler.cleaning.tree import ALLOWED_ATTRIBUTES, Item, serialize
-from crawler.cleaning.wordpress import boilerplate_matcher, closing_shortcode_names
+from crawler.cleaning.tree import ALLOWED_ATTRIBUTES
+from crawler.speedups import COMPILED_PACKAGE, choose_cleaner
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -323,30 +322,48 @@ def timed(fn: Callable[[_T], object], posts: list[_T], repeat: int) -> float:
     return min(runs)
 
 
-def stages(posts: list[str], repeat: int) -> dict[str, float]:
-    """Seconds per post of each step ``clean_content`` takes, timed one at a time."""
-    matcher = boilerplate_matcher(CleanOptions().boilerplate_patterns)
+def cleaner(package: str) -> SimpleNamespace:
+    """The functions of one cleaner package: ``crawler.cleaning`` or its compiled copy."""
+    names = {
+        "content": ("CleanOptions", "clean_content"),
+        "markdown": ("to_markdown",),
+        "parse": ("parse_html",),
+        "sanitize": ("Sanitizer",),
+        "text": ("count_words", "to_text"),
+        "tree": ("serialize",),
+        "wordpress": ("boilerplate_matcher", "closing_shortcode_names"),
+    }
+    found = {}
+    for module, attributes in names.items():
+        loaded = importlib.import_module(f"{package}.{module}")
+        found |= {name: getattr(loaded, name) for name in attributes}
+    return SimpleNamespace(**found)
 
-    def sanitize(h: str) -> list[Item]:
-        root = parse_html(h)
+
+def stages(posts: list[str], repeat: int, c: SimpleNamespace) -> dict[str, float]:
+    """Seconds per post of each step ``clean_content`` takes, timed one at a time."""
+    matcher = c.boilerplate_matcher(tuple(c.CleanOptions().boilerplate_patterns))
+
+    def sanitize(h: str) -> list[Any]:
+        root = c.parse_html(h)
         if root is None:
             return []
-        return Sanitizer(BASE, matcher, closing_shortcode_names(h)).clean(root)
+        return c.Sanitizer(BASE, matcher, c.closing_shortcode_names(h)).clean(root)  # type: ignore[no-any-return]
 
     trees = [sanitize(h) for h in posts]
     by_tree: dict[str, Callable[[Any], object]] = {
-        "serialize (HTML, links, images)": lambda t: serialize(t, [], []),
-        "text (to_text + count_words)": lambda t: count_words(to_text(t)),
-        "markdown (to_markdown)": to_markdown,
+        "serialize (HTML, links, images)": lambda t: c.serialize(t, [], []),
+        "text (to_text + count_words)": lambda t: c.count_words(c.to_text(t)),
+        "markdown (to_markdown)": c.to_markdown,
     }
-    parse = timed(parse_html, posts, repeat)
+    parse = timed(c.parse_html, posts, repeat)
     out = {
         "parse (lxml + prepare)": parse,
         "sanitize (walk)": timed(sanitize, posts, repeat) - parse,
     }
     for name, fn in by_tree.items():
         out[name] = timed(fn, trees, repeat)
-    total = timed(lambda h: clean_content(h, BASE), posts, repeat)
+    total = timed(lambda h: c.clean_content(h, BASE), posts, repeat)
     out["other"] = max(0.0, total - sum(out.values()))
     out["total clean_content, markdown=True"] = total
     return out
@@ -372,6 +389,16 @@ def main() -> None:
         pass
     candidates["clean_content, markdown=False"] = lambda h: clean_content(h, BASE, no_md)
     candidates["clean_content, markdown=True"] = lambda h: clean_content(h, BASE)
+    compiled = choose_cleaner().compiled
+    if compiled:
+        fast = cleaner(f"{COMPILED_PACKAGE}.cleaning")
+        fast_no_md = fast.CleanOptions(markdown=False)
+        candidates["compiled clean_content, markdown=False"] = lambda h: fast.clean_content(
+            h, BASE, fast_no_md
+        )
+        candidates["compiled clean_content, markdown=True"] = lambda h: fast.clean_content(h, BASE)
+    else:
+        print("The compiled cleaner is not built (make setup): no compiled rows.")
     try:
         import nh3
 
@@ -410,9 +437,13 @@ def main() -> None:
                 f"  {name:<42} {seconds * 1000:7.3f} ms/post  {1 / seconds:8.0f} posts/s"
                 f"  {seconds / floor:6.1f}x floor"
             )
-    print(f"\nStages of clean_content on the 10 KB posts, best of {args.repeat}:")
-    for name, seconds in stages(sets["10 KB posts"], args.repeat).items():
-        print(f"  {name:<42} {seconds * 1000:7.3f} ms/post")
+    packages = {"Python": "crawler.cleaning"}
+    if compiled:
+        packages["compiled"] = f"{COMPILED_PACKAGE}.cleaning"
+    for label, package in packages.items():
+        print(f"\nStages of clean_content on the 10 KB posts, {label}, best of {args.repeat}:")
+        for name, seconds in stages(sets["10 KB posts"], args.repeat, cleaner(package)).items():
+            print(f"  {name:<42} {seconds * 1000:7.3f} ms/post")
     print("\nTarget: >= 1,000 posts/s per core on 10 KB posts (clean_content, markdown=True).")
 
 

@@ -12,13 +12,20 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from types import ModuleType
 
-__all__ = ["COMPILED_PACKAGE", "Cleaner", "choose_cleaner", "source_digest"]
+__all__ = [
+    "COMPILED_PACKAGE",
+    "Cleaner",
+    "choose_cleaner",
+    "run_compiled_as_python",
+    "source_digest",
+]
 
 COMPILED_PACKAGE = "crawler_speedups"
 SOURCES = Path(__file__).resolve().parent / "cleaning"
@@ -70,3 +77,19 @@ def choose_cleaner(want_compiled: bool = True) -> Cleaner:
             stale=True,
         )
     return Cleaner(batch, True, "the compiled cleaner")
+
+
+def run_compiled_as_python() -> None:
+    """Make every ``crawler.cleaning`` module the compiled copy, for code imported after this.
+
+    For the tests and the benchmarks, which import ``crawler.cleaning``: they then check and
+    time the code the crawl runs. Raises ImportError when the compiled cleaner is not built.
+    """
+    package = importlib.import_module(f"{COMPILED_PACKAGE}.cleaning")
+    for path in SOURCES.glob("*.py"):
+        if path.stem != "__init__":
+            module = importlib.import_module(f"{COMPILED_PACKAGE}.cleaning.{path.stem}")
+            sys.modules[f"crawler.cleaning.{path.stem}"] = module
+    sys.modules["crawler.cleaning"] = package
+    crawler = importlib.import_module("crawler")
+    crawler.cleaning = package  # type: ignore[attr-defined]
