@@ -70,7 +70,7 @@ def test_every_module_of_the_copy_is_compiled(compiled: ModuleType) -> None:
         module = importlib.import_module(f"{COMPILED_PACKAGE}.cleaning.{name}")
         if name == "protocols":  # read by the type checker only
             continue
-        assert module.__file__ is not None and module.__file__.endswith(".so"), name
+        assert (module.__file__ or "").endswith(".so"), name
 
 
 def test_the_compiled_cleaner_cleans_as_the_python_one(compiled: ModuleType) -> None:
