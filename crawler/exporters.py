@@ -11,9 +11,10 @@ replace them; this is the net for anything added later, like cleaned text).
 The project's records (dataclasses) take a fast path: orjson encodes each string and number,
 and the structure around them is written here from a field list cached per class, with the
 ``", "`` and ``": "`` separators of Python's ``json`` (orjson has no such option), so the bytes
-are those of the general path. Anything it does not know (fields to export, another encoding,
-encoder options, a float, a lone surrogate, an item that is not a dataclass) takes the general
-path, Scrapy's own (``tests/test_export_speed_paths.py`` checks the two agree byte for byte).
+are those of the general path (a float is written as Python's ``json`` writes it, its
+``repr``: orjson spells some differently, ``1e16`` for ``1e+16``). Anything it does not know (fields to export, another encoding,
+encoder options, a NaN or infinite float, a lone surrogate, an item that is not a dataclass)
+takes the general path, Scrapy's own (``tests/test_export_speed_paths.py`` checks the two agree byte for byte).
 
 The exporter also counts, in the crawl's stats, what the record builders repaired in each
 record it writes (``wordpress/invalid_dates``, ``wordpress/invalid_urls``,
@@ -131,6 +132,8 @@ def encode(value: Any) -> bytes:
         return b"null"
     if kind is bool:
         return b"true" if value else b"false"
+    if kind is float and value - value == 0:  # finite: what Python's json writes, its repr
+        return float.__repr__(value).encode()
     if kind is list or kind is tuple:
         return b"[" + b", ".join([encode(v) for v in value]) + b"]"
     plan = _plan(kind)

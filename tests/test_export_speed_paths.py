@@ -137,7 +137,7 @@ def test_every_record_class_is_covered():
     [
         {"t": "lone" + chr(0xD800) + "\u2028"},  # orjson refuses surrogates: the net replaces
         {"n": 2**64},  # beyond orjson's integers
-        {"f": 1e16, "g": 0.1},  # floats: Python's repr, whatever orjson writes
+        {"f": float("nan"), "g": float("inf"), "h": -float("inf")},  # json's NaN/Infinity
         {1: "int key", None: "none key"},
         {"s": {1, 2}},  # Scrapy's encoder writes sets as lists
     ],
@@ -152,6 +152,16 @@ def test_values_the_fast_path_leaves_take_the_general_path(odd):
     else:
         assert ours.decode("utf-8").count("\ufffd") == 1
         assert b"\\u2028" in ours
+
+
+def test_finite_floats_take_the_fast_path_with_the_bytes_of_python_json():
+    """ACF numbers (a rating of 3.5) must not send every record down the slow path."""
+    floats = [3.5, 0.1, -0.0, 1e16, 1e-7, 123456789.0, 5e-324, 1.7976931348623157e308, -2.5e-5]
+    item = MediaItem(site="s", id=1, sizes={"details": {"rating": 3.5, "all": floats}})  # type: ignore[arg-type]
+    assert JsonLinesExporter.fast_line(item) is not None
+    assert export([item]) == scrapy_export([item])
+    assert b'"rating": 3.5' in export([item])
+    assert b"1e+16" in export([item])  # json's spelling, not orjson's 1e16
 
 
 @pytest.mark.parametrize(
