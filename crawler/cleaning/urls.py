@@ -42,6 +42,11 @@ _SCHEME_DELIMS = re.compile(r"[:/?#]")
 # URLs made only of these characters (no space, no non-ASCII, no bare "%") are returned
 # unchanged by safe_url_string, so the common case skips its ~5 µs of parsing.
 _ALREADY_SAFE = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+# The same characters but "%", as bytes to delete: without a "%", a URL is safe when
+# deleting them leaves nothing (a C loop, ~5x cheaper than the regex).
+_SAFE_BYTES: Final = (
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;="
+)
 
 
 def url_scheme(url: str) -> str | None:
@@ -122,7 +127,7 @@ def safe_url(
                 url = urljoin(base_url, url)
             elif url.startswith("//"):
                 url = "https:" + url
-        if not _ALREADY_SAFE.fullmatch(url):
+        if not _is_already_safe(url):
             url = safe_url_string(url)
     except (ValueError, UnicodeError):
         return None
@@ -135,14 +140,16 @@ def safe_url(
     return url
 
 
+def _is_already_safe(url: str) -> bool:
+    """Whether *url* matches :data:`_ALREADY_SAFE` (so ``safe_url_string`` would keep it)."""
+    if url.isascii() and "%" not in url:
+        return not url.encode("ascii").translate(None, _SAFE_BYTES)
+    return _ALREADY_SAFE.fullmatch(url) is not None
+
+
 # One srcset candidate: a URL (no whitespace; may contain commas, e.g. "w_300,h_200" CDN
 # paths) then optional descriptors up to the next comma. A URL ending in commas has none.
 _CANDIDATE = re.compile(r"[\s,]*([^\s,](?:\S*[^\s,])?)(,+|\s+([^,]*)(?:,|$)|$)")
-
-
-def _candidates(srcset: str) -> list[tuple[str, str]]:
-    """Split a srcset into ``(url, descriptors)`` pairs, following the HTML algorithm."""
-    return [(m.group(1), m.group(3) or "") for m in _CANDIDATE.finditer(srcset) if m.group(1)]
 
 
 def largest_srcset_candidate(srcset: str | None) -> str | None:
@@ -161,8 +168,14 @@ def largest_srcset_candidate(srcset: str | None) -> str | None:
     """
     if not srcset:
         return None
-    best: tuple[int, float, str] | None = None
-    for url, desc in _candidates(srcset):
+    best: str | None = None
+    best_kind = 0
+    best_size = 0.0
+    # findall, not finditer: (url, commas, descriptors) tuples built in C, no match objects;
+    # an unmatched descriptor group is "" there too. Following the HTML algorithm.
+    candidate: tuple[str, str, str]
+    for candidate in _CANDIDATE.findall(srcset):
+        url, _, desc = candidate
         if url[:5].lower() == "data:":
             continue
         kind, size = 0, 1.0
@@ -175,10 +188,9 @@ def largest_srcset_candidate(srcset: str | None) -> str | None:
                     size = float(number)
             except ValueError:
                 continue
-        key = (kind, size, url)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return best[2] if best else None
+        if best is None or kind > best_kind or (kind == best_kind and size > best_size):
+            best, best_kind, best_size = url, kind, size
+    return best
 
 
 # Hosts that only ever serve tracking pixels or beacons.
