@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from typing import Final
 
 from html_to_markdown import ConversionOptions, convert
 
@@ -285,11 +286,39 @@ def to_markdown(items: list[Item]) -> str:
     markdown = convert(markdown_html(items), _OPTIONS).content or ""
     if _QUOTE_MARK in markdown:
         markdown = _QUOTE_LINE.sub("", markdown)
-    if _NONCHARACTERS.search(markdown):  # str.translate would look up every character
-        markdown = _NONCHARACTERS.sub(_unmark, markdown)
-    return markdown.strip()
+    return _unmark(markdown).strip()
 
 
-def _unmark(m: re.Match[str]) -> str:
-    """Our escape for a mark; a quote mark the converter moved off its own line goes."""
-    return _UNMARK.get(ord(m.group()), "")
+# In UTF-8 every character U+FDC0…U+FDFF starts with these two bytes (a lead byte, never
+# inside another character), the noncharacters with a third byte 0x90…0xAF.
+_MARK_LEAD: Final = b"\xef\xb7"
+_UNMARK_BYTES: Final = {
+    chr(c).encode()[2]: _UNMARK.get(c, "").encode() for c in range(0xFDD0, 0xFDF0)
+}
+
+
+def _unmark(markdown: str) -> str:
+    """Our escape for each mark; a quote mark the converter moved off its own line goes.
+
+    Done on the UTF-8 bytes: finding the marks there is a substring search, where a regex
+    over the text (or str.translate, which looks up every character) costs several times
+    as much.
+
+    >>> _unmark(f"a{_MARK['*']}b{_QUOTE_MARK}\ufdfd{_AUTOLINK_OPEN}")
+    'a\\\\*b\ufdfd<'
+    """
+    data = markdown.encode("utf-8", "surrogatepass")
+    if _MARK_LEAD not in data:
+        return markdown
+    parts = data.split(_MARK_LEAD)
+    out = [parts[0]]
+    for i in range(1, len(parts)):
+        part = parts[i]
+        replacement = _UNMARK_BYTES.get(part[0]) if part else None
+        if replacement is None:  # another character of the block (U+FDF0…U+FDFF)
+            out.append(_MARK_LEAD)
+            out.append(part)
+        else:
+            out.append(replacement)
+            out.append(part[1:])
+    return b"".join(out).decode("utf-8", "surrogatepass")
