@@ -34,7 +34,6 @@ becomes its description.
 from __future__ import annotations
 
 import re
-from html import escape
 from typing import Final
 
 from html_to_markdown import ConversionOptions, convert
@@ -46,7 +45,7 @@ __all__ = ["markdown_html", "to_markdown"]
 
 # One noncharacter per character we may escape; mapped to "\" + character afterwards.
 _ESCAPABLE = "\\*`_<&[]|#>-+=~.)"
-_MARK = {c: chr(0xFDD0 + i) for i, c in enumerate(_ESCAPABLE)}
+_MARK: Final = {c: chr(0xFDD0 + i) for i, c in enumerate(_ESCAPABLE)}
 _UNMARK = {ord(m): "\\" + c for c, m in _MARK.items()}
 # An autolink's angle brackets, which must come out as they are.
 _AUTOLINK_OPEN, _AUTOLINK_CLOSE = "\ufdee", "\ufdef"
@@ -60,7 +59,6 @@ _NONCHARACTERS = re.compile("[\ufdd0-\ufdef]")
 
 # Also finds noncharacters, which are dropped so that only our marks remain.
 _SPECIAL = re.compile("[\\\\*`_<&\\[\\]|\ufdd0-\ufdef]")
-_ALWAYS = re.compile(r"[\\*`]")
 _UNDERSCORE = re.compile(r"(?<![^\W_])_|_(?![^\W_])")
 _LT = re.compile(r"<(?=[A-Za-z/!?])")
 _AMP = re.compile(r"&(?=#?\w+;)")
@@ -119,15 +117,12 @@ _OPTIONS = ConversionOptions(
 )
 
 
-def _mark(m: re.Match[str]) -> str:
-    return _MARK[m.group()]
-
-
 def _escape(text: str, ctx: int, line_start: bool) -> str:
     """Mark the characters of *text* that Markdown would read as syntax (see module doc)."""
     if _SPECIAL.search(text):
         text = _NONCHARACTERS.sub("", text)
-        text = _ALWAYS.sub(_mark, text)
+        # Marked everywhere: three replaces cost less than a regex calling back per match.
+        text = text.replace("\\", _MARK["\\"]).replace("*", _MARK["*"]).replace("`", _MARK["`"])
         if "_" in text:
             text = _UNDERSCORE.sub(_MARK["_"], text)
         if "<" in text:
@@ -160,8 +155,13 @@ def _alt(text: str, ctx: int) -> str:
     return text.replace("[", _MARK["["]).replace("]", _MARK["]"])
 
 
+def _escape_html(s: str) -> str:
+    """``html.escape(s, quote=False)``, without a call into the interpreter."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _attr(value: str) -> str:
-    return escape(value, quote=False).replace('"', "&quot;")
+    return _escape_html(value).replace('"', "&quot;")
 
 
 def _open(tag: str, attrs: dict[str, str] | None, names: tuple[str, ...]) -> str:
@@ -217,7 +217,7 @@ def _walk(  # noqa: PLR0912, PLR0915 - one branch per kind of node
         if tag == "img":
             attrs = it.attrs or {}
             if ctx & _INLINE and parent not in ("td", "th", "a"):
-                out.append(escape(_alt(attrs.get("alt", ""), ctx), quote=False))
+                out.append(_escape_html(_alt(attrs.get("alt", ""), ctx)))
             else:
                 alt = _alt(attrs.get("alt", ""), ctx)
                 out.append(_open("img", {**attrs, "alt": alt}, _ATTRIBUTES["img"]))
@@ -225,9 +225,7 @@ def _walk(  # noqa: PLR0912, PLR0915 - one branch per kind of node
             continue
         if tag == "a":
             if _is_autolink(it):
-                out.append(
-                    f"{_AUTOLINK_OPEN}{escape(str(it.children[0]), quote=False)}{_AUTOLINK_CLOSE}"
-                )
+                out.append(f"{_AUTOLINK_OPEN}{_escape_html(str(it.children[0]))}{_AUTOLINK_CLOSE}")
             else:
                 out.append(_open("a", it.attrs, _ATTRIBUTES["a"]))
                 _walk(it.children, out, ctx | _IN_LINK, False, "a")
