@@ -8,34 +8,58 @@
 * a :class:`Pre` sink keeps whitespace verbatim.
 
 Handlers tell them apart with ``type(sink) is Flow`` or ``is Pre``: both classes are final,
-so the type checker narrows on it too.
+so the type checker narrows on it too. All three derive from :class:`Sink`, so that a call on
+a sink of unknown kind is a method call the compiled cleaner resolves in its class table.
 """
 
 from __future__ import annotations
 
-from typing import final
+from typing import Final, final
 
 from .tree import BR, Item, Node
 
 __all__ = ["ALWAYS_P", "BARE_IF_SINGLE", "IN_LINK", "MEDIA", "Flow", "Inline", "Pre", "Sink"]
 
 # How a flow container turns its runs into children (see Sanitizer.finish).
-ALWAYS_P, BARE_IF_SINGLE, MEDIA = 0, 1, 2
+ALWAYS_P: Final = 0
+BARE_IF_SINGLE: Final = 1
+MEDIA: Final = 2
 # Context flag inherited by child sinks: links cannot nest.
-IN_LINK = 1
+IN_LINK: Final = 1
+
+
+class Sink:
+    """What every sink does; *flags* (``IN_LINK``) are passed on to the sinks made inside it."""
+
+    __slots__ = ("figure", "flags")
+
+    def __init__(self, flags: int = 0, figure: bool = False) -> None:
+        self.flags = flags
+        self.figure = figure
+
+    def text(self, s: str) -> None:
+        raise NotImplementedError
+
+    def inline(self, node: Item) -> None:
+        raise NotImplementedError
+
+    def br(self) -> None:
+        raise NotImplementedError
+
+    def boundary(self) -> None:
+        raise NotImplementedError
 
 
 @final
-class Flow:
+class Flow(Sink):
     """Collects blocks and runs of inline content (runs are plain lists)."""
 
-    __slots__ = ("figure", "flags", "items", "run")
+    __slots__ = ("items", "run")
 
     def __init__(self, flags: int = 0, figure: bool = False) -> None:
+        super().__init__(flags, figure)
         self.items: list[Node | list[Item]] = []
         self.run: list[Item] | None = None
-        self.flags = flags
-        self.figure = figure
 
     def text(self, s: str) -> None:
         run = self.run
@@ -73,15 +97,14 @@ class Flow:
         self.items.append(run)
 
 
-class Inline:
+class Inline(Sink):
     """Collects phrasing content; a block boundary becomes a ``<br>``."""
 
-    __slots__ = ("figure", "flags", "items")
+    __slots__ = ("items",)
 
     def __init__(self, flags: int = 0) -> None:
+        super().__init__(flags)
         self.items: list[Item] = []
-        self.flags = flags
-        self.figure = False
 
     def text(self, s: str) -> None:
         items = self.items
@@ -111,6 +134,3 @@ class Pre(Inline):
 
     def br(self) -> None:
         self.text("\n")
-
-
-Sink = Flow | Inline

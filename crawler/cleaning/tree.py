@@ -9,8 +9,7 @@ dropped, and all text and attribute values are escaped.
 
 from __future__ import annotations
 
-from html import escape
-from typing import final
+from typing import Final, final
 
 from .tags import ALLOWED_TAGS, BLOCK_TAGS
 from .urls import LINK_SCHEMES, MEDIA_SCHEMES, has_safe_scheme, url_scheme
@@ -41,7 +40,7 @@ class Node:
 Item = Node | str
 
 #: The shared ``<br>``; compared by identity, never mutated.
-BR = Node("br")
+BR: Final = Node("br")
 
 # The attributes an element may keep, in the order they are written; every other
 # element of ALLOWED_TAGS keeps none.
@@ -56,25 +55,26 @@ _ATTRIBUTES: dict[str, tuple[str, ...]] = {
 assert _ATTRIBUTES.keys() <= ALLOWED_TAGS, "attributes for an element that is not allowed"
 
 #: Every element the cleaned HTML may contain, with the attributes it may keep.
-ALLOWED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+ALLOWED_ATTRIBUTES: Final[dict[str, tuple[str, ...]]] = {
     tag: _ATTRIBUTES.get(tag, ()) for tag in sorted(ALLOWED_TAGS)
 }
-_URL_SCHEMES = {"href": LINK_SCHEMES, "src": MEDIA_SCHEMES}
-_VOID = frozenset({"br", "hr", "img"})
+_URL_SCHEMES: Final = {"href": LINK_SCHEMES, "src": MEDIA_SCHEMES}
+_VOID: Final = frozenset({"br", "hr", "img"})
 # Block elements (BLOCK_TAGS) start on their own line and end with a newline; containers
 # also break after their opening tag. Whitespace between blocks is insignificant, so this
 # only makes the output readable and diff-friendly.
-_CONTAINER = frozenset(
+_CONTAINER: Final = frozenset(
     ["ul", "ol", "dl", "blockquote", "table", "thead", "tbody", "tfoot", "tr", "figure"]
 )
 
 
 def _escape_attr(s: str) -> str:
     """Escape a value for a double-quoted attribute; ``'`` stays as it is (no ``&#x27;``)."""
-    return escape(s, quote=False).replace('"', "&quot;")
+    # html.escape(quote=False) inlined: it is interpreted even in the compiled cleaner.
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
-def serialize(  # noqa: PLR0915 - one pass over the tree, one case per node kind
+def serialize(
     items: list[Item],
     links: list[str] | None = None,
     images: list[dict[str, str]] | None = None,
@@ -88,31 +88,47 @@ def serialize(  # noqa: PLR0915 - one pass over the tree, one case per node kind
     >>> serialize([Node("script", None, ["alert(1)"]), Node("a", {"href": "javascript:x"}, ["y"])])
     'alert(1)<a>y</a>'
     """
-    out: list[str] = []
-    seen_links: set[str] = set()
-    seen_images: set[str] = set()
-    at_line_start = True
+    writer = _Writer(links, images)
+    writer.emit(items)
+    return "".join(writer.out).strip("\n")
 
-    def emit(nodes: list[Item]) -> None:  # noqa: PLR0912 - one branch per node kind
-        nonlocal at_line_start
+
+@final
+class _Writer:
+    """The state of one :func:`serialize` pass (a class, not a closure: compiled, its
+    attributes are plain fields and :meth:`emit` a direct call)."""
+
+    __slots__ = ("at_line_start", "images", "links", "out", "seen_images", "seen_links")
+
+    def __init__(self, links: list[str] | None, images: list[dict[str, str]] | None) -> None:
+        self.out: list[str] = []
+        self.links = links
+        self.images = images
+        self.seen_links: set[str] = set()
+        self.seen_images: set[str] = set()
+        self.at_line_start = True
+
+    def emit(self, nodes: list[Item]) -> None:  # noqa: PLR0912, PLR0915 - a case per node kind
+        out = self.out
         for node in nodes:
             if type(node) is not Node:
                 # html.escape(quote=False) inlined: a call per text node costs more.
                 out.append(node.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-                at_line_start = False
+                self.at_line_start = False
                 continue
             tag = node.tag
             allowed = ALLOWED_ATTRIBUTES.get(tag)
             if allowed is None:  # never produced by the sanitizer; unwrap defensively
-                emit(node.children)
+                self.emit(node.children)
                 continue
             block = tag in BLOCK_TAGS
-            if block and not at_line_start:
+            if block and not self.at_line_start:
                 out.append("\n")
-            if node.attrs:
+            attrs = node.attrs
+            if attrs:
                 parts = [tag]
                 for name in allowed:
-                    value = node.attrs.get(name)
+                    value = attrs.get(name)
                     if value is None:
                         continue
                     schemes = _URL_SCHEMES.get(name)
@@ -120,35 +136,34 @@ def serialize(  # noqa: PLR0915 - one pass over the tree, one case per node kind
                         continue
                     parts.append(f'{name}="{_escape_attr(value)}"')
                 out.append(f"<{' '.join(parts)}>")
-                if links is not None and tag == "a":
-                    href = node.attrs.get("href")
-                    if href and href not in seen_links and _is_web_link(href):
-                        seen_links.add(href)
-                        links.append(href)
-                elif images is not None and tag == "img":
-                    src = node.attrs.get("src")
-                    if src and src not in seen_images:
-                        seen_images.add(src)
-                        images.append({"src": src, "alt": node.attrs.get("alt", "")})
+                if tag == "a":
+                    if self.links is not None:
+                        href = attrs.get("href")
+                        if href and href not in self.seen_links and _is_web_link(href):
+                            self.seen_links.add(href)
+                            self.links.append(href)
+                elif self.images is not None and tag == "img":
+                    src = attrs.get("src")
+                    if src and src not in self.seen_images:
+                        self.seen_images.add(src)
+                        self.images.append({"src": src, "alt": attrs.get("alt", "")})
             else:
                 out.append(f"<{tag}>")
-            at_line_start = False
+            self.at_line_start = False
             if tag not in _VOID:
-                if tag in _CONTAINER:
+                container = tag in _CONTAINER
+                if container:
                     out.append("\n")
-                    at_line_start = True
-                emit(node.children)
-                if tag in _CONTAINER and not at_line_start:
+                    self.at_line_start = True
+                self.emit(node.children)
+                if container and not self.at_line_start:
                     out.append("\n")
                 out.append(f"</{tag}>")
             if block:
                 out.append("\n")
-                at_line_start = True
+                self.at_line_start = True
             else:
-                at_line_start = False
-
-    emit(items)
-    return "".join(out).strip("\n")
+                self.at_line_start = False
 
 
 def _is_web_link(href: str) -> bool:

@@ -10,6 +10,7 @@ does (strip leading/trailing C0 controls and spaces, drop tabs and newlines anyw
 from __future__ import annotations
 
 import re
+from typing import Final
 from urllib.parse import urljoin, urlsplit
 
 from w3lib.url import safe_url_string
@@ -33,11 +34,19 @@ _EDGE_JUNK = "".join(chr(c) for c in range(0x21))
 _TAB_NEWLINE = re.compile(r"[\t\n\r]")
 # Any other control character left inside is never part of a real link: refuse the URL.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Any of those characters (edge junk, tab, newline, control): none in nearly every URL,
+# which then needs neither stripping nor the two regexes above.
+_JUNK = re.compile(r"[\x00-\x20\x7f]")
 _SCHEME = re.compile(r"([a-zA-Z][a-zA-Z0-9+.\-]*):")
 _SCHEME_DELIMS = re.compile(r"[:/?#]")
 # URLs made only of these characters (no space, no non-ASCII, no bare "%") are returned
 # unchanged by safe_url_string, so the common case skips its ~5 µs of parsing.
 _ALREADY_SAFE = re.compile(r"(?:[A-Za-z0-9\-._~:/?#\[\]@!$&'()*+,;=]|%[0-9A-Fa-f]{2})*")
+# The same characters but "%", as bytes to delete: without a "%", a URL is safe when
+# deleting them leaves nothing (a C loop, ~5x cheaper than the regex).
+_SAFE_BYTES: Final = (
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~:/?#[]@!$&'()*+,;="
+)
 
 
 def url_scheme(url: str) -> str | None:
@@ -50,6 +59,10 @@ def url_scheme(url: str) -> str | None:
     >>> url_scheme("HTTPS://example.com"), url_scheme("/a?b=c:d"), url_scheme("a b:c")
     ('https', '', None)
     """
+    if url.startswith("https:"):  # what _SCHEME would find, without a match object
+        return "https"
+    if url.startswith("http:"):
+        return "http"
     m = _SCHEME.match(url)
     if m:
         return m.group(1).lower()
@@ -71,9 +84,10 @@ def has_safe_scheme(url: str, schemes: frozenset[str] = LINK_SCHEMES) -> bool:
     >>> has_safe_scheme("data:image/png;base64,AAAA", MEDIA_SCHEMES)
     False
     """
-    url = _TAB_NEWLINE.sub("", url.strip(_EDGE_JUNK))
-    if _CONTROL.search(url):
-        return False
+    if _JUNK.search(url) is not None:
+        url = _TAB_NEWLINE.sub("", url.strip(_EDGE_JUNK))
+        if _CONTROL.search(url):
+            return False
     scheme = url_scheme(url)
     return scheme is not None and (scheme == "" or scheme in schemes)
 
@@ -99,22 +113,26 @@ def safe_url(
     """
     if not url:
         return None
-    url = _TAB_NEWLINE.sub("", url.strip(_EDGE_JUNK))
-    if not url or _CONTROL.search(url):
-        return None
+    if _JUNK.search(url) is not None:
+        url = _TAB_NEWLINE.sub("", url.strip(_EDGE_JUNK))
+        if not url or _CONTROL.search(url):
+            return None
     scheme = url_scheme(url)
     if scheme is None or (scheme and scheme not in schemes):
         return None
+    checked = url
     try:
         if not scheme:
             if base_url:
                 url = urljoin(base_url, url)
             elif url.startswith("//"):
                 url = "https:" + url
-        if not _ALREADY_SAFE.fullmatch(url):
+        if not _is_already_safe(url):
             url = safe_url_string(url)
     except (ValueError, UnicodeError):
         return None
+    if url is checked:
+        return url
     # Re-check after joining: a hostile base_url must not smuggle a scheme in either.
     scheme = url_scheme(url)
     if scheme is None or (scheme and scheme not in schemes):
@@ -122,14 +140,16 @@ def safe_url(
     return url
 
 
+def _is_already_safe(url: str) -> bool:
+    """Whether *url* matches :data:`_ALREADY_SAFE` (so ``safe_url_string`` would keep it)."""
+    if url.isascii() and "%" not in url:
+        return not url.encode("ascii").translate(None, _SAFE_BYTES)
+    return _ALREADY_SAFE.fullmatch(url) is not None
+
+
 # One srcset candidate: a URL (no whitespace; may contain commas, e.g. "w_300,h_200" CDN
 # paths) then optional descriptors up to the next comma. A URL ending in commas has none.
 _CANDIDATE = re.compile(r"[\s,]*([^\s,](?:\S*[^\s,])?)(,+|\s+([^,]*)(?:,|$)|$)")
-
-
-def _candidates(srcset: str) -> list[tuple[str, str]]:
-    """Split a srcset into ``(url, descriptors)`` pairs, following the HTML algorithm."""
-    return [(m.group(1), m.group(3) or "") for m in _CANDIDATE.finditer(srcset) if m.group(1)]
 
 
 def largest_srcset_candidate(srcset: str | None) -> str | None:
@@ -148,8 +168,14 @@ def largest_srcset_candidate(srcset: str | None) -> str | None:
     """
     if not srcset:
         return None
-    best: tuple[int, float, str] | None = None
-    for url, desc in _candidates(srcset):
+    best: str | None = None
+    best_kind = 0
+    best_size = 0.0
+    # findall, not finditer: (url, commas, descriptors) tuples built in C, no match objects;
+    # an unmatched descriptor group is "" there too. Following the HTML algorithm.
+    candidate: tuple[str, str, str]
+    for candidate in _CANDIDATE.findall(srcset):
+        url, _, desc = candidate
         if url[:5].lower() == "data:":
             continue
         kind, size = 0, 1.0
@@ -162,14 +188,13 @@ def largest_srcset_candidate(srcset: str | None) -> str | None:
                     size = float(number)
             except ValueError:
                 continue
-        key = (kind, size, url)
-        if best is None or key[:2] > best[:2]:
-            best = key
-    return best[2] if best else None
+        if best is None or kind > best_kind or (kind == best_kind and size > best_size):
+            best, best_kind, best_size = url, kind, size
+    return best
 
 
 # Hosts that only ever serve tracking pixels or beacons.
-_PIXEL_HOSTS = frozenset(
+_PIXEL_HOSTS: Final = frozenset(
     {
         "pixel.wp.com",
         "stats.wp.com",
@@ -229,6 +254,15 @@ def is_tracking_pixel(src: str, width: str | None = None, height: str | None = N
             return True
     if _PIXEL_NAMES.search(src):
         return True
+    if src.isascii() and _JUNK.search(src) is None and "[" not in src and "]" not in src:
+        # urlsplit cannot fail on such a URL, and its lower-cased host is a substring of
+        # the lower-cased URL: no known host anywhere in it, no need to parse it.
+        low = src.lower()
+        for host in _PIXEL_HOSTS:
+            if host in low:
+                break
+        else:
+            return False
     try:
         host = urlsplit(src).hostname or ""
     except ValueError:

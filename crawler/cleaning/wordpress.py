@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from .urls import largest_srcset_candidate
 
@@ -97,9 +97,18 @@ def closing_shortcode_names(html: str) -> frozenset[str]:
     >>> sorted(closing_shortcode_names("[vc_row][vc_column]x[/vc_column][/vc_row] [sic]"))
     ['vc_column', 'vc_row']
     """
-    if "[/" not in html:
-        return frozenset()
-    return frozenset(name.lower() for name in _CLOSING.findall(html))
+    # Every closing tag starts at a "[" followed by "/" (and none holds another), so
+    # matching at each finds what findall would. Looking for the one character "[" is a
+    # fast scan even where emoji make the document UCS-4, unlike "[/" or a regex.
+    names: set[str] = set()
+    start = html.find("[")
+    while start >= 0:
+        if html.startswith("/", start + 1):
+            m = _CLOSING.match(html, start)
+            if m:
+                names.add(m.group(1).lower())
+        start = html.find("[", start + 1)
+    return frozenset(names)
 
 
 def strip_shortcodes(text: str, paired: Iterable[str] = ()) -> str:
@@ -152,7 +161,7 @@ def strip_shortcodes(text: str, paired: Iterable[str] = ()) -> str:
 
 # Jetpack sharing/likes/related posts, other share and related-post plugins, feed flare,
 # "Continue reading" links and visually hidden screen-reader text.
-_BOILERPLATE_CLASSES = frozenset(
+_BOILERPLATE_CLASSES: Final = frozenset(
     {
         "sharedaddy",
         "sd-sharing-enabled",
@@ -176,11 +185,7 @@ _BOILERPLATE_CLASSES = frozenset(
         "wp-block-file__button",
     }
 )
-_BOILERPLATE_IDS = frozenset({"jp-relatedposts", "jp-post-flair", "sharing_email"})
-# Cheap pre-filter so the common case (no boilerplate class) costs one regex search.
-_BOILERPLATE_HINT = re.compile(
-    "|".join(sorted(re.escape(c) for c in _BOILERPLATE_CLASSES | _BOILERPLATE_IDS))
-)
+_BOILERPLATE_IDS: Final = frozenset({"jp-relatedposts", "jp-post-flair", "sharing_email"})
 
 
 def is_boilerplate_element(attrs: Attributes) -> bool:
@@ -194,7 +199,8 @@ def is_boilerplate_element(attrs: Attributes) -> bool:
     False
     """
     cls = attrs.get("class")
-    if cls and _BOILERPLATE_HINT.search(cls) and not _BOILERPLATE_CLASSES.isdisjoint(cls.split()):
+    # Splitting and a set test cost a third of what a regex of the names did as a pre-filter.
+    if cls and not _BOILERPLATE_CLASSES.isdisjoint(cls.split()):
         return True
     ident = attrs.get("id")
     return ident is not None and ident.strip() in _BOILERPLATE_IDS
