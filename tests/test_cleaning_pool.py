@@ -40,9 +40,10 @@ def by_id(records: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
 
 
 def children() -> dict[int, str]:
-    """This process's child processes (zombies too): pid -> command line. Python's
-    ``multiprocessing`` resource tracker is left out: it is one per interpreter, shared by
-    every pool, and ends with the interpreter."""
+    """This process's ``multiprocessing`` worker processes (zombies too): pid -> command line.
+    Python's resource tracker is left out: it is one per interpreter, shared by every pool, and
+    ends with the interpreter. So are other children, such as the test WordPress's programs,
+    which a session fixture may be starting meanwhile."""
     found = {}
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -53,7 +54,11 @@ def children() -> dict[int, str]:
         except OSError:
             continue
         ppid = int(stat.rpartition(")")[2].split()[1])
-        if ppid == os.getpid() and "resource_tracker" not in command:
+        if (
+            ppid == os.getpid()
+            and "multiprocessing" in command
+            and "resource_tracker" not in command
+        ):
             found[int(entry.name)] = command
     return found
 
