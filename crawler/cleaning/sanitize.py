@@ -1,8 +1,7 @@
 """The HTML pass: walk the parsed page once and build the clean node tree.
 
-The walk hands every element to one handler, chosen by its tag in :data:`_DISPATCH` (a
-code per tag, so that :meth:`Sanitizer.element` calls each handler directly): the input side
-of the allow-list. Content goes into "sinks" that know their context (see
+The walk hands every element to one handler, chosen by its tag in :data:`_DISPATCH`: the
+input side of the allow-list. Content goes into "sinks" that know their context (see
 :mod:`.sinks`). Anything not explicitly kept is either unwrapped (its text stays) or
 dropped with its content (scripts, forms, SVG, MathML, embeds…).
 
@@ -16,7 +15,7 @@ handlers for elements that are only unwrapped, kept as phrasing or dropped.
 from __future__ import annotations
 
 import re
-from typing import Final
+from collections.abc import Callable
 
 from lxml import etree
 
@@ -40,15 +39,15 @@ from .wordpress import is_boilerplate_element, is_footnote_backlink
 
 __all__ = ["MAX_DEPTH", "Sanitizer"]
 
-NOT_CAPTIONS: Final = DROPPED_TAGS | {"iframe", "amp-iframe", "video", "audio", "img", "picture"}
+NOT_CAPTIONS = DROPPED_TAGS | {"iframe", "amp-iframe", "video", "audio", "img", "picture"}
 """Elements a caption class does not make a caption: dropped ones, and embeds whose content is
 not text (an ``<iframe>``'s content is raw markup, which would reach the text as ``<p>``)."""
 
 # libxml2 caps nesting at 255; each level costs ~3 Python frames, so past this depth the
 # subtree is flattened to its text instead of risking RecursionError.
-MAX_DEPTH: Final = 120
+MAX_DEPTH = 120
 
-_WS: Final = re.compile(r"\s+")
+_WS = re.compile(r"\s+")
 
 
 class Sanitizer:
@@ -100,7 +99,7 @@ class Sanitizer:
                 self.text(tail, sink)
         self.depth -= 1
 
-    def element(self, el: etree._Element, sink: Sink) -> None:  # noqa: PLR0912 - a call per handler
+    def element(self, el: etree._Element, sink: Sink) -> None:
         """Hand *el* to the handler of its tag; boilerplate is dropped before any."""
         tag = el.tag
         if type(tag) is not str:
@@ -114,44 +113,11 @@ class Sanitizer:
             if sink.figure and tag not in NOT_CAPTIONS and is_caption_class(attrib):
                 blocks.figcaption(self, el, sink)
                 return
-        handler = _DISPATCH.get(tag, _TRANSPARENT)  # unknown or custom: keep its content
-        if handler == _WRAPPER:
-            self.wrapper(el, sink)
-        elif handler == _TRANSPARENT:
+        handler = _DISPATCH.get(tag)
+        if handler is None:  # unknown or custom element: keep its content
             self.children(el, sink)
-        elif handler == _INLINE:
-            self.inline(el, tag, sink)
-        elif handler == _LINK:
-            links.link(self, el, sink)
-        elif handler == _DIV:
-            blocks.div(self, el, sink)
-        elif handler == _IMAGE:
-            images.image(self, el, sink)
-        elif handler == _BR:
-            sink.br()
-        elif handler == _HEADING:
-            blocks.heading(self, el, sink)
-        elif handler == _LIST:
-            lists.list_(self, el, sink)
-        elif handler == _FIGURE:
-            blocks.figure(self, el, sink)
-        elif handler == _FIGCAPTION:
-            blocks.figcaption(self, el, sink)
-        elif handler == _BLOCKQUOTE:
-            blocks.blockquote(self, el, sink)
-        elif handler == _TABLE:
-            tables.table(self, el, sink)
-        elif handler == _PRE:
-            blocks.pre(self, el, sink)
-        elif handler == _HR:
-            blocks.hr(self, el, sink)
-        elif handler == _DL:
-            lists.dl(self, el, sink)
-        elif handler == _IFRAME:
-            embeds.iframe(self, el, sink)
-        elif handler == _MEDIA:
-            embeds.media(self, el, sink)
-        # else _DROP: the element goes with its content
+        else:
+            handler(self, el, sink)
 
     def text(self, s: str, sink: Sink) -> None:
         """Add a text node: whitespace collapsed, except in ``<pre>``."""
@@ -201,6 +167,9 @@ class Sanitizer:
 
     # --- elements that are unwrapped, kept as phrasing or dropped ------------------------
 
+    def drop(self, el: etree._Element, sink: Sink) -> None:
+        pass
+
     def transparent(self, el: etree._Element, sink: Sink) -> None:
         self.children(el, sink)
 
@@ -210,8 +179,8 @@ class Sanitizer:
         self.children(el, sink)
         sink.boundary()
 
-    def inline(self, el: etree._Element, tag: str, sink: Sink) -> None:
-        """Keep *el* (its *tag*, renamed if obsolete) as phrasing, if it has content."""
+    def inline(self, el: etree._Element, sink: Sink) -> None:
+        tag = str(el.tag)
         tag = RENAMED_TAGS.get(tag, tag)
         child = Pre(sink.flags) if type(sink) is Pre else Inline(sink.flags)
         self.children(el, child)
@@ -222,50 +191,33 @@ class Sanitizer:
                 attrs = {"title": title} if title else None
             sink.inline(Node(tag, attrs, child.items))
 
+    def br(self, el: etree._Element, sink: Sink) -> None:
+        sink.br()
 
-# The handler of each tag, as a code for the if-chain in Sanitizer.element: a direct call
-# there is much cheaper, compiled, than a call through a dict of functions.
-_DROP: Final = 0
-_WRAPPER: Final = 1
-_TRANSPARENT: Final = 2
-_INLINE: Final = 3
-_HEADING: Final = 4
-_LIST: Final = 5
-_MEDIA: Final = 6
-_IFRAME: Final = 7
-_IMAGE: Final = 8
-_DIV: Final = 9
-_LINK: Final = 10
-_BR: Final = 11
-_HR: Final = 12
-_BLOCKQUOTE: Final = 13
-_PRE: Final = 14
-_FIGURE: Final = 15
-_FIGCAPTION: Final = 16
-_DL: Final = 17
-_TABLE: Final = 18
-_DISPATCH: Final[dict[str, int]] = {
-    **dict.fromkeys(DROPPED_TAGS, _DROP),
+
+_Handler = Callable[[Sanitizer, etree._Element, Sink], None]
+_DISPATCH: dict[str, _Handler] = {
+    **dict.fromkeys(DROPPED_TAGS, Sanitizer.drop),
     # <div> is a wrapper too, but blocks.div looks at its WordPress classes first.
-    **dict.fromkeys(WRAPPER_TAGS - {"div"}, _WRAPPER),
+    **dict.fromkeys(WRAPPER_TAGS - {"div"}, Sanitizer.wrapper),
     # An item, row or cell outside its list or table (the containers read their own).
-    **dict.fromkeys(PART_TAGS, _WRAPPER),
-    **dict.fromkeys(TRANSPARENT_TAGS, _TRANSPARENT),
-    **dict.fromkeys(PHRASING_TAGS | frozenset(RENAMED_TAGS), _INLINE),
-    **dict.fromkeys(HEADING_TAGS, _HEADING),
-    **dict.fromkeys(LIST_TAGS, _LIST),
-    **dict.fromkeys(("video", "audio"), _MEDIA),
-    **dict.fromkeys(("iframe", "amp-iframe", "amp-youtube"), _IFRAME),
-    **dict.fromkeys(("img", "amp-img"), _IMAGE),
-    "div": _DIV,
-    "a": _LINK,
-    "br": _BR,
-    "hr": _HR,
-    "blockquote": _BLOCKQUOTE,
-    "pre": _PRE,
-    "listing": _PRE,
-    "figure": _FIGURE,
-    "figcaption": _FIGCAPTION,
-    "dl": _DL,
-    "table": _TABLE,
+    **dict.fromkeys(PART_TAGS, Sanitizer.wrapper),
+    **dict.fromkeys(TRANSPARENT_TAGS, Sanitizer.transparent),
+    **dict.fromkeys(PHRASING_TAGS | frozenset(RENAMED_TAGS), Sanitizer.inline),
+    **dict.fromkeys(HEADING_TAGS, blocks.heading),
+    **dict.fromkeys(LIST_TAGS, lists.list_),
+    **dict.fromkeys(("video", "audio"), embeds.media),
+    **dict.fromkeys(("iframe", "amp-iframe", "amp-youtube"), embeds.iframe),
+    **dict.fromkeys(("img", "amp-img"), images.image),
+    "div": blocks.div,
+    "a": links.link,
+    "br": Sanitizer.br,
+    "hr": blocks.hr,
+    "blockquote": blocks.blockquote,
+    "pre": blocks.pre,
+    "listing": blocks.pre,
+    "figure": blocks.figure,
+    "figcaption": blocks.figcaption,
+    "dl": lists.dl,
+    "table": tables.table,
 }
