@@ -3,7 +3,7 @@
 ``make setup`` compiles :mod:`crawler.cleaning` with mypyc into the separate package
 ``crawler_speedups`` (``speedups/build.py``). The Python package stays the source of truth
 (importable anywhere, no compiler needed, traced by the tests' coverage); the compiled copy
-runs the same code about twice as fast (``bench/bench_clean.py``). It records the digest of
+runs the same code about a third faster (``bench/bench_clean.py``). It records the digest of
 the sources it was built from, so a checkout edited since then falls back to Python instead
 of running stale code. No Scrapy here: the build script uses the digest too.
 """
