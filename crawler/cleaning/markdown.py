@@ -39,7 +39,7 @@ from typing import Final
 from html_to_markdown import ConversionOptions, convert
 
 from .tags import HEADING_TAGS
-from .tree import BR, Item, Node
+from .tree import BR, Item, Node, escape_attr, escape_text
 
 __all__ = ["markdown_html", "to_markdown"]
 
@@ -155,15 +155,6 @@ def _alt(text: str, ctx: int) -> str:
     return text.replace("[", _MARK["["]).replace("]", _MARK["]"])
 
 
-def _escape_html(s: str) -> str:
-    """``html.escape(s, quote=False)``, without a call into the interpreter."""
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
-def _attr(value: str) -> str:
-    return _escape_html(value).replace('"', "&quot;")
-
-
 def _open(tag: str, attrs: dict[str, str] | None, names: tuple[str, ...]) -> str:
     if not attrs:
         return f"<{tag}>"
@@ -173,7 +164,7 @@ def _open(tag: str, attrs: dict[str, str] | None, names: tuple[str, ...]) -> str
         if value is not None:
             if name == "title":  # written verbatim by the converter: no stray marks
                 value = _NONCHARACTERS.sub("", value)
-            parts.append(f'{name}="{_attr(value)}"')
+            parts.append(f'{name}="{escape_attr(value)}"')
     return f"<{' '.join(parts)}>"
 
 
@@ -217,7 +208,7 @@ def _walk(  # noqa: PLR0912, PLR0915 - one branch per kind of node
         if tag == "img":
             attrs = it.attrs or {}
             if ctx & _INLINE and parent not in ("td", "th", "a"):
-                out.append(_escape_html(_alt(attrs.get("alt", ""), ctx)))
+                out.append(escape_text(_alt(attrs.get("alt", ""), ctx)))
             else:
                 alt = _alt(attrs.get("alt", ""), ctx)
                 out.append(_open("img", {**attrs, "alt": alt}, _ATTRIBUTES["img"]))
@@ -225,7 +216,7 @@ def _walk(  # noqa: PLR0912, PLR0915 - one branch per kind of node
             continue
         if tag == "a":
             if _is_autolink(it):
-                out.append(f"{_AUTOLINK_OPEN}{_escape_html(str(it.children[0]))}{_AUTOLINK_CLOSE}")
+                out.append(f"{_AUTOLINK_OPEN}{escape_text(str(it.children[0]))}{_AUTOLINK_CLOSE}")
             else:
                 out.append(_open("a", it.attrs, _ATTRIBUTES["a"]))
                 _walk(it.children, out, ctx | _IN_LINK, False, "a")

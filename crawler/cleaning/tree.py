@@ -14,7 +14,7 @@ from typing import Final, final
 from .tags import ALLOWED_TAGS, BLOCK_TAGS
 from .urls import LINK_SCHEMES, MEDIA_SCHEMES, has_safe_scheme, url_scheme
 
-__all__ = ["ALLOWED_ATTRIBUTES", "BR", "Item", "Node", "serialize"]
+__all__ = ["ALLOWED_ATTRIBUTES", "BR", "Item", "Node", "escape_attr", "escape_text", "serialize"]
 
 
 @final
@@ -68,10 +68,14 @@ _CONTAINER: Final = frozenset(
 )
 
 
-def _escape_attr(s: str) -> str:
+def escape_text(s: str) -> str:
+    """``html.escape(s, quote=False)``, which runs interpreted even in the compiled cleaner."""
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def escape_attr(s: str) -> str:
     """Escape a value for a double-quoted attribute; ``'`` stays as it is (no ``&#x27;``)."""
-    # html.escape(quote=False) inlined: it is interpreted even in the compiled cleaner.
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return escape_text(s).replace('"', "&quot;")
 
 
 def serialize(
@@ -134,7 +138,7 @@ class _Writer:
                     schemes = _URL_SCHEMES.get(name)
                     if schemes is not None and not has_safe_scheme(value, schemes):
                         continue
-                    parts.append(f'{name}="{_escape_attr(value)}"')
+                    parts.append(f'{name}="{escape_attr(value)}"')
                 out.append(f"<{' '.join(parts)}>")
                 if tag == "a":
                     if self.links is not None:

@@ -97,18 +97,11 @@ def closing_shortcode_names(html: str) -> frozenset[str]:
     >>> sorted(closing_shortcode_names("[vc_row][vc_column]x[/vc_column][/vc_row] [sic]"))
     ['vc_column', 'vc_row']
     """
-    # Every closing tag starts at a "[" followed by "/" (and none holds another), so
-    # matching at each finds what findall would. Looking for the one character "[" is a
-    # fast scan even where emoji make the document UCS-4, unlike "[/" or a regex.
-    names: set[str] = set()
-    start = html.find("[")
-    while start >= 0:
-        if html.startswith("/", start + 1):
-            m = _CLOSING.match(html, start)
-            if m:
-                names.add(m.group(1).lower())
-        start = html.find("[", start + 1)
-    return frozenset(names)
+    if "[/" not in html:
+        return frozenset()
+    # One regex scan in C: a loop over each "[" here would take a second on a hostile post of
+    # two megabytes of brackets, for a gain of 10 µs on an ordinary one.
+    return frozenset(name.lower() for name in _CLOSING.findall(html))
 
 
 def strip_shortcodes(text: str, paired: Iterable[str] = ()) -> str:
