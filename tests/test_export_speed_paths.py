@@ -1,8 +1,9 @@
 """The fast paths of the export and the record path give what the general paths give.
 
-The feeds' bytes are a contract: the orjson path of :class:`JsonLinesExporter` must write, for
-every record class and whatever the site sent, the bytes that Scrapy's own exporter writes (with
-U+2028/U+2029/U+0085 escaped); the orjson path of ``parse_json`` must read what Python's
+The feeds are a contract: the orjson path of :class:`JsonLinesExporter` must write, for every
+record class and whatever the site sent, the bytes that Scrapy's own exporter writes with compact
+separators (with U+2028/U+2029/U+0085 escaped), floats aside (orjson's shortest spelling, the
+same values); the orjson path of ``parse_json`` must read what Python's
 ``json`` reads and fail where it fails; the feed filter must route as ``ItemAdapter`` does.
 """
 
@@ -98,9 +99,12 @@ def export(items: list[Any], *, fast: bool = True, **options: Any) -> bytes:
 
 
 def scrapy_export(items: list[Any], **options: Any) -> bytes:
-    """Ground truth: Scrapy's own exporter, with the three line breaks escaped afterwards."""
+    """Ground truth: Scrapy's own exporter with compact separators (the feeds' spelling), with
+    the three line breaks escaped afterwards."""
     file = io.BytesIO()
-    exporter = JsonLinesItemExporter(file, **{"encoding": "utf-8", **options})
+    exporter = JsonLinesItemExporter(
+        file, **{"encoding": "utf-8", "separators": (",", ":"), **options}
+    )
     for item in items:
         exporter.export_item(item)
     text = file.getvalue().decode("utf-8")
@@ -137,7 +141,6 @@ def test_every_record_class_is_covered():
     [
         {"t": "lone" + chr(0xD800) + "\u2028"},  # orjson refuses surrogates: the net replaces
         {"n": 2**64},  # beyond orjson's integers
-        {"f": float("nan"), "g": float("inf"), "h": -float("inf")},  # json's NaN/Infinity
         {1: "int key", None: "none key"},
         {"s": {1, 2}},  # Scrapy's encoder writes sets as lists
     ],
@@ -154,14 +157,42 @@ def test_values_the_fast_path_leaves_take_the_general_path(odd):
         assert b"\\u2028" in ours
 
 
-def test_finite_floats_take_the_fast_path_with_the_bytes_of_python_json():
+def test_floats_take_the_fast_path_with_the_values_of_python_json():
     """ACF numbers (a rating of 3.5) must not send every record down the slow path."""
     floats = [3.5, 0.1, -0.0, 1e16, 1e-7, 123456789.0, 5e-324, 1.7976931348623157e308, -2.5e-5]
     item = MediaItem(site="s", id=1, sizes={"details": {"rating": 3.5, "all": floats}})  # type: ignore[arg-type]
     assert JsonLinesExporter.fast_line(item) is not None
-    assert export([item]) == scrapy_export([item])
-    assert b'"rating": 3.5' in export([item])
-    assert b"1e+16" in export([item])  # json's spelling, not orjson's 1e16
+    ours = export([item])
+    assert json.loads(ours) == json.loads(scrapy_export([item]))
+    assert json.loads(ours)["sizes"]["details"]["all"] == floats  # every float read back exactly
+    assert b'"rating":3.5' in ours
+    assert b"1e-7" in ours  # orjson's spelling of json's 1e-07: the same number
+
+
+def test_non_finite_floats_are_written_as_null_on_the_fast_path():
+    """No record built from JSON holds one (the builders null them); added later, a NaN is
+    written as ``null``, valid JSON, where Python's ``json`` would write the invalid ``NaN``."""
+    item = MediaItem(site="s", id=1, sizes={"f": float("nan"), "g": float("inf")})  # type: ignore[arg-type]
+    assert json.loads(export([item]), parse_constant=pytest.fail)["sizes"] == {"f": None, "g": None}
+
+
+def test_a_record_with_an_attribute_beyond_its_fields_takes_the_general_path():
+    """orjson writes a dataclass's ``__dict__``: an attribute set on a record outside its fields
+    (no leading underscore) must not reach the feed, and fields out of order keep their order."""
+    item = UserItem(site="s", id=1, name="n")
+    item.stray = "not a field"  # type: ignore[attr-defined]
+    assert JsonLinesExporter.fast_line(item) is None
+    assert b"stray" not in export([item])
+    reordered = UserItem(site="s", id=2, name="n")
+    state = vars(reordered)
+    state["site"] = state.pop("site")  # the same fields, another order
+    assert JsonLinesExporter.fast_line(reordered) is None
+    assert export([reordered]) == scrapy_export([reordered])
+    hidden = UserItem(site="s", id=3, name="n")
+    vars(hidden)["_wordpress_problems"] = "kept out"
+    assert JsonLinesExporter.fast_line(hidden) == scrapy_export(
+        [UserItem(site="s", id=3, name="n")]
+    )
 
 
 @pytest.mark.parametrize(
@@ -181,7 +212,10 @@ def test_exporter_options_are_honoured_as_scrapy_does(options):
     exporter = JsonLinesExporter(io.BytesIO(), **{"encoding": "utf-8", **options})
     assert exporter.fast == (options == {"indent": 4})
     file = io.BytesIO()
-    theirs = JsonLinesItemExporter(file, **{"encoding": "utf-8", **options})
+    # Compact, as the feeds are, unless the options say otherwise.
+    theirs = JsonLinesItemExporter(
+        file, **{"encoding": "utf-8", "separators": (",", ":"), **options}
+    )
     for item in items:
         theirs.export_item(item)
     assert export(items, **options) == file.getvalue()

@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from itemadapter import ItemAdapter
 
 from crawler.exporters import JsonLinesExporter
+from crawler.wordpress import records as records_module
 from crawler.wordpress.records import (
     MAX_FIELD_DEPTH,
     MAX_FIELD_NODES,
     OVERSIZED,
     entry_record,
+    json_value,
     media_record,
     record_problems,
     term_record,
@@ -134,3 +138,62 @@ def test_translations_of_wpml():
         site=SITE,
     )  # fmt: skip
     assert (record.language, record.translations) == ("de_DE", {"en_US": 4})
+
+
+# The C path of json_value: the Python walk's result, for every value -----------------------
+
+_JSON_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),  # beyond 64 bits: the walk's
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(alphabet=st.characters(blacklist_categories=())),  # lone surrogates too
+)
+_JSON_VALUES = st.recursive(
+    _JSON_SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=6),
+        st.dictionaries(st.one_of(st.text(max_size=8), st.integers()), inner, max_size=6),
+    ),
+    max_leaves=60,
+)
+
+
+def _walked(value: object) -> object:
+    """The Python walk alone: the ground truth of json_value."""
+    try:
+        return records_module._json_copy(value, records_module._Budget(), 0)
+    except records_module._TooLarge:
+        return None
+
+
+def _nested(depth: int) -> object:
+    value: object = "leaf"
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_VALUES)
+def test_json_value_copies_what_the_walk_copies(value):
+    copied = json_value(value)
+    assert json.dumps(copied, allow_nan=True) == json.dumps(_walked(value), allow_nan=True)
+    if isinstance(value, dict | list):
+        assert copied is not value
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        _nested(MAX_FIELD_DEPTH),
+        _nested(MAX_FIELD_DEPTH + 1),
+        list(range(MAX_FIELD_NODES - 1)),
+        ["x" * 10] * 2_000,
+        {"n": [float("nan"), float("inf")], "s": "a\ud800b", 1: "int key"},
+    ],
+    ids=["deepest", "too deep", "most values", "long", "odd"],
+)
+def test_json_value_keeps_the_bounds_at_their_edges(value):
+    assert json.dumps(json_value(value)) == json.dumps(_walked(value))
+    assert (json_value(value) is None) == (_walked(value) is None)

@@ -268,7 +268,7 @@ def test_normal_text_is_written_as_before(tmp_path):
         result = crawl(site.url, tmp_path, timeout=TIMEOUT)
     assert result.returncode == 0, result.log[-3000:]
     (line,) = feed_lines(result, "posts")
-    assert '"title": "Café — «ok» 😀"' in line
+    assert '"title":"Café — «ok» 😀"' in line
 
 
 def test_escape_sequences_from_the_site_never_reach_the_log(tmp_path):
@@ -305,11 +305,11 @@ def test_the_exporter_writes_normal_text_as_scrapy_does():
     item = {"title": 'Café — «ok» 😀 "q" \\ \t', "n": 1, "x": None, "l": [1, "é"]}
     ours, theirs = io.BytesIO(), io.BytesIO()
     JsonLinesExporter(ours, encoding="utf-8").export_item(item)
-    JsonLinesItemExporter(theirs, encoding="utf-8").export_item(item)
+    JsonLinesItemExporter(theirs, encoding="utf-8", separators=(",", ":")).export_item(item)
     assert ours.getvalue() == theirs.getvalue()
     odd = io.BytesIO()
     JsonLinesExporter(odd, encoding="utf-8").export_item({"t": "a\u2028b\x85c" + chr(0xD800)})
-    assert odd.getvalue() == b'{"t": "a\\u2028b\\u0085c\xef\xbf\xbd"}\n'
+    assert odd.getvalue() == b'{"t":"a\\u2028b\\u0085c\xef\xbf\xbd"}\n'
 
 
 def test_the_log_filter_keeps_multi_line_templates_only():

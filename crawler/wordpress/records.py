@@ -17,6 +17,8 @@ from math import isfinite
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
+import orjson
+
 from crawler.cleaning import clean_inline_text
 from crawler.items import (
     REST,
@@ -189,8 +191,15 @@ def record_problems(record: object) -> Counter[str]:
 
 
 def _finished(record: _R, found: Counter[str]) -> _R:
-    """``record`` with every string scrubbed of surrogates and ``found`` attached."""
-    _scrub_fields(record, found)
+    """``record`` with every string scrubbed of surrogates and ``found`` attached.
+
+    orjson refuses a lone surrogate anywhere in a record, in C: only a record it refuses (or
+    cannot write for another reason) is walked in Python.
+    """
+    try:
+        orjson.dumps(record, default=_refuse)
+    except orjson.JSONEncodeError:
+        _scrub_fields(record, found)
     if found:
         vars(record)[_PROBLEMS] = found
     return record
@@ -243,6 +252,57 @@ def _json_copy(value: Any, budget: _Budget, depth: int) -> Any:
     return None
 
 
+def _refuse(value: Any) -> Any:
+    """orjson's ``default``: a value it does not write natively is left to the Python walk."""
+    raise TypeError(type(value).__name__)
+
+
+_ORJSON_REFUSE = (
+    orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)  # fmt: skip
+"""Everything but plain JSON data goes to :func:`_refuse`."""
+_NOT_COPIED = object()
+
+
+def _shallow(value: dict[Any, Any] | list[Any], data: bytes) -> bool:
+    """Whether ``value`` (written as ``data``) nests at most :data:`MAX_FIELD_DEPTH`
+    containers: surely when ``data`` has no more brackets than that, else by a walk over the
+    containers alone.
+
+    >>> _shallow([[1]], b"[[1]]"), _shallow([[[1]]], b"[" * 40 + b"]" * 40)
+    (True, True)
+    """
+    if data.count(b"[") + data.count(b"{") <= MAX_FIELD_DEPTH:
+        return True
+    level: list[Any] = [value]
+    for _ in range(MAX_FIELD_DEPTH - 1):
+        inner = []
+        for container in level:
+            items = container.values() if type(container) is dict else container
+            inner.extend(item for item in items if type(item) is dict or type(item) is list)
+        if not inner:
+            return True
+        level = inner
+    return False
+
+
+def _fast_copy(value: dict[Any, Any] | list[Any]) -> Any:
+    """:func:`_json_copy` through orjson when the value is surely within the bounds, else
+    ``_NOT_COPIED``: a value whose JSON has at most :data:`MAX_FIELD_NODES` bytes has fewer
+    values and characters than the bounds (each takes a byte at least), and its depth is
+    checked by :func:`_shallow`. orjson writes a non-finite float as null, as the walk does; a
+    key that is not a string, an integer beyond 64 bits, a lone surrogate or anything not JSON
+    data is left to the walk."""
+    try:
+        data = orjson.dumps(value, default=_refuse, option=_ORJSON_REFUSE)
+    except orjson.JSONEncodeError:
+        return _NOT_COPIED
+    if len(data) > MAX_FIELD_NODES or not _shallow(value, data):
+        return _NOT_COPIED
+    return orjson.loads(data)
+
+
 def json_value(value: Any, found: Counter[str] | None = None) -> Any:
     """A plugin's JSON value copied as the site sent it, or ``None`` when it is larger or
     deeper than the bounds (counted in ``found`` as ``oversized_fields``): a hostile site's
@@ -257,6 +317,10 @@ def json_value(value: Any, found: Counter[str] | None = None) -> Any:
     >>> json_value(deep, found), json_value(list(range(MAX_FIELD_NODES)), found), dict(found)
     (None, None, {'oversized_fields': 2})
     """
+    if type(value) is dict or type(value) is list:
+        copied = _fast_copy(value)
+        if copied is not _NOT_COPIED:
+            return copied
     try:
         return _json_copy(value, _Budget(), 0)
     except _TooLarge:
