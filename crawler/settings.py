@@ -101,6 +101,12 @@ EXTENSIONS = {
     # AutoThrottle, with a target concurrency that follows the latency (settings above).
     "scrapy.extensions.throttle.AutoThrottle": None,
     "crawler.extensions.throttle.LatencyThrottle": 0,
+    # Scrapy's feed exporter and core stats, with their item_scraped receivers behind the one
+    # receiver of crawler.extensions.scraped (each receiver costs ~30 µs a record).
+    "scrapy.extensions.feedexport.FeedExporter": None,
+    "crawler.extensions.scraped.FeedExporter": 0,
+    "scrapy.extensions.corestats.CoreStats": None,
+    "crawler.extensions.scraped.CoreStats": 0,
     # Scrapy's feed exports (on by default) write FEEDS; this adds a feed per custom post type
     # once the site's types are known, and tells the spider when every feed is stored.
     "crawler.extensions.typefeeds.CustomTypeFeeds": 0,

@@ -1,6 +1,6 @@
 """The closing coverage line of a crawl that rebuilt records without REST, and its stats.
 
-Counts every record the feeds get (``item_scraped``) by feed and ``source``, and the
+Counts every record the feeds get (``item_scraped``, through :mod:`crawler.extensions.scraped`) by feed and ``source``, and the
 ``missing`` fields of those not built from REST, with :class:`crawler.crawl.coverage.Coverage`;
 at the close it sets the ``wordpress/fallback/...`` stats and logs one INFO line, or nothing
 when every record came from REST and no URL failed. A REST record costs a dictionary look-up
@@ -17,6 +17,7 @@ from itemadapter import ItemAdapter
 from scrapy import signals
 
 from crawler.crawl.coverage import Coverage, feed_of
+from crawler.extensions.scraped import on_record_scraped
 from crawler.items import REST
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class FallbackCoverage:
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         extension = cls(crawler)
-        crawler.signals.connect(extension.item_scraped, signal=signals.item_scraped)
+        on_record_scraped(crawler, extension.item_scraped)
         crawler.signals.connect(extension.url_failed, signal=url_failed)
         crawler.signals.connect(extension.spider_closed, signal=signals.spider_closed)
         return extension

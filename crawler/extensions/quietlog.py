@@ -32,6 +32,7 @@ ERROR_LOGGERS = (
     "scrapy.extensions.feedexport",
     "scrapy.middleware",
     "crawler.extensions.typefeeds",
+    "crawler.extensions.scraped",
     "crawler.extensions.state",
     "crawler.extensions.progress",
     "asyncio",

@@ -45,6 +45,7 @@ from scrapy.utils.misc import build_from_crawler, load_object
 from twisted.internet.defer import Deferred
 
 from crawler import signals as wordpress_signals
+from crawler.extensions.scraped import on_record_scraped
 from crawler.feeds import (
     FEED_RECORD_TYPES,
     FeedLayout,
@@ -102,6 +103,8 @@ class CustomTypeFeeds:
         """Scrapy's feed exporter runs and has not stored its feeds yet."""
         self.stored = False
         self.sent = False
+        self.spider: Spider | None = None
+        """The spider whose custom types have feeds (their exporters are built for it)."""
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> CustomTypeFeeds:
@@ -121,6 +124,7 @@ class CustomTypeFeeds:
     def add_feeds(self, types: list[tuple[str, str]], spider: Spider) -> None:
         """Open a feed for each custom type ``(rest_base, name)``, if the default feeds are on."""
         settings = self.crawler.settings
+        self.spider = spider
         if not default_feeds_in_use(settings) or not self.scrapy_feeds_pending:
             return  # the user's own feeds, or none written at all: no custom-type feeds either
         layout: FeedLayout = settings["WORDPRESS_FEED_LAYOUT"]
@@ -142,8 +146,8 @@ class CustomTypeFeeds:
                 self.crawler.stats.inc_value("wordpress/feeds_refused")
                 self.crawler.stats.set_value("wordpress/incomplete", True)
                 continue
-            if not self.open_feeds:  # records to route: only now (every receiver costs)
-                self.crawler.signals.connect(self.item_scraped, signal=signals.item_scraped)
+            if not self.open_feeds:  # records to route: only now (every listener costs)
+                on_record_scraped(self.crawler, self.item_scraped)
             self.names[feed_name] = name
             self.post_types.add(name)
             self.feeds[template] = options
@@ -266,7 +270,9 @@ class CustomTypeFeeds:
         del self.active[id(feed)]
         self.crawler.stats.inc_value("wordpress/feeds_suspended")
 
-    def item_scraped(self, item: Any, spider: Spider) -> None:
+    def item_scraped(self, item: Any) -> None:
+        spider = self.spider
+        assert spider is not None  # set with the first feed, before any record is routed
         record_type = record_type_of(item)
         for feed in self.open_feeds:
             if isinstance(feed.filter, RecordTypeFilter):

@@ -12,9 +12,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from itemadapter import ItemAdapter
-from scrapy import signals
 from scrapy.exceptions import DropItem, NotConfigured
 
+from crawler.extensions.scraped import on_record_scraped
 from crawler.items import TombstoneItem
 
 if TYPE_CHECKING:
@@ -36,7 +36,7 @@ class ChangePipeline:
             # pipelines): off, so records do not pay for one more pipeline step each.
             raise NotConfigured("not an incremental run")
         pipeline = cls(crawler)
-        crawler.signals.connect(pipeline.item_scraped, signal=signals.item_scraped)
+        on_record_scraped(crawler, pipeline.item_scraped)
         return pipeline
 
     @property

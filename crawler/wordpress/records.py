@@ -277,7 +277,7 @@ def _shallow(value: dict[Any, Any] | list[Any], data: bytes) -> bool:
         return True
     level: list[Any] = [value]
     for _ in range(MAX_FIELD_DEPTH - 1):
-        inner = []
+        inner: list[Any] = []
         for container in level:
             items = container.values() if type(container) is dict else container
             inner.extend(item for item in items if type(item) is dict or type(item) is list)
