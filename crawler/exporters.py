@@ -8,8 +8,8 @@ reader. Lone surrogates, which cannot be encoded as UTF-8 and used to lose the r
 U+FFFD (the record builders already replace them; this is the net for anything added later).
 
 Lines are compact JSON (no blank after ``,`` and ``:``). The project's records (dataclasses)
-take a fast path: orjson writes the whole record in one call, ten times faster than Python's
-``json`` on a post. Anything it does not know (fields to export, another encoding, encoder
+take a fast path: orjson writes the whole record in one call (a post of the test site: about
+60 µs, where encoding it value by value took 130-210). Anything it does not know (fields to export, another encoding, encoder
 options, a lone surrogate, an integer beyond 64 bits, a set, a date, an item that is not a
 dataclass) takes the general path, Scrapy's own encoder with the same separators. The two
 write the same JSON values, and the same bytes but for floats, which orjson spells in its

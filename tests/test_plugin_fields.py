@@ -188,11 +188,14 @@ def test_json_value_copies_what_the_walk_copies(value):
     [
         _nested(MAX_FIELD_DEPTH),
         _nested(MAX_FIELD_DEPTH + 1),
+        # More brackets than levels: the depth is found by the walk over the containers.
+        {"deep": _nested(MAX_FIELD_DEPTH - 1), "wide": [[] for _ in range(40)]},
+        {"deep": _nested(MAX_FIELD_DEPTH), "wide": [[] for _ in range(40)]},
         list(range(MAX_FIELD_NODES - 1)),
         ["x" * 10] * 2_000,
         {"n": [float("nan"), float("inf")], "s": "a\ud800b", 1: "int key"},
     ],
-    ids=["deepest", "too deep", "most values", "long", "odd"],
+    ids=["deepest", "too deep", "deepest, wide", "too deep, wide", "most values", "long", "odd"],
 )
 def test_json_value_keeps_the_bounds_at_their_edges(value):
     assert json.dumps(json_value(value)) == json.dumps(_walked(value))

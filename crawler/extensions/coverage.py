@@ -1,7 +1,8 @@
 """The closing coverage line of a crawl that rebuilt records without REST, and its stats.
 
-Counts every record the feeds get (``item_scraped``, through :mod:`crawler.extensions.scraped`) by feed and ``source``, and the
-``missing`` fields of those not built from REST, with :class:`crawler.crawl.coverage.Coverage`;
+Counts every record the feeds get (``item_scraped``, through :mod:`crawler.extensions.scraped`)
+by feed and ``source``, and the ``missing`` fields of those not built from REST, with
+:class:`crawler.crawl.coverage.Coverage`;
 at the close it sets the ``wordpress/fallback/...`` stats and logs one INFO line, or nothing
 when every record came from REST and no URL failed. A REST record costs a dictionary look-up
 and a counter: it is counted from its class and its ``source`` attribute, without building an
