@@ -358,3 +358,12 @@ def test_incremental_runs_write_run_folders_and_gzip_on_request(site, tmp_path):
     assert second.returncode == 0
     assert not list((tmp_path / "b" / "output").glob("*/*/*.jsonl")), "nothing changed"
     assert second.stats["wordpress/state_committed"] is True
+
+
+def test_a_clean_crawl_logs_no_warning(default_crawl):
+    """Components a crawl does not need (resume, incremental changes, media files) stay off
+    without a WARNING each: a user reads a WARNING as something to act on."""
+    result, _ = default_crawl
+    warnings = [line for line in result.log.splitlines() if "] WARNING:" in line]
+    assert warnings == []
+    assert "Disabled" not in result.log

@@ -34,7 +34,7 @@ class ChangePipeline:
         if getattr(crawler.spider, "changes", None) is None:
             # Not an incremental run (the spider reads its state when it is built, before the
             # pipelines): off, so records do not pay for one more pipeline step each.
-            raise NotConfigured("not an incremental run")
+            raise NotConfigured  # no message: Scrapy would log one WARNING each crawl
         pipeline = cls(crawler)
         on_record_scraped(crawler, pipeline.item_scraped)
         return pipeline

@@ -105,7 +105,7 @@ class MediaFilesPipeline(FilesPipeline):
     def from_crawler(cls, crawler: Crawler) -> Self:
         settings = crawler.settings
         if not settings.getbool("WORDPRESS_DOWNLOAD_MEDIA"):
-            raise NotConfigured("media files are downloaded only with WORDPRESS_DOWNLOAD_MEDIA")
+            raise NotConfigured  # no message: Scrapy would log one WARNING each crawl
         store = settings.get("FILES_STORE") or default_store(
             settings, getattr(crawler.spider, "url", "") or ""
         )

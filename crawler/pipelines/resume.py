@@ -34,7 +34,7 @@ class ResumePipeline:
     def from_crawler(cls, crawler: Crawler) -> ResumePipeline:
         if not crawler.settings.get("JOBDIR"):
             # No job to resume: off, so records do not pay for one more pipeline step each.
-            raise NotConfigured("no JOBDIR")
+            raise NotConfigured  # no message: Scrapy would log one WARNING each crawl
         return cls(crawler)
 
     def open_spider(self) -> None:
