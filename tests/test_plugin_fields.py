@@ -200,3 +200,12 @@ def test_json_value_copies_what_the_walk_copies(value):
 def test_json_value_keeps_the_bounds_at_their_edges(value):
     assert json.dumps(json_value(value)) == json.dumps(_walked(value))
     assert (json_value(value) is None) == (_walked(value) is None)
+
+
+def test_the_orjson_copy_takes_every_value_within_the_bounds():
+    """The C path is taken up to the bounds themselves, not only short of them."""
+    wide = [[] for _ in range(40)]  # more brackets than levels: the walk finds the depth
+    for value in (_nested(MAX_FIELD_DEPTH), {"deep": _nested(MAX_FIELD_DEPTH - 1), "wide": wide}):
+        assert records_module._fast_copy(value) == _walked(value)
+    for value in (_nested(MAX_FIELD_DEPTH + 1), {"deep": _nested(MAX_FIELD_DEPTH), "wide": wide}):
+        assert records_module._fast_copy(value) is records_module._NOT_COPIED

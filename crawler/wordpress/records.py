@@ -276,7 +276,7 @@ def _shallow(value: dict[Any, Any] | list[Any], data: bytes) -> bool:
     if data.count(b"[") + data.count(b"{") <= MAX_FIELD_DEPTH:
         return True
     level: list[Any] = [value]
-    for _ in range(MAX_FIELD_DEPTH - 1):
+    for _ in range(MAX_FIELD_DEPTH):
         inner: list[Any] = []
         for container in level:
             items = container.values() if type(container) is dict else container
