@@ -34,7 +34,7 @@ from scrapy.exporters import BaseItemExporter, JsonLinesItemExporter
 from scrapy.utils.python import to_bytes
 from scrapy.utils.serialize import ScrapyJSONEncoder
 
-from crawler.wordpress.records import record_problems
+from crawler.wordpress.records import orjson_refuse, record_problems
 
 if TYPE_CHECKING:
     from io import BytesIO
@@ -107,11 +107,6 @@ def _field_names(cls: type) -> tuple[str, ...] | None:
     return names
 
 
-def _refuse(value: Any) -> Any:
-    """orjson's ``default``: what it does not encode natively takes the general path."""
-    raise TypeError(type(value).__name__)
-
-
 _ORJSON_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME
 """Dates go to the general path, which writes them as Scrapy's encoder does."""
 
@@ -170,7 +165,7 @@ class JsonLinesExporter(JsonLinesItemExporter):
         ):
             return None
         try:
-            data = orjson.dumps(item, default=_refuse, option=_ORJSON_OPTIONS)
+            data = orjson.dumps(item, default=orjson_refuse, option=_ORJSON_OPTIONS)
         except orjson.JSONEncodeError:  # a lone surrogate, an integer beyond 64 bits, a set...
             return None
         return escape_utf8_line_breaks(data) + b"\n"

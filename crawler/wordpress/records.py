@@ -197,7 +197,7 @@ def _finished(record: _R, found: Counter[str]) -> _R:
     cannot write for another reason) is walked in Python.
     """
     try:
-        orjson.dumps(record, default=_refuse)
+        orjson.dumps(record, default=orjson_refuse)
     except orjson.JSONEncodeError:
         _scrub_fields(record, found)
     if found:
@@ -252,8 +252,10 @@ def _json_copy(value: Any, budget: _Budget, depth: int) -> Any:
     return None
 
 
-def _refuse(value: Any) -> Any:
-    """orjson's ``default``: a value it does not write natively is left to the Python walk."""
+def orjson_refuse(value: Any) -> Any:
+    """orjson's ``default`` where its native types are the only ones wanted: anything else makes
+    it raise, and the caller takes its Python path (the walks here, the exporter's general
+    path)."""
     raise TypeError(type(value).__name__)
 
 
@@ -261,7 +263,7 @@ _ORJSON_REFUSE = (
     orjson.OPT_PASSTHROUGH_DATACLASS | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )  # fmt: skip
-"""Everything but plain JSON data goes to :func:`_refuse`."""
+"""Everything but plain JSON data goes to :func:`orjson_refuse`."""
 _NOT_COPIED = object()
 
 
@@ -295,7 +297,7 @@ def _fast_copy(value: dict[Any, Any] | list[Any]) -> Any:
     key that is not a string, an integer beyond 64 bits, a lone surrogate or anything not JSON
     data is left to the walk."""
     try:
-        data = orjson.dumps(value, default=_refuse, option=_ORJSON_REFUSE)
+        data = orjson.dumps(value, default=orjson_refuse, option=_ORJSON_REFUSE)
     except orjson.JSONEncodeError:
         return _NOT_COPIED
     if len(data) > MAX_FIELD_NODES or not _shallow(value, data):
